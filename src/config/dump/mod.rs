@@ -1,0 +1,47 @@
+//! Dumps of a loaded configuration: the resolved configuration in keepalived.conf syntax (which
+//! re-reads to the same model), a JSON form, and keepalived's own `-d` section layout.
+
+pub mod bfd;
+pub mod check;
+pub mod global;
+pub mod track;
+pub mod vrrp;
+pub mod writer;
+
+use super::model::Config;
+
+/// The resolved configuration in keepalived.conf syntax: includes expanded, definitions applied,
+/// defaults filled. Reading it back gives the same model.
+pub fn resolved(cfg: &Config) -> String {
+    let mut w = writer::ConfWriter::default();
+    w.comment("Resolved by keepalived-rs: includes expanded, definitions applied, defaults filled.");
+    global::write_resolved(cfg, &mut w);
+    track::write_resolved(cfg, &mut w);
+    bfd::write_resolved(cfg, &mut w);
+    vrrp::write_resolved(cfg, &mut w);
+    check::write_resolved(cfg, &mut w);
+    w.finish()
+}
+
+/// The resolved configuration as JSON.
+pub fn json(cfg: &Config) -> String {
+    serde_json::to_string_pretty(cfg).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// keepalived's `-d` dump as the VRRP child logs it, one line per entry.
+pub fn vrrp_layout(cfg: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    global::layout(cfg, &mut out);
+    vrrp::layout(cfg, &mut out);
+    track::layout(cfg, &mut out);
+    bfd::layout(cfg, &mut out);
+    out
+}
+
+/// keepalived's `-d` dump as the checker child logs it, one line per entry.
+pub fn check_layout(cfg: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    global::layout(cfg, &mut out);
+    check::layout(cfg, &mut out);
+    out
+}

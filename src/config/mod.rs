@@ -1,0 +1,162 @@
+//! Reading keepalived.conf exactly as keepalived 2.2.7 does.
+//!
+//! [`load`] runs the whole pipeline: the [`reader`] turns files into logical lines (includes,
+//! definitions, conditionals, `~SEQ`), the [`parser`] walks them through the [`keywords`] tables
+//! into a [`builder::Builder`], and [`validate`] completes the [`model`] with keepalived's
+//! defaults and cross-checks. Every problem is a [`diag::Diagnostic`] naming file and line.
+
+pub mod builder;
+pub mod diag;
+pub mod dump;
+pub mod keywords;
+pub mod model;
+pub mod netsyntax;
+pub mod parser;
+pub mod reader;
+pub mod script;
+pub mod script_security;
+pub mod suggest;
+pub mod system;
+pub mod tokens;
+pub mod validate;
+pub mod values;
+
+use std::path::PathBuf;
+
+use diag::{Diagnostics, exit};
+use model::Config;
+use parser::Parser;
+use reader::{Reader, ReaderOptions, include};
+use system::System;
+
+/// keepalived's default configuration file.
+pub const DEFAULT_CONFIG_FILE: &str = "/etc/keepalived/keepalived.conf";
+
+/// How to load a configuration.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// `-f`: file or glob.
+    pub config_file: String,
+    /// `-i`: the config-id for `@ID` lines; `None` uses the short node name.
+    pub config_id: Option<String>,
+    /// `-e`: every included file must exist.
+    pub all_config: bool,
+    /// `-t`: wording and strictness of `keepalived -t`.
+    pub config_test: bool,
+    /// Working directory for relative paths (default: the process's).
+    pub cwd: Option<PathBuf>,
+    /// Seed for `${_RANDOM}` (default: the time, as keepalived).
+    pub random_seed: Option<u32>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            config_file: DEFAULT_CONFIG_FILE.to_string(),
+            config_id: None,
+            all_config: false,
+            config_test: false,
+            cwd: None,
+            random_seed: None,
+        }
+    }
+}
+
+/// The result of loading a configuration.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The configuration, as complete as the input allowed.
+    pub config: Config,
+    /// Every message, in the order produced.
+    pub diags: Diagnostics,
+    /// The `-f` file was found and readable.
+    pub main_file_ok: bool,
+}
+
+impl Loaded {
+    /// The exit code of `keepalived -t` for this load.
+    pub fn config_test_exit_code(&self) -> i32 {
+        if !self.main_file_ok {
+            return self.diags.config_test_exit_code();
+        }
+        if self.diags.file_error {
+            return exit::NO_CONFIG;
+        }
+        self.diags.config_test_exit_code()
+    }
+
+    /// The exit code keepalived would stop with at startup, or `None` if it would run.
+    pub fn startup_exit_code(&self) -> Option<i32> {
+        if !self.main_file_ok || self.diags.file_error {
+            return Some(exit::NO_CONFIG);
+        }
+        if self.diags.missing_parameter {
+            return Some(exit::CONFIG);
+        }
+        None
+    }
+}
+
+/// The short node name: keepalived's default config-id.
+pub fn default_config_id(sys: &dyn System) -> String {
+    let n = sys.nodename();
+    n.split('.').next().unwrap_or("").to_string()
+}
+
+/// Loads and validates a configuration.
+pub fn load(opts: &LoadOptions, sys: &dyn System) -> Loaded {
+    let cwd = opts
+        .cwd
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let ropts = ReaderOptions {
+        config_id: Some(opts.config_id.clone().unwrap_or_else(|| default_config_id(sys))),
+        include_check: if opts.all_config { include::check::ALL } else { 0 },
+        random_seed: opts.random_seed,
+        cwd,
+        ..ReaderOptions::default()
+    };
+    let mut reader = Reader::new(ropts);
+    let mut diags = Diagnostics::default();
+    if !reader.check_conf_file(&opts.config_file, &mut diags) {
+        return Loaded {
+            config: Config::default(),
+            diags,
+            main_file_ok: false,
+        };
+    }
+    reader.open_main(&opts.config_file, &mut diags);
+    let mut parser = Parser::new(reader, sys, opts.config_test);
+    parser.diags = diags;
+    parser.run(&keywords::ROOT);
+    let (reader, builder, mut diags) = parser.into_parts();
+    diags.file_error |= reader.file_error;
+    let config = validate::complete(builder, sys, opts, &mut diags);
+    Loaded {
+        config,
+        diags,
+        main_file_ok: true,
+    }
+}
+
+/// Loads a configuration from text (for tests, fuzzing and benchmarks): the text is written to
+/// a temporary directory as `keepalived.conf` and loaded from there with `-f keepalived.conf`.
+pub fn load_str(text: &str, opts: &LoadOptions, sys: &dyn System) -> Loaded {
+    let dir = std::env::temp_dir().join(format!("keepalived-rs-{}-{}", std::process::id(), unique()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("keepalived.conf");
+    let _ = std::fs::write(&path, text);
+    let mut o = opts.clone();
+    o.config_file = "keepalived.conf".to_string();
+    o.cwd = Some(dir.clone());
+    let r = load(&o, sys);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}

@@ -1,0 +1,6 @@
+//! keepalived-rs: a drop-in replacement for keepalived.
+//!
+//! The [`config`] module reads keepalived.conf exactly as keepalived 2.2.7 does.
+
+pub mod cli;
+pub mod config;
