@@ -13,6 +13,8 @@ pub struct Builder {
     pub global: keywords::global::State,
     /// State of the VRRP handlers.
     pub vrrp: keywords::vrrp::State,
+    /// State of the static address/route/rule handlers.
+    pub net: keywords::net::State,
     /// State of the tracker handlers (`track_file`, `vrrp_track_process`).
     pub track: keywords::track::State,
     /// State of the virtual server and checker handlers.

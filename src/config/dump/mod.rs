@@ -4,6 +4,7 @@
 pub mod bfd;
 pub mod check;
 pub mod global;
+pub mod net;
 pub mod track;
 pub mod vrrp;
 pub mod writer;
@@ -18,6 +19,7 @@ pub fn resolved(cfg: &Config) -> String {
     global::write_resolved(cfg, &mut w);
     track::write_resolved(cfg, &mut w);
     bfd::write_resolved(cfg, &mut w);
+    net::write_resolved(cfg, &mut w);
     vrrp::write_resolved(cfg, &mut w);
     check::write_resolved(cfg, &mut w);
     w.finish()
@@ -33,6 +35,7 @@ pub fn vrrp_layout(cfg: &Config) -> Vec<String> {
     let mut out = Vec::new();
     global::layout(cfg, &mut out);
     vrrp::layout(cfg, &mut out);
+    net::layout(cfg, &mut out);
     track::layout(cfg, &mut out);
     bfd::layout(cfg, &mut out);
     out

@@ -68,6 +68,8 @@ pub struct Config {
     pub global: global::GlobalDefs,
     /// VRRP: instances, sync groups, scripts, static addresses/routes/rules.
     pub vrrp: vrrp::VrrpConfig,
+    /// `static_ipaddress`, `static_routes`, `static_rules`.
+    pub statics: net::StaticNet,
     /// Trackers shared by VRRP and the checkers (`track_file`, `vrrp_track_process`).
     pub track: track::TrackConfig,
     /// Health checking and IPVS: virtual servers, groups, checkers, SSL.

@@ -194,3 +194,15 @@ pub struct Rule {
     /// Where it was configured.
     pub origin: Origin,
 }
+
+/// The `static_ipaddress`, `static_routes` and `static_rules` blocks: installed at startup
+/// whatever the VRRP state.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StaticNet {
+    /// `static_ipaddress { ... }`.
+    pub addresses: Vec<IpAddress>,
+    /// `static_routes { ... }`.
+    pub routes: Vec<Route>,
+    /// `static_rules { ... }`.
+    pub rules: Vec<Rule>,
+}

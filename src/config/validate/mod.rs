@@ -5,6 +5,7 @@
 pub mod bfd;
 pub mod check;
 pub mod global;
+pub mod net;
 pub mod track;
 pub mod vrrp;
 
@@ -20,6 +21,7 @@ pub fn complete(mut b: Builder, sys: &dyn System, opts: &LoadOptions, diags: &mu
     global::complete(&mut b, sys, opts, diags);
     track::complete(&mut b, sys, opts, diags);
     check::complete(&mut b, sys, opts, diags);
+    net::complete(&mut b, sys, opts, diags);
     vrrp::complete(&mut b, sys, opts, diags);
     bfd::complete(&mut b, sys, opts, diags);
     b.cfg
