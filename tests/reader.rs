@@ -50,11 +50,17 @@ fn read_files(files: &[(&str, &str)]) -> (Vec<String>, Diagnostics, tempfile::Te
 /// Lines only (without locations).
 fn lines(text: &str) -> Vec<String> {
     let (l, _, _) = read_files(&[("k.conf", text)]);
-    l.into_iter().map(|s| s.rsplit_once('@').unwrap().0.to_string()).collect()
+    l.into_iter()
+        .map(|s| s.rsplit_once('@').unwrap().0.to_string())
+        .collect()
 }
 
 fn messages(d: &Diagnostics) -> Vec<String> {
-    d.items.iter().filter(|x| x.level != Level::Info).map(|x| x.to_string()).collect()
+    d.items
+        .iter()
+        .filter(|x| x.level != Level::Info)
+        .map(|x| x.to_string())
+        .collect()
 }
 
 #[test]
@@ -93,7 +99,10 @@ fn extra_and_missing_braces_are_reported_where_they_are() {
     let (_, d, _) = read_files(&[("k.conf", "x\nblock {\n  inner {\n  }\n")]);
     let m = messages(&d);
     assert_eq!(m.len(), 1);
-    assert!(m[0].starts_with("(k.conf: Line 2) There are 1 missing '}'s or extra '{'s"), "{m:?}");
+    assert!(
+        m[0].starts_with("(k.conf: Line 2) There are 1 missing '}'s or extra '{'s"),
+        "{m:?}"
+    );
 }
 
 #[test]
@@ -123,10 +132,7 @@ fn includes_resolve_relative_to_the_including_file() {
         ("conf.d/c.inc", "in_c\n"),
     ]);
     assert!(messages(&d).is_empty(), "{:?}", messages(&d));
-    assert_eq!(
-        l,
-        ["in_a@conf.d/a.inc:1", "in_b@sub/b.inc:1", "in_c@../c.inc:1"]
-    );
+    assert_eq!(l, ["in_a@conf.d/a.inc:1", "in_b@sub/b.inc:1", "in_c@../c.inc:1"]);
 }
 
 #[test]
@@ -176,11 +182,17 @@ fn include_variants_decide_which_missing_files_are_fatal() {
     assert!(!d.file_error);
     let (_, d, _) = read_files(&[("k.conf", "includew *.none\n")]);
     assert!(d.file_error);
-    assert_eq!(d.reported().next().unwrap().message, "No config files matched '*.none'.");
+    assert_eq!(
+        d.reported().next().unwrap().message,
+        "No config files matched '*.none'."
+    );
     // includeb: every brace alternative must exist.
     let (_, d, _) = read_files(&[("k.conf", "includeb {a,b}.inc\n"), ("a.inc", "a\n")]);
     assert!(d.file_error);
-    assert_eq!(d.reported().next().unwrap().message, "Some config files missing: \"{a,b}.inc\".");
+    assert_eq!(
+        d.reported().next().unwrap().message,
+        "Some config files missing: \"{a,b}.inc\"."
+    );
 }
 
 #[test]
@@ -219,7 +231,11 @@ fn include_loops_are_detected_not_followed() {
     let (l, d, _) = read_files(&[("a.conf", "A\ninclude b.inc\n"), ("b.inc", "B\ninclude a.conf\n")]);
     let l: Vec<_> = l.iter().map(|s| s.split('@').next().unwrap()).collect();
     assert_eq!(l, ["A", "B"]);
-    assert!(messages(&d)[0].contains("includes itself (include loop)"), "{:?}", messages(&d));
+    assert!(
+        messages(&d)[0].contains("includes itself (include loop)"),
+        "{:?}",
+        messages(&d)
+    );
 }
 
 #[test]
@@ -272,7 +288,10 @@ fn multiline_definitions_can_hold_blocks_and_nest() {
 #[test]
 fn builtin_definitions() {
     // keepalived strips comments again after expansion, so ${_HASH} survives only in quotes.
-    let (l, _, d) = read_files(&[("k.conf", "p ${_PWD}\ni ${_INSTANCE}\nh \"a${_HASH}b${_BANG}c\" d${_HASH}e\n")]);
+    let (l, _, d) = read_files(&[(
+        "k.conf",
+        "p ${_PWD}\ni ${_INSTANCE}\nh \"a${_HASH}b${_BANG}c\" d${_HASH}e\n",
+    )]);
     let pwd = d.path().canonicalize().unwrap();
     assert_eq!(l[0], format!("p {}@k.conf:1", pwd.display()));
     assert_eq!(l[1], "i lb1@k.conf:2");
@@ -298,8 +317,14 @@ fn conditional_lines_match_the_config_id() {
 
 #[test]
 fn seq_and_lst_repeat_the_rest_of_the_line() {
-    assert_eq!(lines("~SEQ(i, 3) vip 10.0.0.$i\n"), ["vip 10.0.0.1", "vip 10.0.0.2", "vip 10.0.0.3"]);
-    assert_eq!(lines("~SEQx(i, 9, 2, 13) fd00::$i\n"), ["fd00::9", "fd00::b", "fd00::d"]);
+    assert_eq!(
+        lines("~SEQ(i, 3) vip 10.0.0.$i\n"),
+        ["vip 10.0.0.1", "vip 10.0.0.2", "vip 10.0.0.3"]
+    );
+    assert_eq!(
+        lines("~SEQx(i, 9, 2, 13) fd00::$i\n"),
+        ["fd00::9", "fd00::b", "fd00::d"]
+    );
     assert_eq!(
         lines("~SEQ(i, 1, 2) ~SEQ(j, 1, 2) p ${i}$j $i$j\n"),
         ["p 11 $i1", "p 12 $i2", "p 21 $i1", "p 22 $i2"]
@@ -351,7 +376,11 @@ fn invalid_seq_is_reported() {
 fn inputs_that_hang_or_crash_keepalived_are_errors_here() {
     // A definition referring to itself loops forever in keepalived.
     let (_, d, _) = read_files(&[("k.conf", "$A=$A\nk $A\n")]);
-    assert!(messages(&d).iter().any(|m| m.contains("does not terminate")), "{:?}", messages(&d));
+    assert!(
+        messages(&d).iter().any(|m| m.contains("does not terminate")),
+        "{:?}",
+        messages(&d)
+    );
     // ${_RANDOM 5 1} divides by zero in keepalived.
     let (l, d, _) = read_files(&[("k.conf", "r ${_RANDOM 5 1}\n")]);
     assert!(messages(&d)[0].contains("minimum is greater than maximum"));
@@ -375,7 +404,10 @@ fn inputs_that_hang_or_crash_keepalived_are_errors_here() {
 fn unterminated_quote_is_reported_not_fatal() {
     let (l, d, _) = read_files(&[("k.conf", "script \"/bin/true\nnext\n")]);
     assert_eq!(l.len(), 2);
-    assert_eq!(messages(&d), ["(k.conf: Line 1) Unterminated quote 'script \"/bin/true'"]);
+    assert_eq!(
+        messages(&d),
+        ["(k.conf: Line 1) Unterminated quote 'script \"/bin/true'"]
+    );
 }
 
 #[test]

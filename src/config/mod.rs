@@ -17,6 +17,7 @@ pub mod script;
 pub mod script_security;
 pub mod suggest;
 pub mod system;
+pub mod testgen;
 pub mod tokens;
 pub mod validate;
 pub mod values;
@@ -140,8 +141,38 @@ pub fn load(opts: &LoadOptions, sys: &dyn System) -> Loaded {
     }
 }
 
-/// Loads a configuration from text (for tests, fuzzing and benchmarks): the text is written to
-/// a temporary directory as `keepalived.conf` and loaded from there with `-f keepalived.conf`.
+/// Loads a configuration held in memory (tests, fuzzing, benchmarks), named `keepalived.conf`
+/// in messages. `includes` false ignores `include` lines, so the input cannot read host files.
+pub fn load_text(text: &str, opts: &LoadOptions, sys: &dyn System, includes: bool) -> Loaded {
+    let cwd = opts
+        .cwd
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let ropts = ReaderOptions {
+        config_id: Some(opts.config_id.clone().unwrap_or_else(|| default_config_id(sys))),
+        include_check: if opts.all_config { include::check::ALL } else { 0 },
+        random_seed: opts.random_seed,
+        cwd,
+        includes,
+        ..ReaderOptions::default()
+    };
+    let mut reader = Reader::new(ropts);
+    reader.open_text("keepalived.conf", text);
+    let mut parser = Parser::new(reader, sys, opts.config_test);
+    parser.run(&keywords::ROOT);
+    let (reader, builder, mut diags) = parser.into_parts();
+    diags.file_error |= reader.file_error;
+    let config = validate::complete(builder, sys, opts, &mut diags);
+    Loaded {
+        config,
+        diags,
+        main_file_ok: true,
+    }
+}
+
+/// Loads a configuration from text (for tests): the text is written to a temporary directory
+/// as `keepalived.conf` and loaded from there with `-f keepalived.conf`, so includes work.
 pub fn load_str(text: &str, opts: &LoadOptions, sys: &dyn System) -> Loaded {
     let dir = std::env::temp_dir().join(format!("keepalived-rs-{}-{}", std::process::id(), unique()));
     let _ = std::fs::create_dir_all(&dir);
@@ -159,4 +190,40 @@ fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// One fuzzing iteration over a configuration (used by `fuzz/` and by the corpus replay test):
+/// read and validate arbitrary bytes on a fixed host, with includes off and expansion limits
+/// low, then dump the result and read the dump back. Must never panic or hang.
+pub fn fuzz_one(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let sys = system::FixedSystem::typical();
+    let opts = LoadOptions {
+        config_test: true,
+        random_seed: Some(1),
+        cwd: Some(PathBuf::from("/nonexistent-keepalived-rs-fuzz")),
+        ..LoadOptions::default()
+    };
+    let ropts = ReaderOptions {
+        config_id: Some("lb1".into()),
+        random_seed: Some(1),
+        cwd: PathBuf::from("/nonexistent-keepalived-rs-fuzz"),
+        max_generated_lines: 10_000,
+        max_expanded_len: 8 * 1024,
+        includes: false,
+        ..ReaderOptions::default()
+    };
+    let mut reader = Reader::new(ropts);
+    reader.open_text("fuzz.conf", &text);
+    let mut parser = Parser::new(reader, &sys, true);
+    parser.run(&keywords::ROOT);
+    let (_, builder, mut diags) = parser.into_parts();
+    let config = validate::complete(builder, &sys, &opts, &mut diags);
+    let _ = diags.config_test_exit_code();
+    let resolved = dump::resolved(&config);
+    let _ = dump::json(&config);
+    let _ = dump::vrrp_layout(&config);
+    let _ = dump::check_layout(&config);
+    let again = load_text(&resolved, &opts, &sys, false);
+    let _ = again.diags.config_test_exit_code();
 }

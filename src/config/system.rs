@@ -136,3 +136,58 @@ impl System for RealSystem {
         std::env::var("PATH").ok()
     }
 }
+
+/// A host described in advance, for tests and fuzzing: deterministic and side-effect free.
+#[derive(Clone, Debug, Default)]
+pub struct FixedSystem {
+    /// Interfaces that exist.
+    pub interfaces: Vec<String>,
+    /// Users: (name, uid, gid).
+    pub users: Vec<(String, u32, u32)>,
+    /// Groups: (name, gid).
+    pub groups: Vec<(String, u32)>,
+    /// Node name.
+    pub nodename: String,
+}
+
+impl FixedSystem {
+    /// eth0..eth3 and lo, the users root and nobody, node name `lb1.example.net`.
+    pub fn typical() -> Self {
+        FixedSystem {
+            interfaces: (0..4).map(|i| format!("eth{i}")).chain(["lo".to_string()]).collect(),
+            users: vec![("root".into(), 0, 0), ("nobody".into(), 65534, 65534)],
+            groups: vec![("root".into(), 0), ("nogroup".into(), 65534)],
+            nodename: "lb1.example.net".into(),
+        }
+    }
+}
+
+impl System for FixedSystem {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.interfaces.iter().any(|i| i == name)
+    }
+    fn user(&self, name: &str) -> Option<UserInfo> {
+        self.users
+            .iter()
+            .find(|u| u.0 == name)
+            .map(|u| UserInfo { uid: u.1, gid: u.2 })
+    }
+    fn group(&self, name: &str) -> Option<u32> {
+        self.groups.iter().find(|g| g.0 == name).map(|g| g.1)
+    }
+    fn nodename(&self) -> String {
+        self.nodename.clone()
+    }
+    fn stat(&self, _path: &str) -> Option<FileStat> {
+        None
+    }
+    fn lstat(&self, _path: &str) -> Option<FileStat> {
+        None
+    }
+    fn realpath(&self, _path: &str) -> Option<String> {
+        None
+    }
+    fn path_env(&self) -> Option<String> {
+        Some("/usr/sbin:/usr/bin:/sbin:/bin".into())
+    }
+}

@@ -40,6 +40,8 @@ pub struct ReaderOptions {
     pub max_generated_lines: u64,
     /// Upper bound on the length of a line after definition expansion.
     pub max_expanded_len: usize,
+    /// Follow `include` lines (turned off when fuzzing, so inputs cannot read host files).
+    pub includes: bool,
 }
 
 impl Default for ReaderOptions {
@@ -51,6 +53,7 @@ impl Default for ReaderOptions {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
             max_generated_lines: 2_000_000,
             max_expanded_len: 64 * 1024,
+            includes: true,
         }
     }
 }
@@ -317,6 +320,29 @@ impl Reader {
             }
         }
         ok
+    }
+
+    /// Reads the main configuration from memory, as if from a file called `name` in the
+    /// working directory (tests, fuzzing, benchmarks).
+    pub fn open_text(&mut self, name: &str, text: &str) {
+        self.stack.push(Frame {
+            pattern: name.to_string(),
+            paths: vec![name.to_string()],
+            next: 1,
+            base: self.opts.cwd.clone(),
+            file: Some(OpenFile {
+                name: Arc::from(name),
+                dir: self.opts.cwd.clone(),
+                canon: None,
+                text: text.to_string(),
+                pos: 0,
+                line: 0,
+            }),
+            include_type: check::READ | check::MATCH | check::WILDCARD,
+            saved_include_check: self.include_check,
+            num_matches: 1,
+            origin: None,
+        });
     }
 
     fn open_glob(
@@ -851,6 +877,14 @@ impl Reader {
             return false;
         };
         let pattern = rest.trim_start_matches([' ', '\t']).to_string();
+        if !self.opts.includes {
+            diags.report(
+                Level::Info,
+                self.loc.clone(),
+                format!("include of '{pattern}' skipped (includes disabled)"),
+            );
+            return true;
+        }
         let base = self
             .stack
             .iter()
