@@ -6,6 +6,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+// The child is reaped with wait4() to read its rusage, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run(prog: &str, conf: &str) -> (f64, i64, i32) {
     let start = Instant::now();
     let child = Command::new(prog)
