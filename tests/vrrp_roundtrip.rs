@@ -141,11 +141,15 @@ fn shared_samples_round_trip() {
     };
     let mut n = 0;
     for sub in ["upstream", "seeds"] {
-        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else { continue };
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
         let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         files.sort();
         for f in files {
-            let Ok(text) = std::fs::read_to_string(&f) else { continue };
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
             if !text.contains("vrrp_instance") || f.ends_with("ORACLE.tsv") {
                 continue;
             }

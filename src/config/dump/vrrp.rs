@@ -7,11 +7,11 @@ mod layout_impl;
 
 use super::writer::ConfWriter;
 use crate::config::model::Config;
+use crate::config::model::Script;
 use crate::config::model::net::{Broadcast, IpAddress, Route, Rule, Scope};
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, LinkbeatType, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
-use crate::config::model::Script;
 use crate::config::values::format_secs;
 
 pub use layout_impl::layout;
@@ -197,7 +197,10 @@ pub fn address_words(a: &IpAddress) -> Vec<String> {
         }
     }
     if let Some(l) = a.preferred_lft {
-        v.extend(["preferred_lft".into(), if l == u32::MAX { "forever".into() } else { l.to_string() }]);
+        v.extend([
+            "preferred_lft".into(),
+            if l == u32::MAX { "forever".into() } else { l.to_string() },
+        ]);
     }
     if a.use_vmac {
         v.push("use_vmac".into());
@@ -348,7 +351,11 @@ fn write_instance(i: &VrrpInstance, w: &mut ConfWriter) {
         w.close();
     }
     if let Some(s) = &i.src_ip {
-        let key = if i.unicast_configured { "unicast_src_ip" } else { "mcast_src_ip" };
+        let key = if i.unicast_configured {
+            "unicast_src_ip"
+        } else {
+            "mcast_src_ip"
+        };
         w.line(&[key, &s.to_string()]);
     }
     if i.track_src_ip {
@@ -475,7 +482,10 @@ fn write_instance(i: &VrrpInstance, w: &mut ConfWriter) {
 }
 
 fn write_sync_group(g: &SyncGroup, w: &mut ConfWriter) {
-    w.open(format!("vrrp_sync_group {}", crate::config::tokens::quote_word(&g.name)));
+    w.open(format!(
+        "vrrp_sync_group {}",
+        crate::config::tokens::quote_word(&g.name)
+    ));
     w.open("group");
     for m in &g.members {
         w.line(&[m]);

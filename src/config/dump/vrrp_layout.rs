@@ -3,11 +3,11 @@
 //! the configuration (no run-time state: sockets, timers, interface addresses).
 
 use crate::config::model::Config;
+use crate::config::model::Script;
 use crate::config::model::net::IpAddress;
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, Family, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
-use crate::config::model::Script;
 use crate::config::validate::vrrp::instance::ipaddresstos;
 
 /// Appends the VRRP lines of keepalived's `-d` dump.
@@ -148,9 +148,18 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     out.push(format!("   Gratuitous ARP delay = {}", i.garp_master_delay));
     out.push(format!("   Gratuitous ARP repeat = {}", i.garp_master_repeat));
     out.push(format!("   Gratuitous ARP refresh = {}", i.garp_master_refresh));
-    out.push(format!("   Gratuitous ARP refresh repeat = {}", i.garp_master_refresh_repeat));
-    out.push(format!("   Gratuitous ARP lower priority delay = {}", i.garp_lower_prio_delay));
-    out.push(format!("   Gratuitous ARP lower priority repeat = {}", i.garp_lower_prio_repeat));
+    out.push(format!(
+        "   Gratuitous ARP refresh repeat = {}",
+        i.garp_master_refresh_repeat
+    ));
+    out.push(format!(
+        "   Gratuitous ARP lower priority delay = {}",
+        i.garp_lower_prio_delay
+    ));
+    out.push(format!(
+        "   Gratuitous ARP lower priority repeat = {}",
+        i.garp_lower_prio_repeat
+    ));
     out.push(format!("   Down timer adverts = {}", i.down_timer_adverts));
     out.push(format!(
         "   Send advert after receive lower priority advert = {}",
@@ -168,7 +177,10 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
         out.push(format!("   Advert interval = {} milli-sec", i.advert_int / 1000));
     }
     out.push(format!("   Accept = {}", if i.accept { "enabled" } else { "disabled" }));
-    out.push(format!("   Preempt = {}", if i.nopreempt { "disabled" } else { "enabled" }));
+    out.push(format!(
+        "   Preempt = {}",
+        if i.nopreempt { "disabled" } else { "enabled" }
+    ));
     if i.preempt_delay != 0 {
         out.push(format!("   Preempt delay = {} secs", i.preempt_delay as f64 / 1e6));
     }

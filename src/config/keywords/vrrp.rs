@@ -221,7 +221,10 @@ pub fn alloc_track_if(p: &mut Parser<'_>, owner: &str, list: &mut Vec<Tracked>, 
         if w.words[1] != "weight" {
             p.report(
                 Level::GeneralError,
-                format!("({owner}) unknown track_interface {tracked} option {} - ignoring", w.words[1]),
+                format!(
+                    "({owner}) unknown track_interface {tracked} option {} - ignoring",
+                    w.words[1]
+                ),
             );
             return Ok(());
         }
@@ -276,13 +279,7 @@ pub fn alloc_track_if(p: &mut Parser<'_>, owner: &str, list: &mut Vec<Tracked>, 
 /// keepalived's `alloc_track_script()`: the script must already be defined.
 pub fn alloc_track_script(p: &mut Parser<'_>, owner: &str, list: &mut Vec<Tracked>, w: &Words) -> HResult {
     let tracked = w.get(0)?.to_string();
-    let Some((def_weight, def_reverse)) = p
-        .b
-        .cfg
-        .vrrp
-        .script(&tracked)
-        .map(|s| (s.weight, s.weight_reverse))
-    else {
+    let Some((def_weight, def_reverse)) = p.b.cfg.vrrp.script(&tracked).map(|s| (s.weight, s.weight_reverse)) else {
         p.report(
             Level::GeneralError,
             format!("({owner}) track script {tracked} not found, ignoring..."),
@@ -406,19 +403,27 @@ pub fn alloc_track_ref(
             p.report(Level::GeneralError, m);
             return Ok(());
         }
-        let (lo, hi) = if kind == TrackKind::Bfd { (-253, 253) } else { (-254, 254) };
+        let (lo, hi) = if kind == TrackKind::Bfd {
+            (-253, 253)
+        } else {
+            (-254, 254)
+        };
         match values::read_int(p, &w.words[2], lo, hi, true) {
             Some(v) => weight = Some(v),
             None => {
                 let m = match kind {
                     TrackKind::File => {
-                        format!("({owner}) weight for track file {tracked} must be in [-254..254] inclusive. Ignoring...")
+                        format!(
+                            "({owner}) weight for track file {tracked} must be in [-254..254] inclusive. Ignoring..."
+                        )
                     }
                     TrackKind::Process => format!(
                         "({owner}) weight for track process {tracked} must be in [-254..254] inclusive. Ignoring..."
                     ),
                     TrackKind::Bfd => {
-                        format!("({owner}) weight for track bfd {tracked} must be in [-253..253] inclusive. Ignoring...")
+                        format!(
+                            "({owner}) weight for track bfd {tracked} must be in [-253..253] inclusive. Ignoring..."
+                        )
                     }
                 };
                 p.report(Level::GeneralError, m);

@@ -6,9 +6,7 @@ use std::net::IpAddr;
 use super::{InstanceState, TrackKind, bool_opt, if_get_dynamic, notify_script, parse_sockaddr};
 use crate::config::diag::Level;
 use crate::config::model::global::LvsSyncDaemon;
-use crate::config::model::vrrp::{
-    AuthType, ChecksumCompat, Family, Ipvlan, UnicastPeer, VrrpInstance, VrrpState,
-};
+use crate::config::model::vrrp::{AuthType, ChecksumCompat, Family, Ipvlan, UnicastPeer, VrrpInstance, VrrpState};
 use crate::config::model::{Origin, Script};
 use crate::config::netsyntax;
 use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block};
@@ -104,7 +102,12 @@ fn ist<'a>(p: &'a mut Parser<'_>) -> &'a mut InstanceState {
 }
 
 fn iname(p: &Parser<'_>) -> String {
-    p.b.cfg.vrrp.instances.last().map(|i| i.name.clone()).unwrap_or_default()
+    p.b.cfg
+        .vrrp
+        .instances
+        .last()
+        .map(|i| i.name.clone())
+        .unwrap_or_default()
 }
 
 /// `vrrp_instance NAME`.
@@ -179,7 +182,11 @@ fn dev_name_valid(name: &str) -> bool {
 fn parse_vmac_mac(s: &str) -> Option<([u8; 6], bool)> {
     let mut mac = [0u8; 6];
     let parts: Vec<&str> = s.split(':').collect();
-    let n = if parts.len() == 6 && parts[5].is_empty() { 5 } else { parts.len() };
+    let n = if parts.len() == 6 && parts[5].is_empty() {
+        5
+    } else {
+        parts.len()
+    };
     if !(n == 5 || n == 6) || parts.len() > 6 {
         return None;
     }
@@ -243,7 +250,10 @@ fn use_vmac(p: &mut Parser<'_>, w: &Words) -> HResult {
                     || o.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word.as_str())
             });
             if let Some(o) = other {
-                let m = format!("({name}) VRRP instance {} is already using {word} - ignoring name", o.name);
+                let m = format!(
+                    "({name}) VRRP instance {} is already using {word} - ignoring name",
+                    o.name
+                );
                 p.report(Level::GeneralError, m);
                 continue;
             }
@@ -337,7 +347,10 @@ fn use_ipvlan(p: &mut Parser<'_>, w: &Words) -> HResult {
                 || o.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word.as_str())
         });
         if let Some(o) = other {
-            let m = format!("({name}) VRRP instance {} is already using {word} - ignoring name", o.name);
+            let m = format!(
+                "({name}) VRRP instance {} is already using {word} - ignoring name",
+                o.name
+            );
             p.report(Level::GeneralError, m);
             continue;
         }
@@ -422,10 +435,7 @@ fn alloc_unicast_peer(p: &mut Parser<'_>, w: &Words) -> HResult {
                 "min_ttl" => peer.min_ttl = ttl as u8,
                 "max_ttl" => peer.max_ttl = ttl as u8,
                 o => {
-                    p.report(
-                        Level::GeneralError,
-                        format!("({name}) unknown unicast_peer option {o}"),
-                    );
+                    p.report(Level::GeneralError, format!("({name}) unknown unicast_peer option {o}"));
                     break;
                 }
             }
@@ -776,10 +786,7 @@ fn version(p: &mut Parser<'_>, w: &Words) -> HResult {
     let word = w.get(1)?.to_string();
     let name = iname(p);
     let Some(v) = values::read_int(p, &word, 2, 3, true) else {
-        p.report(
-            Level::GeneralError,
-            format!("({name}): Version must be either 2 or 3"),
-        );
+        p.report(Level::GeneralError, format!("({name}): Version must be either 2 or 3"));
         return Ok(());
     };
     let cur = ist(p).version;
@@ -1163,7 +1170,9 @@ fn lower_prio_no_advert(p: &mut Parser<'_>, w: &Words) -> HResult {
 
 fn higher_prio_send_advert(p: &mut Parser<'_>, w: &Words) -> HResult {
     let name = iname(p);
-    if let Some(b) = bool_opt(p, w, |v| format!("({name}) invalid higher_prio_send_advert {v} specified")) {
+    if let Some(b) = bool_opt(p, w, |v| {
+        format!("({name}) invalid higher_prio_send_advert {v} specified")
+    }) {
         ist(p).higher_prio_send_advert = Some(b);
     }
     Ok(())
@@ -1373,8 +1382,14 @@ mod tests {
             parse_vmac_mac("02:11:22:33:44:55"),
             Some(([2, 0x11, 0x22, 0x33, 0x44, 0x55], false))
         );
-        assert_eq!(parse_vmac_mac("02:11:22:33:44"), Some(([2, 0x11, 0x22, 0x33, 0x44, 0], true)));
-        assert_eq!(parse_vmac_mac("02:11:22:33:44:"), Some(([2, 0x11, 0x22, 0x33, 0x44, 0], true)));
+        assert_eq!(
+            parse_vmac_mac("02:11:22:33:44"),
+            Some(([2, 0x11, 0x22, 0x33, 0x44, 0], true))
+        );
+        assert_eq!(
+            parse_vmac_mac("02:11:22:33:44:"),
+            Some(([2, 0x11, 0x22, 0x33, 0x44, 0], true))
+        );
         assert_eq!(parse_vmac_mac("02:11:22"), None);
         assert_eq!(parse_vmac_mac("002:11:22:33:44:55"), None);
     }

@@ -31,7 +31,13 @@ pub fn track_group(p: &mut Parser<'_>, w: &Words) -> HResult {
 }
 
 fn track_group_group(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let name = p.b.cfg.vrrp.track_groups.last().map(|g| g.name.clone()).unwrap_or_default();
+    let name =
+        p.b.cfg
+            .vrrp
+            .track_groups
+            .last()
+            .map(|g| g.name.clone())
+            .unwrap_or_default();
     if p.b.vrrp.track_group_has_list.last() == Some(&true) {
         // keepalived's wording, "sync group" included.
         p.report(
@@ -93,10 +99,7 @@ fn garp_interval_common(p: &mut Parser<'_>, w: &Words, gna: bool) -> HResult {
     let word = w.get(1)?.to_string();
     let key = if gna { "gna_interval" } else { "garp_interval" };
     let Some(v) = values::read_decimal(p, &word, 0, i32::MAX as u64, 6, true) else {
-        p.report(
-            Level::GeneralError,
-            format!("garp_group {key} '{word}' invalid"),
-        );
+        p.report(Level::GeneralError, format!("garp_group {key} '{word}' invalid"));
         return Ok(());
     };
     if gna {
@@ -105,10 +108,7 @@ fn garp_interval_common(p: &mut Parser<'_>, w: &Words, gna: bool) -> HResult {
         garp_cur(p).garp_interval = Some(v);
     }
     if v >= TIMER_HZ {
-        p.report(
-            Level::Info,
-            format!("The {key} is very large - {word} seconds"),
-        );
+        p.report(Level::Info, format!("The {key} is very large - {word} seconds"));
     }
     Ok(())
 }
@@ -248,33 +248,21 @@ fn alloc_if_up_down_delay(p: &mut Parser<'_>, w: &Words) -> HResult {
         return Ok(());
     }
     if w.len() < 2 {
-        p.report(
-            Level::Info,
-            format!("No timeouts specified for {name} up/down delays"),
-        );
+        p.report(Level::Info, format!("No timeouts specified for {name} up/down delays"));
         return Ok(());
     }
     if w.len() > 3 {
-        p.report(
-            Level::Info,
-            format!("Too many parameters for {name} up/down delays"),
-        );
+        p.report(Level::Info, format!("Too many parameters for {name} up/down delays"));
     }
     let Some(down) = values::read_timer(p, &w.words[1].clone(), 0, 255 * TIMER_HZ, true) else {
-        p.report(
-            Level::Info,
-            format!("Invalid down delay {} for {name}", w.words[1]),
-        );
+        p.report(Level::Info, format!("Invalid down delay {} for {name}", w.words[1]));
         return Ok(());
     };
     let up = if w.len() == 2 {
         0
     } else {
         let Some(up) = values::read_timer(p, &w.words[2].clone(), 0, 255 * TIMER_HZ, true) else {
-            p.report(
-                Level::Info,
-                format!("Invalid up delay {} for {name}", w.words[2]),
-            );
+            p.report(Level::Info, format!("Invalid up delay {} for {name}", w.words[2]));
             return Ok(());
         };
         up

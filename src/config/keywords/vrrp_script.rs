@@ -223,10 +223,7 @@ fn user(p: &mut Parser<'_>, w: &Words) -> HResult {
         }
         None => {
             let cmd = cur(p).script.cmd_str();
-            p.report(
-                Level::GeneralError,
-                format!("Unable to set uid/gid for script {cmd}"),
-            );
+            p.report(Level::GeneralError, format!("Unable to set uid/gid for script {cmd}"));
             p.b.vrrp.remove_script = true;
         }
     }

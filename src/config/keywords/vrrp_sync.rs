@@ -16,7 +16,12 @@ fn grp<'a>(p: &'a mut Parser<'_>) -> &'a mut SyncGroup {
 }
 
 fn gname(p: &Parser<'_>) -> String {
-    p.b.cfg.vrrp.sync_groups.last().map(|g| g.name.clone()).unwrap_or_default()
+    p.b.cfg
+        .vrrp
+        .sync_groups
+        .last()
+        .map(|g| g.name.clone())
+        .unwrap_or_default()
 }
 
 /// `vrrp_sync_group NAME`.

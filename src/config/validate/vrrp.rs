@@ -300,7 +300,10 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
-                format!("({gn}) Cannot have weighted track script '{}' with member having priority 255 - clearing weight", t.name),
+                format!(
+                    "({gn}) Cannot have weighted track script '{}' with member having priority 255 - clearing weight",
+                    t.name
+                ),
             );
             t.weight = 0;
         }
@@ -311,7 +314,10 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
-                format!("({gn}) Cannot have weighted track file '{}' with member having priority 255 - setting weight 0", t.name),
+                format!(
+                    "({gn}) Cannot have weighted track file '{}' with member having priority 255 - setting weight 0",
+                    t.name
+                ),
             );
             t.weight = Some(0);
         }
@@ -321,7 +327,10 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
-                format!("({gn}) Cannot have weighted track process '{}' with member having priority 255 - setting weight 0", t.name),
+                format!(
+                    "({gn}) Cannot have weighted track process '{}' with member having priority 255 - setting weight 0",
+                    t.name
+                ),
             );
             t.weight = Some(0);
         }
@@ -331,7 +340,10 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
-                format!("({gn}) Cannot have weighted track bfd '{}' with member having priority 255 - setting weight 0", t.name),
+                format!(
+                    "({gn}) Cannot have weighted track bfd '{}' with member having priority 255 - setting weight 0",
+                    t.name
+                ),
             );
             t.weight = Some(0);
         }

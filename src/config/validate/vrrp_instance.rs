@@ -82,7 +82,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     let family = st.family;
     if family == Some(Family::V6) {
         if version == 2 && strict {
-            err(rep, format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"));
+            err(
+                rep,
+                format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"),
+            );
             version = 3;
         } else if version == 0 {
             version = 3;
@@ -127,32 +130,56 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         Some(w) => w,
     };
 
-    let has_pass = i.auth_pass.as_deref().is_some_and(|p| !p.is_empty() && !p.starts_with('\0'));
+    let has_pass = i
+        .auth_pass
+        .as_deref()
+        .is_some_and(|p| !p.is_empty() && !p.starts_with('\0'));
     if strict && i.auth_type != AuthType::None {
-        err(rep, format!("({name}) Strict mode does not support authentication. Ignoring."));
+        err(
+            rep,
+            format!("({name}) Strict mode does not support authentication. Ignoring."),
+        );
         i.auth_type = AuthType::None;
     } else if version == 3 && i.auth_type != AuthType::None {
-        err(rep, format!("({name}) VRRP version 3 does not support authentication. Ignoring."));
+        err(
+            rep,
+            format!("({name}) VRRP version 3 does not support authentication. Ignoring."),
+        );
         i.auth_type = AuthType::None;
     } else if i.auth_type != AuthType::None && !has_pass {
-        err(rep, format!("({name}) Authentication specified but no password given. Ignoring"));
+        err(
+            rep,
+            format!("({name}) Authentication specified but no password given. Ignoring"),
+        );
         i.auth_type = AuthType::None;
     } else if family == Family::V6 && i.auth_type == AuthType::Ah {
-        err(rep, format!("({name}) Cannot use AH authentication with IPv6. ignoring"));
+        err(
+            rep,
+            format!("({name}) Cannot use AH authentication with IPv6. ignoring"),
+        );
         i.auth_type = AuthType::None;
     } else if i.auth_type == AuthType::Ah && i.state == VrrpState::Master && i.priority != PRIO_OWNER {
-        err(rep, format!("({name}) Initial state master is incompatible with AH authentication - clearing"));
+        err(
+            rep,
+            format!("({name}) Initial state master is incompatible with AH authentication - clearing"),
+        );
         i.state = VrrpState::Backup;
     }
 
     if i.interface.is_none() {
         if i.src_ip.is_none() {
-            err(rep, format!("({name}): Unicast instances must have unicast_src_ip or interface"));
+            err(
+                rep,
+                format!("({name}): Unicast instances must have unicast_src_ip or interface"),
+            );
             finish_defaults(i, &st, &g, sync_npc, strict);
             return false;
         }
         if family == Family::V6 && i.src_ip.as_ref().is_some_and(is_link_local6) {
-            err(rep, format!("({name}) Non link-local address required if interface omitted"));
+            err(
+                rep,
+                format!("({name}) Non link-local address required if interface omitted"),
+            );
             finish_defaults(i, &st, &g, sync_npc, strict);
             return false;
         }
@@ -178,7 +205,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
 
     if let Some(v) = i.vmac.as_mut() {
         if strict && v.mac.is_some() {
-            err(rep, format!("({name}): cannot specify MAC address with strict mode - clearing"));
+            err(
+                rep,
+                format!("({name}): cannot specify MAC address with strict mode - clearing"),
+            );
             v.mac = None;
             v.mac_use_vrid = false;
         }
@@ -206,7 +236,11 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     }
 
     if i.vrf.is_some() && (i.interface.is_some() || !unicast) {
-        let what = if i.interface.is_some() { "out interface" } else { " unicast" };
+        let what = if i.interface.is_some() {
+            "out interface"
+        } else {
+            " unicast"
+        };
         err(rep, format!("({name}) vrf can only be specified with{what} - clearing"));
         i.vrf = None;
     }
@@ -238,37 +272,58 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     }
 
     if i.priority == PRIO_OWNER && i.nopreempt {
-        err(rep, format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"));
+        err(
+            rep,
+            format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+        );
         i.nopreempt = false;
     }
     if i.state == VrrpState::Master {
         if i.nopreempt {
-            err(rep, format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"));
+            err(
+                rep,
+                format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"),
+            );
             i.nopreempt = false;
         }
         if i.preempt_delay != 0 {
-            err(rep, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
+            err(
+                rep,
+                format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"),
+            );
             i.preempt_delay = 0;
         }
     }
     if i.preempt_delay != 0 {
         if strict {
-            err(rep, format!("({name}) preempt_delay is incompatible with strict mode - resetting"));
+            err(
+                rep,
+                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
+            );
             i.preempt_delay = 0;
         }
         if i.nopreempt {
-            err(rep, format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"));
+            err(
+                rep,
+                format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"),
+            );
             i.preempt_delay = 0;
         }
     }
     if i.down_timer_adverts != DOWN_TIMER_ADVERTS && strict {
-        err(rep, format!("({name}) down_timer_adverts is incompatible with strict mode - resetting"));
+        err(
+            rep,
+            format!("({name}) down_timer_adverts is incompatible with strict mode - resetting"),
+        );
         i.down_timer_adverts = DOWN_TIMER_ADVERTS;
     }
 
     i.accept = st.accept.unwrap_or(i.priority == PRIO_OWNER || !strict);
     if i.accept && i.priority != PRIO_OWNER && strict && version == 2 {
-        err(rep, format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"));
+        err(
+            rep,
+            format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"),
+        );
         i.accept = false;
     }
 
@@ -278,7 +333,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             Family::V6 => IpAddr::V6(g.vrrp_mcast_group6),
         });
     } else if unicast && i.mcast_dst_ip.is_some() {
-        err(rep, format!("({name}) multicast destination specified with unicast - ignoring"));
+        err(
+            rep,
+            format!("({name}) multicast destination specified with unicast - ignoring"),
+        );
         i.mcast_dst_ip = None;
     }
 
@@ -293,7 +351,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     match st.garp_lower_prio_delay {
         None => i.garp_lower_prio_delay = if strict { 0 } else { g.garp_lower_prio_delay() },
         Some(v) if strict && v != 0 => {
-            err(rep, format!("({name}) Strict mode requires no repeat garp delay. resetting"));
+            err(
+                rep,
+                format!("({name}) Strict mode requires no repeat garp delay. resetting"),
+            );
             i.garp_lower_prio_delay = 0;
         }
         Some(v) => i.garp_lower_prio_delay = v,
@@ -301,7 +362,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     match st.lower_prio_no_advert {
         None => i.lower_prio_no_advert = strict || g.vrrp_lower_prio_no_advert,
         Some(false) if strict => {
-            err(rep, format!("({name}) Strict mode requires no lower priority advert. resetting"));
+            err(
+                rep,
+                format!("({name}) Strict mode requires no lower priority advert. resetting"),
+            );
             i.lower_prio_no_advert = true;
         }
         Some(v) => i.lower_prio_no_advert = v,
@@ -309,29 +373,44 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     match st.higher_prio_send_advert {
         None => i.higher_prio_send_advert = !strict && g.vrrp_higher_prio_send_advert,
         Some(true) if strict => {
-            err(rep, format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"));
+            err(
+                rep,
+                format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"),
+            );
             i.higher_prio_send_advert = false;
         }
         Some(v) => i.higher_prio_send_advert = v,
     }
-    i.smtp_alert = st
-        .smtp_alert
-        .or(g.smtp_alert_vrrp)
-        .or(g.smtp_alert)
-        .unwrap_or(false);
+    i.smtp_alert = st.smtp_alert.or(g.smtp_alert_vrrp).or(g.smtp_alert).unwrap_or(false);
     i.notify_priority_changes = st
         .notify_priority_changes
         .or(sync_npc)
         .unwrap_or(g.vrrp_notify_priority_changes);
 
-    let mut adv = if st.advert_int == 0 { ADVERT_DEFAULT_US } else { st.advert_int };
+    let mut adv = if st.advert_int == 0 {
+        ADVERT_DEFAULT_US
+    } else {
+        st.advert_int
+    };
     let secs = |v: u64| v as f64 / TIMER_HZ as f64;
     if version == 2 {
         if adv >= 256 * TIMER_HZ {
-            err(rep, format!("({name}) VRRPv2 advertisement interval {:.2}s is out of range. Must be less than 256s. Setting to 255s", secs(adv)));
+            err(
+                rep,
+                format!(
+                    "({name}) VRRPv2 advertisement interval {:.2}s is out of range. Must be less than 256s. Setting to 255s",
+                    secs(adv)
+                ),
+            );
             adv = 255 * TIMER_HZ;
         } else if adv % TIMER_HZ != 0 {
-            err(rep, format!("({name}) VRRPv2 advertisement interval {:.6}s must be an integer. rounding", secs(adv)));
+            err(
+                rep,
+                format!(
+                    "({name}) VRRPv2 advertisement interval {:.6}s must be an integer. rounding",
+                    secs(adv)
+                ),
+            );
             adv += TIMER_HZ / 2;
             adv -= adv % TIMER_HZ;
             if adv == 0 {
@@ -339,10 +418,22 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             }
         }
     } else if adv >= 4096 * CENTI_HZ {
-        err(rep, format!("({name}) VRRPv3 advertisement interval {:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s", secs(adv)));
+        err(
+            rep,
+            format!(
+                "({name}) VRRPv3 advertisement interval {:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s",
+                secs(adv)
+            ),
+        );
         adv = 4095 * CENTI_HZ;
     } else if adv % CENTI_HZ != 0 {
-        err(rep, format!("({name}) VRRPv3 advertisement interval {:.6}s must be in units of 10ms - rounding", secs(adv)));
+        err(
+            rep,
+            format!(
+                "({name}) VRRPv3 advertisement interval {:.6}s must be in units of 10ms - rounding",
+                secs(adv)
+            ),
+        );
         adv += CENTI_HZ / 2;
         adv -= adv % CENTI_HZ;
         if adv == 0 {
@@ -407,7 +498,12 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         let mut ifname = configured;
         if let Some(n) = ifname.clone() {
             if sys.interface_exists(&n) {
-                err(rep, format!("({name}) {kind} interface name {n} already exists as a non {kind} interface. ignoring configured name"));
+                err(
+                    rep,
+                    format!(
+                        "({name}) {kind} interface name {n} already exists as a non {kind} interface. ignoring configured name"
+                    ),
+                );
                 ifname = None;
             }
         }
@@ -415,14 +511,20 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         if let Some(v) = i.vmac.as_mut() {
             v.ifname = Some(ifname);
             if strict && i.vmac_xmit_base {
-                err(rep, format!("({name}) xmit_base is incompatible with strict mode - resetting"));
+                err(
+                    rep,
+                    format!("({name}) xmit_base is incompatible with strict mode - resetting"),
+                );
                 i.vmac_xmit_base = false;
             }
         } else if let Some(v) = i.ipvlan.as_mut() {
             v.ifname = Some(ifname);
         }
         if i.promote_secondaries {
-            err(rep, format!("({name}) promote_secondaries is automatically set for vmacs - ignoring"));
+            err(
+                rep,
+                format!("({name}) promote_secondaries is automatically set for vmacs - ignoring"),
+            );
             i.promote_secondaries = false;
         }
     }
@@ -430,11 +532,21 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     if let Some(ipv) = &i.ipvlan {
         match ipv.addr {
             None if family == Family::V4 => {
-                err(rep, format!("({name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state"));
+                err(
+                    rep,
+                    format!(
+                        "({name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state"
+                    ),
+                );
                 i.config_faults += 1;
             }
             Some((a, _)) if Family::of(&a) != family => {
-                err(rep, format!("({name}) IPv4 ipvlan address family does not match instance. setting instance to fault state"));
+                err(
+                    rep,
+                    format!(
+                        "({name}) IPv4 ipvlan address family does not match instance. setting instance to fault state"
+                    ),
+                );
                 i.config_faults += 1;
             }
             _ => {}
@@ -453,7 +565,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             }
         });
         if removed && before != i.track_interfaces.len() {
-            err(rep, format!("({name}) Ignoring track_interface {own} since own interface"));
+            err(
+                rep,
+                format!("({name}) Ignoring track_interface {own} since own interface"),
+            );
         }
     }
 
@@ -466,7 +581,11 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
     let mut use_extra_if = false;
     let mut use_extra_vmac = false;
     for excluded in [false, true] {
-        let list = if excluded { std::mem::take(&mut i.evips) } else { std::mem::take(&mut i.vips) };
+        let list = if excluded {
+            std::mem::take(&mut i.evips)
+        } else {
+            std::mem::take(&mut i.vips)
+        };
         let mut kept = Vec::with_capacity(list.len());
         for mut a in list {
             let fam = Family::of(&a.addr);
@@ -474,16 +593,31 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             if a.use_vmac {
                 a.use_vmac = false;
                 if on_own && i.vmac.is_some() && fam == family {
-                    err(rep, format!("({name}) use_vmac specified for VIP/eVIP {} and vrrp instance", ipaddresstos(&a)));
+                    err(
+                        rep,
+                        format!(
+                            "({name}) use_vmac specified for VIP/eVIP {} and vrrp instance",
+                            ipaddresstos(&a)
+                        ),
+                    );
                 } else if (!on_own || fam != family) && i.use_vmac_addr {
-                    err(rep, format!("({name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP {}", ipaddresstos(&a)));
+                    err(
+                        rep,
+                        format!(
+                            "({name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP {}",
+                            ipaddresstos(&a)
+                        ),
+                    );
                 } else {
                     a.use_vmac = true;
                 }
             }
             if a.dev.is_none() && i.interface.is_none() {
                 let e = if excluded { "e" } else { "" };
-                err(rep, format!("({name}): no interface for {e}vip {} - removing", ipaddresstos(&a)));
+                err(
+                    rep,
+                    format!("({name}): no interface for {e}vip {} - removing", ipaddresstos(&a)),
+                );
                 continue;
             }
             let vmac_here = on_own && i.vmac.is_some() && fam == family;
@@ -511,9 +645,8 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             i.garp_extra_if_all = g.vrrp_garp_extra_if_all;
         }
     }
-    if i.garp_extra_if != 0
-        && ((!use_extra_if && !use_extra_vmac) || (!use_extra_vmac && !i.garp_extra_if_all))
-    {
+    // Extra interfaces only get gratuitous ARPs through a VMAC, or with `all`.
+    if i.garp_extra_if != 0 && !use_extra_vmac && (!use_extra_if || !i.garp_extra_if_all) {
         i.garp_extra_if = 0;
     }
 
@@ -537,7 +670,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         let mut kept = Vec::new();
         for mut t in std::mem::take(&mut i.track_interfaces) {
             if t.weight != 0 {
-                err(rep, format!("({name}) ignoring {} tracked interface {wword}due to {why}", t.name));
+                err(
+                    rep,
+                    format!("({name}) ignoring {} tracked interface {wword}due to {why}", t.name),
+                );
                 if sync_no_weight {
                     t.weight = 0;
                 } else {
@@ -550,7 +686,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         let mut kept = Vec::new();
         for t in std::mem::take(&mut i.track_scripts) {
             if t.weight != 0 {
-                err(rep, format!("({name}) ignoring tracked script {} with weights due to {why2}", t.name));
+                err(
+                    rep,
+                    format!("({name}) ignoring tracked script {} with weights due to {why2}", t.name),
+                );
                 continue;
             }
             kept.push(t);
@@ -561,12 +700,24 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             // Without its own weight a tracked file has the file's weight (default 1).
             match t.weight {
                 None | Some(1) => {
-                    err(rep, format!("({name}) ignoring weight from tracked file {} due to {why2}. specify weight 0", t.name));
+                    err(
+                        rep,
+                        format!(
+                            "({name}) ignoring weight from tracked file {} due to {why2}. specify weight 0",
+                            t.name
+                        ),
+                    );
                     t.weight = Some(0);
                 }
                 Some(0) => {}
                 Some(w) => {
-                    err(rep, format!("({name}) ignoring tracked file {} with weight {w} due to {why2}", t.name));
+                    err(
+                        rep,
+                        format!(
+                            "({name}) ignoring tracked file {} with weight {w} due to {why2}",
+                            t.name
+                        ),
+                    );
                     continue;
                 }
             }
@@ -576,7 +727,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         let mut kept = Vec::new();
         for t in std::mem::take(&mut i.track_bfds) {
             if let Some(w) = t.weight.filter(|w| *w != 0) {
-                err(rep, format!("({name}) ignoring tracked bfd {} with weight {w} due to {why2}", t.name));
+                err(
+                    rep,
+                    format!("({name}) ignoring tracked bfd {} with weight {w} due to {why2}", t.name),
+                );
                 continue;
             }
             kept.push(t);
@@ -606,7 +760,11 @@ fn finish_defaults(
         VrrpState::Backup
     });
     i.accept = st.accept.unwrap_or(i.priority == PRIO_OWNER || !strict);
-    i.advert_int = if st.advert_int == 0 { ADVERT_DEFAULT_US } else { st.advert_int };
+    i.advert_int = if st.advert_int == 0 {
+        ADVERT_DEFAULT_US
+    } else {
+        st.advert_int
+    };
     i.garp_lower_prio_repeat = st
         .garp_lower_prio_repeat
         .unwrap_or(if strict { 0 } else { g.garp_lower_prio_repeat() });
