@@ -449,3 +449,151 @@ fn settle_sync_group_states(b: &mut Builder) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::diag::Diagnostics;
+    use crate::config::keywords;
+    use crate::config::model::Origin;
+    use crate::config::model::net::IpAddress;
+    use crate::config::model::vrrp::Family;
+    use crate::config::parser::Parser;
+    use crate::config::reader::{Reader, ReaderOptions};
+    use crate::config::system::{FileStat, RealSystem, UserInfo};
+
+    /// The host, with interfaces eth0..eth3 whatever the test machine has.
+    struct Host;
+
+    impl System for Host {
+        fn interface_exists(&self, name: &str) -> bool {
+            matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
+        }
+        fn user(&self, name: &str) -> Option<UserInfo> {
+            RealSystem.user(name)
+        }
+        fn group(&self, name: &str) -> Option<u32> {
+            RealSystem.group(name)
+        }
+        fn nodename(&self) -> String {
+            "test".into()
+        }
+        fn stat(&self, path: &str) -> Option<FileStat> {
+            RealSystem.stat(path)
+        }
+        fn lstat(&self, path: &str) -> Option<FileStat> {
+            RealSystem.lstat(path)
+        }
+        fn realpath(&self, path: &str) -> Option<String> {
+            RealSystem.realpath(path)
+        }
+        fn path_env(&self) -> Option<String> {
+            RealSystem.path_env()
+        }
+    }
+
+    /// Parses `text`, lets `f` add what the address parser would have added, then validates.
+    fn check(text: &str, f: impl FnOnce(&mut Builder)) -> (Builder, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.conf"), text).unwrap();
+        let mut reader = Reader::new(ReaderOptions {
+            cwd: dir.path().to_path_buf(),
+            config_id: Some("x".into()),
+            ..ReaderOptions::default()
+        });
+        let mut diags = Diagnostics::default();
+        assert!(reader.check_conf_file("k.conf", &mut diags));
+        reader.open_main("k.conf", &mut diags);
+        let mut p = Parser::new(reader, &Host, true);
+        p.diags = diags;
+        p.run(&keywords::ROOT);
+        let (_, mut b, mut diags) = p.into_parts();
+        f(&mut b);
+        complete(&mut b, &Host, &LoadOptions::default(), &mut diags);
+        let msgs = diags.reported().map(|d| d.message.clone()).collect();
+        (b, msgs)
+    }
+
+    fn vip(s: &str, pfx: u8) -> IpAddress {
+        IpAddress::new(s.parse().unwrap(), pfx, Origin::default())
+    }
+
+    fn add_vips(b: &mut Builder, idx: usize, vips: Vec<IpAddress>) {
+        b.vrrp.inst[idx].family = Some(Family::of(&vips[0].addr));
+        b.cfg.vrrp.instances[idx].vips = vips;
+    }
+
+    #[test]
+    fn defaults_with_a_vip() {
+        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n}\n";
+        let (b, msgs) = check(text, |b| add_vips(b, 0, vec![vip("10.0.0.1", 24)]));
+        assert!(msgs.is_empty(), "{msgs:?}");
+        let i = &b.cfg.vrrp.instances[0];
+        assert_eq!(
+            (i.priority, i.state, i.version, i.advert_int),
+            (100, VrrpState::Backup, 2, 1_000_000)
+        );
+        assert!(i.accept && !i.strict_mode);
+        assert_eq!(i.mcast_dst_ip, Some("224.0.0.18".parse().unwrap()));
+        assert_eq!(i.unicast_ttl, Some(255));
+    }
+
+    #[test]
+    fn too_many_vips_move_to_evips_and_families_are_checked() {
+        // 90 IPv6 addresses: an advert holds 89.
+        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n}\n";
+        let vips: Vec<IpAddress> = (0..90).map(|n| vip(&format!("fe80::{}", n + 1), 64)).collect();
+        let (b, msgs) = check(text, |b| add_vips(b, 0, vips));
+        assert!(
+            msgs.iter().any(|m| m == "(VI_1) Number of VIPs (90) exceeds maximum/space available in packet (max 89 addresses) - excess moved to eVIPs"),
+            "{msgs:?}"
+        );
+        let i = &b.cfg.vrrp.instances[0];
+        assert_eq!(
+            (i.vips.len(), i.evips.len(), i.version, i.family),
+            (89, 1, 3, Family::V6)
+        );
+    }
+
+    #[test]
+    fn first_ipv6_vip_must_be_link_local_in_strict_mode() {
+        let text = "vrrp_instance VI_1 {\n interface eth0\n strict_mode\n virtual_router_id 1\n}\n";
+        let (_, msgs) = check(text, |b| add_vips(b, 0, vec![vip("2001:db8::1", 64)]));
+        assert!(
+            msgs.iter()
+                .any(|m| m == "(VI_1) the first IPv6 VIP address must be link local"),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn use_vmac_on_a_vip_of_the_vmac_instance_is_reported() {
+        let text = "vrrp_instance VI_1 {\n interface eth0\n use_vmac\n virtual_router_id 7\n}\n";
+        let mut a = vip("10.0.0.1", 24);
+        a.use_vmac = true;
+        let (b, msgs) = check(text, |b| add_vips(b, 0, vec![a]));
+        assert!(
+            msgs.iter()
+                .any(|m| m == "(VI_1) use_vmac specified for VIP/eVIP 10.0.0.1/24 and vrrp instance"),
+            "{msgs:?}"
+        );
+        let i = &b.cfg.vrrp.instances[0];
+        assert_eq!(i.vmac.as_ref().and_then(|v| v.ifname.as_deref()), Some("vrrp.7"));
+        assert!(!i.vips[0].use_vmac);
+    }
+
+    #[test]
+    fn missing_vrid_stops_validation_but_completes_the_model() {
+        let text = "vrrp_instance VI_1 {\n interface eth0\n state MASTER\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 300\n}\n";
+        let (b, msgs) = check(text, |_| {});
+        assert_eq!(
+            msgs.iter()
+                .filter(|m| m.contains("virtual router id must be set"))
+                .count(),
+            1,
+            "keepalived stops at the first: {msgs:?}"
+        );
+        assert!(!msgs.iter().any(|m| m.contains("No VIP")), "{msgs:?}");
+        assert_eq!(b.cfg.vrrp.instances[0].priority, 255);
+    }
+}
