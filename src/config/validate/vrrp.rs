@@ -85,7 +85,34 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
         rep.stop();
     }
     sync_group_tracking_init(b, &mut rep);
+    // `-t` stops here; keepalived's start-up goes on with the following.
+    rep.stop();
     settle_sync_group_states(b);
+    remove_unused_scripts(b, rep.diags);
+}
+
+/// keepalived drops scripts no instance tracks ("Warning - script %s is not used", logged at
+/// start-up only, so `Level::Info` here).
+fn remove_unused_scripts(b: &mut Builder, diags: &mut Diagnostics) {
+    let v = &b.cfg.vrrp;
+    let used = |name: &str| {
+        v.instances
+            .iter()
+            .any(|i| i.track_scripts.iter().any(|t| t.name == name))
+            || v.sync_groups
+                .iter()
+                .any(|g| g.track_scripts.iter().any(|t| t.name == name))
+    };
+    let unused: Vec<(String, Option<Loc>)> = v
+        .scripts
+        .iter()
+        .filter(|s| !used(&s.name))
+        .map(|s| (s.name.clone(), s.origin.0.clone()))
+        .collect();
+    for (name, loc) in &unused {
+        diags.report(Level::Info, loc.clone(), format!("Warning - script {name} is not used"));
+    }
+    b.cfg.vrrp.scripts.retain(|s| !unused.iter().any(|(n, _)| n == &s.name));
 }
 
 /// keepalived's `check_vrrp_script_security()`: disables scripts that cannot or must not run
