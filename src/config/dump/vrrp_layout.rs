@@ -1,0 +1,320 @@
+//! keepalived's `-d` layout of the VRRP data (`vrrp_data.c: dump_vrrp_data()`): the
+//! `VRRP Topology`, `VRRP Sync groups` and `VRRP Scripts` sections, with the lines that come from
+//! the configuration (no run-time state: sockets, timers, interface addresses).
+
+use crate::config::model::Config;
+use crate::config::model::Script;
+use crate::config::model::net::IpAddress;
+use crate::config::model::vrrp::{
+    AuthType, ChecksumCompat, Family, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
+};
+use crate::config::validate::vrrp::instance::ipaddresstos;
+
+/// Appends the VRRP lines of keepalived's `-d` dump.
+pub fn layout(cfg: &Config, out: &mut Vec<String>) {
+    let v = &cfg.vrrp;
+    if !v.instances.is_empty() {
+        out.push("------< VRRP Topology >------".into());
+        for i in &v.instances {
+            instance(i, out);
+        }
+    }
+    if !v.sync_groups.is_empty() {
+        out.push("------< VRRP Sync groups >------".into());
+        for g in &v.sync_groups {
+            sync_group(cfg, g, out);
+        }
+    }
+    if !v.scripts.is_empty() {
+        out.push("------< VRRP Scripts >------".into());
+        for s in &v.scripts {
+            script(cfg, s, out);
+        }
+    }
+}
+
+fn notify(out: &mut Vec<String>, s: &Option<Script>, kind: &str) {
+    if let Some(s) = s {
+        out.push(format!(
+            "   {kind} state transition script = {}, uid:gid {}:{}",
+            s.cmd_str(),
+            s.uid,
+            s.gid
+        ));
+    }
+}
+
+fn address(a: &IpAddress, i: &VrrpInstance) -> String {
+    let mut s = ipaddresstos(a);
+    if let crate::config::model::net::Broadcast::Addr(b) = a.broadcast {
+        s.push_str(&format!(" brd {b}"));
+    }
+    let dev = a.dev.clone().or_else(|| i.interface.clone()).unwrap_or_default();
+    s.push_str(&format!(" dev {dev}"));
+    if a.use_vmac {
+        s.push_str(" use_vmac");
+    }
+    s.push_str(&format!(" scope {}", a.scope.name()));
+    if let Some(l) = &a.label {
+        s.push_str(&format!(" label {l}"));
+    }
+    s
+}
+
+fn tracked(out: &mut Vec<String>, title: &str, list: &[Tracked], sep: &str) {
+    if list.is_empty() {
+        return;
+    }
+    out.push(format!("   {title} :"));
+    for t in list {
+        let r = if t.reverse { " reverse" } else { "" };
+        out.push(format!("     {}{sep} weight {}{r}", t.name, t.weight));
+    }
+}
+
+fn tracked_ref(out: &mut Vec<String>, title: &str, list: &[TrackedRef], sep: &str) {
+    if list.is_empty() {
+        return;
+    }
+    out.push(format!("   {title} :"));
+    for t in list {
+        let r = if t.reverse == Some(true) { " reverse" } else { "" };
+        out.push(format!("     {}{sep} weight {}{r}", t.name, t.weight.unwrap_or(0)));
+    }
+}
+
+fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
+    out.push(format!(" VRRP Instance = {}", i.name));
+    out.push(format!("   VRRP Version = {}", i.version));
+    if let Some(g) = &i.sync_group {
+        out.push(format!("   Sync group = {g}"));
+    }
+    if i.family == Family::V6 {
+        out.push("   Using Native IPv6".into());
+    }
+    let unicast = !i.unicast_peers.is_empty();
+    let any_flag = unicast
+        || i.unicast_configured
+        || i.unicast_fault_no_peer
+        || i.nopreempt
+        || i.dont_track_primary
+        || i.skip_check_adv_addr
+        || i.promote_secondaries
+        || i.src_ip.is_some()
+        || i.vmac.is_some()
+        || i.check_unicast_src
+        || i.track_src_ip;
+    if any_flag {
+        out.push("   Flags:".into());
+        if unicast {
+            out.push("     Using unicast".into());
+        } else if i.unicast_configured {
+            out.push("     Unicast config option specified but using multicast".into());
+        }
+        if i.unicast_fault_no_peer {
+            out.push("     If unicast go to fault state if no peers".into());
+        }
+    } else {
+        out.push("   Flags: none".into());
+    }
+    out.push(format!("   Wantstate = {}", i.state.as_str()));
+    out.push(format!("   Number of config faults = {}", i.config_faults));
+    match &i.interface {
+        Some(n) => out.push(format!("   Interface = {n}")),
+        None => out.push("   Interface = not configured".into()),
+    }
+    if let Some(v) = &i.vrf {
+        out.push(format!("   VRF = {v}"));
+    }
+    if i.dont_track_primary {
+        out.push("   VRRP interface tracking disabled".into());
+    }
+    if i.skip_check_adv_addr {
+        out.push("   Skip checking advert IP addresses".into());
+    }
+    if i.strict_mode {
+        out.push("   Enforcing strict VRRP compliance".into());
+    }
+    if let Some(s) = &i.src_ip {
+        out.push(format!("   Using src_ip = {s} (from configuration)"));
+    }
+    if !unicast {
+        if let Some(m) = &i.mcast_dst_ip {
+            if i.family == Family::V4 {
+                out.push(format!("   Multicast address {m}"));
+            }
+        }
+    }
+    out.push(format!("   Gratuitous ARP delay = {}", i.garp_master_delay));
+    out.push(format!("   Gratuitous ARP repeat = {}", i.garp_master_repeat));
+    out.push(format!("   Gratuitous ARP refresh = {}", i.garp_master_refresh));
+    out.push(format!(
+        "   Gratuitous ARP refresh repeat = {}",
+        i.garp_master_refresh_repeat
+    ));
+    out.push(format!(
+        "   Gratuitous ARP lower priority delay = {}",
+        i.garp_lower_prio_delay
+    ));
+    out.push(format!(
+        "   Gratuitous ARP lower priority repeat = {}",
+        i.garp_lower_prio_repeat
+    ));
+    out.push(format!("   Down timer adverts = {}", i.down_timer_adverts));
+    out.push(format!(
+        "   Send advert after receive lower priority advert = {}",
+        !i.lower_prio_no_advert
+    ));
+    out.push(format!(
+        "   Send advert after receive higher priority advert = {}",
+        i.higher_prio_send_advert
+    ));
+    out.push(format!("   Virtual Router ID = {}", i.vrid));
+    out.push(format!("   Priority = {}", i.priority));
+    if i.version == 2 {
+        out.push(format!("   Advert interval = {} sec", i.advert_int / 1_000_000));
+    } else {
+        out.push(format!("   Advert interval = {} milli-sec", i.advert_int / 1000));
+    }
+    out.push(format!("   Accept = {}", if i.accept { "enabled" } else { "disabled" }));
+    out.push(format!(
+        "   Preempt = {}",
+        if i.nopreempt { "disabled" } else { "enabled" }
+    ));
+    if i.preempt_delay != 0 {
+        out.push(format!("   Preempt delay = {} secs", i.preempt_delay as f64 / 1e6));
+    }
+    out.push(format!(
+        "   Promote_secondaries = {}",
+        if i.promote_secondaries { "enabled" } else { "disabled" }
+    ));
+    match i.auth_type {
+        AuthType::Ah => out.push("   Authentication type = IPSEC_AH".into()),
+        AuthType::Pass => {
+            out.push("   Authentication type = SIMPLE_PASSWORD".into());
+            out.push(format!("   Password = {}", i.auth_pass.clone().unwrap_or_default()));
+        }
+        AuthType::None if i.version == 2 => out.push("   Authentication type = none".into()),
+        AuthType::None => {}
+    }
+    if i.kernel_rx_buf_size != 0 {
+        out.push(format!("   Kernel rx buffer size = {}", i.kernel_rx_buf_size));
+    }
+    if i.debug != 0 {
+        out.push(format!("   Debug level = {}", i.debug));
+    }
+    if !i.vips.is_empty() {
+        out.push(format!("   Virtual IP ({}):", i.vips.len()));
+        for a in &i.vips {
+            out.push(format!("     {}", address(a, i)));
+        }
+    }
+    if !i.evips.is_empty() {
+        out.push("   Virtual IP Excluded :".into());
+        for a in &i.evips {
+            out.push(format!("     {}", address(a, i)));
+        }
+    }
+    if unicast {
+        if let Some(t) = i.unicast_ttl {
+            out.push(format!("   Unicast TTL = {t}"));
+        }
+        out.push(format!(
+            "   Check unicast src : {}",
+            if i.check_unicast_src { "yes" } else { "no" }
+        ));
+        out.push("   Unicast Peer :".into());
+        for p in &i.unicast_peers {
+            out.push(format!("     {} min_ttl {} max_ttl {}", p.addr, p.min_ttl, p.max_ttl));
+        }
+        out.push(format!(
+            "   Unicast checksum compatibility = {}",
+            match i.old_unicast_checksum {
+                ChecksumCompat::None => "no",
+                ChecksumCompat::Never => "never",
+                ChecksumCompat::Config => "config",
+            }
+        ));
+    }
+    out.push("   No sockets allocated".into());
+    tracked(out, "Tracked interfaces", &i.track_interfaces, "");
+    tracked(out, "Tracked scripts", &i.track_scripts, "");
+    tracked_ref(out, "Tracked files", &i.track_files, "");
+    tracked_ref(out, "Tracked processes", &i.track_processes, ",");
+    tracked_ref(out, "Tracked BFDs", &i.track_bfds, ":");
+    out.push(format!(
+        "   Using smtp notification = {}",
+        if i.smtp_alert { "yes" } else { "no" }
+    ));
+    out.push(format!(
+        "   Notify deleted = {}",
+        if i.notify_deleted { "Deleted" } else { "Fault" }
+    ));
+    notify(out, &i.notify_backup, "Backup");
+    notify(out, &i.notify_master, "Master");
+    notify(out, &i.notify_fault, "Fault");
+    notify(out, &i.notify_stop, "Stop");
+    notify(out, &i.notify_deleted_script, "Deleted");
+    notify(out, &i.notify, "Generic");
+    notify(out, &i.notify_master_rx_lower_pri, "Master rx lower pri");
+    out.push(format!("   Notify priority changes = {}", i.notify_priority_changes));
+}
+
+fn sync_group(cfg: &Config, g: &SyncGroup, out: &mut Vec<String>) {
+    // keepalived's initial group state: MASTER only if every member is an owner wanting MASTER.
+    let all_master = g.members.iter().all(|m| {
+        cfg.vrrp
+            .instance(m)
+            .is_some_and(|i| i.priority == 255 && i.state.as_str() == "MASTER")
+    });
+    let state = if all_master { "MASTER" } else { "BACKUP" };
+    out.push(format!(" VRRP Sync Group = {}, {state}", g.name));
+    out.push("   Num member fault 0, num member init 0".into());
+    if !g.members.is_empty() {
+        out.push("   VRRP member instances :".into());
+        for m in &g.members {
+            out.push(format!("     {m}"));
+        }
+    }
+    if g.sync_group_tracking_weight {
+        out.push("   sync group tracking weight set".into());
+    }
+    out.push(format!(
+        "   Using smtp notification = {}",
+        if g.smtp_alert { "yes" } else { "no" }
+    ));
+    if let Some(b) = g.notify_priority_changes {
+        out.push(format!("   Notify priority changes = {}", if b { "yes" } else { "no" }));
+    }
+    tracked(out, "Tracked interfaces", &g.track_interfaces, "");
+    tracked(out, "Tracked scripts", &g.track_scripts, "");
+    tracked_ref(out, "Tracked files", &g.track_files, "");
+    tracked_ref(out, "Tracked process", &g.track_processes, ",");
+    tracked_ref(out, "Tracked BFDs", &g.track_bfds, ":");
+    notify(out, &g.notify_backup, "Backup");
+    notify(out, &g.notify_master, "Master");
+    notify(out, &g.notify_fault, "Fault");
+    notify(out, &g.notify_stop, "Stop");
+    notify(out, &g.notify, "Generic");
+}
+
+fn script(cfg: &Config, s: &VrrpScript, out: &mut Vec<String>) {
+    out.push(format!(" VRRP Script = {}", s.name));
+    out.push(format!("   Command = {}", s.script.cmd_str()));
+    out.push(format!("   Interval = {} sec", s.interval / 1_000_000));
+    out.push(format!("   Timeout = {} sec", s.timeout / 1_000_000));
+    let r = if s.weight_reverse { " reverse" } else { "" };
+    out.push(format!("   Weight = {}{r}", s.weight));
+    out.push(format!("   Rise = {}", s.rise));
+    out.push(format!("   Fall = {}", s.fall));
+    let init = if s.init_fail { "INIT/FAILED" } else { "INIT" };
+    out.push(format!("   Init state = {init}"));
+    out.push(format!("   Script uid:gid = {}:{}", s.script.uid, s.script.gid));
+    out.push("   VRRP instances :".into());
+    for i in &cfg.vrrp.instances {
+        if let Some(t) = i.track_scripts.iter().find(|t| t.name == s.name) {
+            let r = if t.reverse { " reverse" } else { "" };
+            out.push(format!("     {}, weight {}{r}", i.name, t.weight));
+        }
+    }
+}

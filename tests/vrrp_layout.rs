@@ -1,0 +1,187 @@
+//! keepalived's `-d` layout of the VRRP data, compared with Debian's keepalived 2.2.7 run with
+//! `-d` in the `kaorc` network namespace (the configuration-derived lines of the `VRRP
+//! Topology`, `VRRP Sync groups` and `VRRP Scripts` sections). Skips, saying why, when it cannot
+//! run keepalived.
+
+use std::path::Path;
+use std::process::Command;
+
+use keepalived_rs::config::system::{FileStat, RealSystem, System, UserInfo};
+use keepalived_rs::config::{LoadOptions, dump, load_str};
+
+/// The `kaorc` namespace's interfaces, whatever the test host has.
+struct Kaorc;
+
+impl System for Kaorc {
+    fn interface_exists(&self, name: &str) -> bool {
+        matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
+    }
+    fn user(&self, name: &str) -> Option<UserInfo> {
+        RealSystem.user(name)
+    }
+    fn group(&self, name: &str) -> Option<u32> {
+        RealSystem.group(name)
+    }
+    fn nodename(&self) -> String {
+        RealSystem.nodename()
+    }
+    fn stat(&self, path: &str) -> Option<FileStat> {
+        RealSystem.stat(path)
+    }
+    fn lstat(&self, path: &str) -> Option<FileStat> {
+        RealSystem.lstat(path)
+    }
+    fn realpath(&self, path: &str) -> Option<String> {
+        RealSystem.realpath(path)
+    }
+    fn path_env(&self) -> Option<String> {
+        RealSystem.path_env()
+    }
+}
+
+const CONF: &str = r#"
+vrrp_script chk {
+    script "/bin/true"
+    interval 2
+    weight 10
+    fall 2
+}
+vrrp_script unused {
+    script "/bin/true"
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    track_interface {
+        eth1 weight 5
+    }
+    track_script {
+        chk
+    }
+    authentication {
+        auth_type PASS
+        auth_pass s3cret
+    }
+    notify_master "/bin/echo master"
+    notify_priority_changes
+}
+vrrp_instance VI_2 {
+    interface eth1
+    virtual_router_id 52
+    unicast_src_ip 10.100.1.1
+    unicast_peer {
+        10.100.1.2 max_ttl 20
+    }
+    nopreempt
+    garp_master_delay 3
+    smtp_alert
+}
+vrrp_instance VI_3 {
+    interface eth2
+    virtual_router_id 53
+    state MASTER
+    advert_int 2
+    track_script {
+        chk weight -5 reverse
+    }
+}
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+    notify_master "/bin/echo sg"
+}
+"#;
+
+/// The VRRP sections of keepalived's `-d` log, timestamps removed, without run-time lines.
+fn keepalived_layout(out: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut on = false;
+    for l in out.lines() {
+        // "Sat Nov 21 01:14:14 2026: text"
+        let text = match l.find(": ") {
+            Some(i) if l[..i].len() == 24 => &l[i + 2..],
+            _ => continue,
+        };
+        if text.starts_with("------<") {
+            on = matches!(
+                text,
+                "------< VRRP Topology >------" | "------< VRRP Sync groups >------" | "------< VRRP Scripts >------"
+            );
+        }
+        if on {
+            lines.push(text.to_string());
+        }
+    }
+    lines
+}
+
+/// Lines that depend on the host or the run, not on the configuration.
+fn runtime(l: &str) -> bool {
+    (l.starts_with("   Using src_ip = ") && !l.ends_with("(from configuration)"))
+        || l.starts_with("   Result = ")
+        || l.starts_with("   Insecure = ")
+        || l.starts_with("   Status = ")
+        || l.starts_with("   State = ")
+}
+
+#[test]
+fn vrrp_layout_matches_keepalived() {
+    let root = unsafe { libc::geteuid() } == 0;
+    let have = Path::new("/usr/sbin/keepalived").exists() && Path::new("/run/netns/kaorc").exists();
+    if !root || !have {
+        eprintln!("SKIP vrrp_layout_matches_keepalived: needs root, /usr/sbin/keepalived and the kaorc namespace");
+        return;
+    }
+    // VIPs come from the address parser (another family): compare without them.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.conf"), CONF).unwrap();
+    let p = |f: &str| dir.path().join(f).display().to_string();
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            "kaorc",
+            "timeout",
+            "3",
+            "/usr/sbin/keepalived",
+            "-n",
+            "-l",
+            "-D",
+            "-d",
+            "-G",
+        ])
+        .args([
+            "-f",
+            &p("d.conf"),
+            "-p",
+            &p("k.pid"),
+            "-r",
+            &p("v.pid"),
+            "-c",
+            &p("c.pid"),
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("run keepalived");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let theirs: Vec<String> = keepalived_layout(&text).into_iter().filter(|l| !runtime(l)).collect();
+    if theirs.is_empty() {
+        eprintln!("SKIP vrrp_layout_matches_keepalived: keepalived printed no VRRP dump:\n{text}");
+        return;
+    }
+    let loaded = load_str(CONF, &LoadOptions::default(), &Kaorc);
+    let mut ours = Vec::new();
+    dump::vrrp::layout(&loaded.config, &mut ours);
+    let ours: Vec<String> = ours.into_iter().filter(|l| !runtime(l)).collect();
+    assert_eq!(
+        ours,
+        theirs,
+        "ours:\n{}\n\nkeepalived:\n{}",
+        ours.join("\n"),
+        theirs.join("\n")
+    );
+}
