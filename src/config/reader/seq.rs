@@ -123,7 +123,8 @@ pub fn parse_seq(buf: &str, expand: &mut dyn FnMut(&str) -> Result<String, SeqEr
         return Err(invalid_def());
     }
     // keepalived skips one character here (the ',' it expects) without checking it.
-    p = skip_blanks(buf, p + 1);
+    let skip = buf[p..].chars().next().map_or(1, char::len_utf8);
+    p = skip_blanks(buf, p + skip);
     let close = buf[p..].find(')').map(|i| p + i).ok_or_else(invalid_def)?;
     let params = expand(&buf[p..=close])?;
     let mut q = 0usize;
@@ -349,6 +350,8 @@ mod tests {
         );
         assert!(matches!(seq("~SEQ(i)"), Err(SeqError::Message(_))));
         assert!(matches!(seq("~SEQ i"), Err(SeqError::Invalid)));
+        // Found by fuzzing: a multi-byte character where the ',' is expected.
+        assert!(seq("~SEQ(i\u{e9}1, 2) x").is_ok());
     }
 
     #[test]
