@@ -175,6 +175,7 @@ pub struct Parser<'s> {
     kw_level: u32,
     raw: String,
     blocks: Vec<(&'static Block, Option<Loc>)>,
+    pushback: Option<(String, Words)>,
 }
 
 impl Report for Parser<'_> {
@@ -200,13 +201,14 @@ impl<'s> Parser<'s> {
             kw_level: 0,
             raw: String::new(),
             blocks: Vec::new(),
+            pushback: None,
         }
     }
 
     /// Parses everything from the reader with `root` as the top-level keyword table.
     pub fn run(&mut self, root: &'static Block) {
         self.blocks.push((root, None));
-        self.process_stream(root, false);
+        self.process_stream(root, false, false);
         self.blocks.pop();
         self.reader.finish(&mut self.diags);
     }
@@ -256,6 +258,9 @@ impl<'s> Parser<'s> {
 
     /// Reads the next line and splits it into words; `None` at the end of the configuration.
     fn next_words(&mut self) -> Option<(String, Words)> {
+        if let Some(p) = self.pushback.take() {
+            return Some(p);
+        }
         let line = self.reader.next_line(&mut self.diags)?;
         let (words, unmatched) = tokens::split_words(&line);
         let loc = self.reader.loc();
@@ -266,15 +271,21 @@ impl<'s> Parser<'s> {
         Some((line, Words { words, loc }))
     }
 
-    fn call(&mut self, h: Handler, words: &Words) {
-        if let Err(MissingParam(msg)) = h(self, words) {
-            let loc = words.loc.clone().or_else(|| self.reader.loc());
-            self.diags.report(Level::MissingParameter, loc, msg);
+    /// Runs a handler; returns false if it stopped on a missing parameter.
+    fn call(&mut self, h: Handler, words: &Words) -> bool {
+        match h(self, words) {
+            Ok(()) => true,
+            Err(MissingParam(msg)) => {
+                let loc = words.loc.clone().or_else(|| self.reader.loc());
+                self.diags.report(Level::MissingParameter, loc, msg);
+                false
+            }
         }
     }
 
-    /// keepalived's `process_stream()`. Returns true if the block was skipped.
-    fn process_stream(&mut self, block: &'static Block, need_bob: bool) -> bool {
+    /// keepalived's `process_stream()`. Returns true if the block was skipped. `skipping` is set
+    /// when the keyword that opens this block asked for it to be skipped (or failed).
+    fn process_stream(&mut self, block: &'static Block, need_bob: bool, skipping: bool) -> bool {
         let mut need_bob = need_bob;
         let mut skipped = false;
         while let Some((line, words)) = self.next_words() {
@@ -289,6 +300,13 @@ impl<'s> Parser<'s> {
                     continue;
                 }
                 self.skip_sublevel = 0;
+                if skipping {
+                    // The refused keyword had no block after all: this line belongs to the
+                    // enclosing block (keepalived would read it with the refused block's keywords).
+                    self.pushback = Some((line, words));
+                    skipped = true;
+                    break;
+                }
             }
             if self.skip_sublevel != 0 {
                 let mut last = "";
@@ -337,12 +355,17 @@ impl<'s> Parser<'s> {
             }
             if let Some(h) = k.handler {
                 self.raw = line;
-                self.call(h, &words);
+                // keepalived exits on a missing parameter; we go on, but the block the keyword
+                // opens has no object to fill, so it is skipped.
+                if !self.call(h, &words) && k.sub.is_some() {
+                    self.skip_block(bob_needed);
+                }
             }
             if let Some(sub) = k.sub {
+                let skipping = self.skip_sublevel != 0;
                 self.kw_level += 1;
                 self.blocks.push((sub, words.loc.clone()));
-                let was_skipped = self.process_stream(sub, bob_needed);
+                let was_skipped = self.process_stream(sub, bob_needed, skipping);
                 self.blocks.pop();
                 self.kw_level -= 1;
                 if !was_skipped {
