@@ -44,8 +44,8 @@ pub struct BfdDraft {
     pub passive: bool,
     /// `ttl`/`hoplimit`; 0 until given.
     pub ttl: u8,
-    /// `max_hops`.
-    pub max_hops: i32,
+    /// `max_hops` (keepalived keeps it in a `uint8_t`, so -1 is 255).
+    pub max_hops: u8,
     /// `weight` (VRRP process).
     pub weight: i32,
     /// `weight N reverse`.
@@ -313,7 +313,8 @@ fn maxhops(p: &mut Parser<'_>, w: &Words) -> HResult {
     match values::read_int(p, &word, -1, 255, false) {
         Some(v) => {
             if let Some(d) = p.b.bfd.cur.as_mut() {
-                d.max_hops = v;
+                // keepalived stores it in a uint8_t: -1 becomes 255.
+                d.max_hops = v as u8;
             }
         }
         None => p.report(

@@ -52,8 +52,9 @@ pub struct BfdSession {
     pub passive: bool,
     /// `ttl` / `hoplimit` (default 255 for IPv4, 64 for IPv6).
     pub ttl: u8,
-    /// `max_hops` (-1..ttl, default 0).
-    pub max_hops: i32,
+    /// `max_hops` (0..ttl, default 0; keepalived stores the configured -1..255 in a `uint8_t`,
+    /// so -1 reads as 255 and is then limited to the TTL).
+    pub max_hops: u8,
 }
 
 /// The VRRP process's view of a `bfd_instance` (keepalived's `vrrp_tracked_bfd_t`).

@@ -80,12 +80,12 @@ fn bfd_session(p: &mut Parser<'_>, d: &BfdDraft) -> Option<BfdSession> {
         defaults::HOPLIMIT_V6
     };
     let mut max_hops = d.max_hops;
-    if max_hops > i32::from(ttl) {
+    if max_hops > ttl {
         p.report(
             Level::GeneralError,
             format!("BFD instance {name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit"),
         );
-        max_hops = i32::from(ttl);
+        max_hops = ttl;
     }
     Some(BfdSession {
         neighbor: nbr,
