@@ -121,19 +121,19 @@ fn process_lines(t: &TrackProcess, out: &mut Vec<String>) {
     if t.quorum_max != defaults::PROCESS_QUORUM_MAX {
         out.push(format!("   Max processes = {}", t.quorum_max));
     }
-    // Runtime state at startup: nothing counted yet.
+    // Runtime state at startup, shown as if no process were running: the quorum is then
+    // "had" only when no process is wanted.
     out.push("   Current processes = 0".into());
-    out.push("   Have quorum = false".into());
+    out.push(format!("   Have quorum = {}", t.quorum == 0));
     out.push(format!(
         "   Weight = {}{}",
         t.weight,
         if t.weight_reverse { " reverse" } else { "" }
     ));
-    out.push(format!(
-        "   Terminate delay = {:.6}s",
-        f64::from(t.terminate_delay) / 1e6
-    ));
-    out.push(format!("   Fork delay = {:.6}s", f64::from(t.fork_delay) / 1e6));
+    // keepalived keeps the delays in an `int`: above 2147.483647 s they print negative.
+    let secs = |us: u32| f64::from(us as i32) / 1e6;
+    out.push(format!("   Terminate delay = {:.6}s", secs(t.terminate_delay)));
+    out.push(format!("   Fork delay = {:.6}s", secs(t.fork_delay)));
     out.push(format!("   Full command = {}", t.full_command));
     tracking_lines(&t.tracking_vrrp, out);
 }
