@@ -6,6 +6,7 @@
 //! (`bfd_checker_handler()`). All three honour `vrrp` and `checker`. We read the block once and
 //! follow each process's view in [`BfdDraft`], printing every message any of them prints.
 
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::config::diag::Level;
@@ -65,6 +66,14 @@ pub struct State {
     /// keyword, so it only switches to "neighbour" (for the rest of the file) when the address
     /// is literally `neighbour_ip`.
     pub neighbour_spelling: bool,
+    /// Names in the VRRP process's list (an index over the kept instances).
+    pub vrrp_names: HashSet<String>,
+    /// Names in the checker's list.
+    pub checker_names: HashSet<String>,
+    /// Names of the BFD process's sessions.
+    pub session_names: HashSet<String>,
+    /// The BFD process's sessions by neighbour: their source addresses.
+    pub sessions_by_neighbor: HashMap<IpAddr, Vec<Option<IpAddr>>>,
 }
 
 impl State {
@@ -82,11 +91,11 @@ fn bfd_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
     // keepalived's VRRP process reads the name with strvec_slot() (a missing parameter); its
     // BFD and checker processes dereference the missing word and crash.
     let name = w.get(1)?.to_string();
-    let insts = &p.b.cfg.bfd.instances;
+    let st = &p.b.bfd;
     let too_long = name.len() > defaults::NAME_MAX;
-    let checker_dup = insts.iter().any(|i| i.checker && i.name == name);
-    let vrrp_dup = !too_long && insts.iter().any(|i| i.vrrp.is_some() && i.name == name);
-    let bfd_dup = !too_long && insts.iter().any(|i| i.session.is_some() && i.name == name);
+    let checker_dup = st.checker_names.contains(&name);
+    let vrrp_dup = !too_long && st.vrrp_names.contains(&name);
+    let bfd_dup = !too_long && st.session_names.contains(&name);
 
     if checker_dup || vrrp_dup {
         p.report(Level::GeneralError, format!("BFD {name} already specified"));

@@ -14,15 +14,13 @@ use crate::config::parser::Parser;
 use crate::config::system::System;
 
 /// keepalived's `find_bfd_by_addr()` at configuration time: an accepted session with the same
-/// neighbour clashes unless both have different source addresses.
-fn clashes(existing: &BfdSession, nbr: IpAddr, src: Option<IpAddr>) -> bool {
-    if existing.neighbor != nbr {
-        return false;
-    }
-    match (existing.source, src) {
+/// neighbour clashes unless both have different source addresses. `sources` are the source
+/// addresses of the accepted sessions with this neighbour.
+fn clashes(sources: &[Option<IpAddr>], src: Option<IpAddr>) -> bool {
+    sources.iter().any(|s| match (s, src) {
         (None, _) | (_, None) => true,
-        (Some(a), Some(b)) => a == b,
-    }
+        (Some(a), Some(b)) => *a == b,
+    })
 }
 
 /// The BFD process's end handler: the session, or `None` after reporting why it is refused.
@@ -51,12 +49,10 @@ fn bfd_session(p: &mut Parser<'_>, d: &BfdDraft) -> Option<BfdSession> {
         }
     }
     let dup =
-        p.b.cfg
-            .bfd
-            .instances
-            .iter()
-            .filter_map(|i| i.session.as_ref())
-            .any(|s| clashes(s, nbr, d.source));
+        p.b.bfd
+            .sessions_by_neighbor
+            .get(&nbr)
+            .is_some_and(|sources| clashes(sources, d.source));
     if dup {
         let msg = match d.source {
             Some(src) => format!(
@@ -121,6 +117,17 @@ pub fn end_bfd_instance(p: &mut Parser<'_>, d: BfdDraft) {
     if session.is_none() && vrrp.is_none() && !checker {
         return;
     }
+    let st = &mut p.b.bfd;
+    if let Some(s) = &session {
+        st.session_names.insert(d.name.clone());
+        st.sessions_by_neighbor.entry(s.neighbor).or_default().push(s.source);
+    }
+    if vrrp.is_some() {
+        st.vrrp_names.insert(d.name.clone());
+    }
+    if checker {
+        st.checker_names.insert(d.name.clone());
+    }
     p.b.cfg.bfd.instances.push(BfdInstance {
         name: d.name,
         session,
@@ -138,31 +145,14 @@ pub fn complete(_b: &mut Builder, _sys: &dyn System, _opts: &LoadOptions, _diags
 mod tests {
     use super::*;
 
-    fn session(nbr: &str, src: Option<&str>) -> BfdSession {
-        BfdSession {
-            neighbor: nbr.parse().unwrap(),
-            source: src.map(|s| s.parse().unwrap()),
-            min_rx: defaults::MIN_RX_US,
-            min_tx: defaults::MIN_TX_US,
-            idle_tx: defaults::IDLE_TX_US,
-            multiplier: defaults::MULTIPLIER,
-            passive: false,
-            ttl: defaults::TTL_V4,
-            max_hops: 0,
-        }
-    }
-
     #[test]
     fn address_clashes_as_find_bfd_by_addr() {
-        let a = |s: &str| s.parse::<IpAddr>().unwrap();
-        let with_src = session("10.0.0.6", Some("10.0.0.7"));
-        assert!(!clashes(&with_src, a("10.0.0.6"), Some(a("10.0.0.8"))));
-        assert!(clashes(&with_src, a("10.0.0.6"), Some(a("10.0.0.7"))));
-        assert!(clashes(&with_src, a("10.0.0.6"), None));
-        assert!(!clashes(&with_src, a("10.0.0.5"), None));
-        let no_src = session("10.0.0.6", None);
-        assert!(clashes(&no_src, a("10.0.0.6"), Some(a("10.0.0.9"))));
-        // Different families never clash, even for a v4-mapped v6 address.
-        assert!(!clashes(&no_src, a("::ffff:10.0.0.6"), None));
+        let a = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        let with_src = [a("10.0.0.7")];
+        assert!(!clashes(&with_src, a("10.0.0.8")));
+        assert!(clashes(&with_src, a("10.0.0.7")));
+        assert!(clashes(&with_src, None));
+        assert!(clashes(&[None], a("10.0.0.9")));
+        assert!(!clashes(&[], None));
     }
 }

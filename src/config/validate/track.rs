@@ -26,15 +26,14 @@ pub fn end_track_file(p: &mut Parser<'_>, draft: FileDraft) {
         );
         return;
     };
-    if let Some(init) = draft.init {
-        let stat = p.sys.stat(&file_path);
-        if let Some(st) = stat {
-            if init.overwrite && st.mode & S_IFMT != S_IFREG {
-                p.report(
-                    Level::GeneralError,
-                    format!("Cannot initialise track file {} - it is not a regular file", draft.name),
-                );
-            }
+    // Without `overwrite` an existing file is left alone, so only `overwrite` can fail here.
+    if draft.init.is_some_and(|i| i.overwrite) {
+        let not_regular = p.sys.stat(&file_path).is_some_and(|st| st.mode & S_IFMT != S_IFREG);
+        if not_regular {
+            p.report(
+                Level::GeneralError,
+                format!("Cannot initialise track file {} - it is not a regular file", draft.name),
+            );
         }
     }
     p.b.cfg.track.files.push(TrackFile {
