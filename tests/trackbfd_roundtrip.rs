@@ -229,3 +229,25 @@ proptest! {
         assert_round_trip("generated", &blocks.concat());
     }
 }
+
+#[test]
+fn junk_after_numbers_is_a_warning_outside_config_test() {
+    let text = "track_file a {\n file /x\n weight 5x\n}\n\
+                vrrp_track_process p {\n process x\n weight 7y reverse\n quorum 3z\n}\n\
+                bfd_instance b {\n neighbor_ip 10.0.0.1\n weight 9w\n multiplier 4v\n}\n";
+    let run = load_str(text, &LoadOptions::default(), &RealSystem);
+    let msgs: Vec<String> = run.diags.reported().map(|d| d.message.clone()).collect();
+    assert!(msgs.contains(&"WARNING - invalid number '5x'".to_string()), "{msgs:?}");
+    let t = &run.config.track;
+    assert_eq!(t.file("a").unwrap().weight, 5);
+    let p = t.process("p").unwrap();
+    assert_eq!((p.weight, p.weight_reverse, p.quorum), (7, true, 3));
+    let (_, v) = run.config.bfd.vrrp_tracked("b").unwrap();
+    assert_eq!(v.weight, 9);
+    // multiplier is read without ignore_error: refused, default kept.
+    assert_eq!(run.config.bfd.session("b").unwrap().1.multiplier, 5);
+    // Under -t the same values are refused.
+    let t = load(text).track;
+    assert_eq!(t.file("a").unwrap().weight, 1);
+    assert_eq!(t.process("p").unwrap().weight, 0);
+}
