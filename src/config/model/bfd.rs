@@ -145,7 +145,8 @@ impl BfdConfig {
             .find_map(|i| i.vrrp.as_mut())
     }
 
-    /// The tracked BFD the checker knows by that name (`find_checker_tracked_bfd_by_name()`).
+    /// The tracked BFD the checker knows by that name (its `track_bfds` list, which `BFD_CHECK`
+    /// searches).
     pub fn checker_tracked(&self, name: &str) -> Option<&BfdInstance> {
         self.instances.iter().find(|i| i.name == name && i.checker)
     }
