@@ -166,7 +166,7 @@ impl System for RealSystem {
             return None;
         }
         // SAFETY: res is a valid list from getaddrinfo; ai_canonname is NUL-terminated if set.
-        let name = unsafe {
+        unsafe {
             let canon = if res.is_null() {
                 std::ptr::null()
             } else {
@@ -177,8 +177,7 @@ impl System for RealSystem {
                 libc::freeaddrinfo(res);
             }
             n
-        };
-        name
+        }
     }
 
     fn resolve_host(&self, name: &str) -> Option<IpAddr> {
@@ -190,7 +189,7 @@ impl System for RealSystem {
             return None;
         }
         // SAFETY: res is a valid list; ai_addr points at a sockaddr of ai_family.
-        let addr = unsafe {
+        unsafe {
             let ai = &*res;
             let a = match ai.ai_family {
                 libc::AF_INET => {
@@ -205,8 +204,7 @@ impl System for RealSystem {
             };
             libc::freeaddrinfo(res);
             a
-        };
-        addr
+        }
     }
 
     fn current_user_name(&self) -> Option<String> {
