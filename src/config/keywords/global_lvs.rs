@@ -93,7 +93,10 @@ pub(super) fn lvs_sync_daemon(p: &mut Parser<'_>, w: &Words) -> HResult {
         return Ok(());
     };
     if ifname.len() >= IP_VS_IFNAME_MAXLEN {
-        error(p, format!("lvs_sync_daemon interface name '{ifname}' too long - ignoring"));
+        error(
+            p,
+            format!("lvs_sync_daemon interface name '{ifname}' too long - ignoring"),
+        );
         return Ok(());
     }
     let mut d = LvsSyncDaemon {
@@ -194,7 +197,10 @@ fn syncd_group(p: &mut Parser<'_>, v: &str) -> Option<IpAddr> {
         return None;
     };
     if !addr.is_multicast() {
-        error(p, format!("lvs_sync_daemon group address {v} is not multicast - ignoring"));
+        error(
+            p,
+            format!("lvs_sync_daemon group address {v} is not multicast - ignoring"),
+        );
         return None;
     }
     Some(addr)
@@ -225,7 +231,10 @@ pub(super) fn nftables_ipvs_priority(p: &mut Parser<'_>, w: &Words) -> HResult {
     let s = w.get(1)?;
     match values::read_int(p, s, i32::MIN, i32::MAX, false) {
         Some(v) => p.b.cfg.global.nftables_ipvs_priority = v,
-        None => p.report(Level::InvalidNumber, format!("invalid ipvs nftables chain priority '{s}'")),
+        None => p.report(
+            Level::InvalidNumber,
+            format!("invalid ipvs nftables chain priority '{s}'"),
+        ),
     }
     Ok(())
 }

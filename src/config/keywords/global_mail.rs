@@ -49,7 +49,10 @@ pub(super) fn smtp_connect_timeout(p: &mut Parser<'_>, w: &Words) -> HResult {
     let max = u32::MAX / values::TIMER_HZ as u32;
     // 0 is accepted (with a complaint) for compatibility with keepalived before 2.0.7.
     let Some(mut t) = values::read_unsigned(p, s, 0, max, true) else {
-        error(p, format!("smtp_connect_timeout '{s}' must be in [0, {max}] - ignoring"));
+        error(
+            p,
+            format!("smtp_connect_timeout '{s}' must be in [0, {max}] - ignoring"),
+        );
         return Ok(());
     };
     if t == 0 {
@@ -71,7 +74,12 @@ pub(super) fn notification_email(p: &mut Parser<'_>, w: &Words) -> HResult {
 }
 
 /// The flag keywords `smtp_alert[_vrrp|_checker] [BOOL]`.
-fn smtp_alert_flag(p: &mut Parser<'_>, w: &Words, name: &str, field: fn(&mut GlobalDefs) -> &mut Option<bool>) -> HResult {
+fn smtp_alert_flag(
+    p: &mut Parser<'_>,
+    w: &Words,
+    name: &str,
+    field: fn(&mut GlobalDefs) -> &mut Option<bool>,
+) -> HResult {
     if let Some(b) = bool_arg(p, w, |v| format!("Invalid value '{v}' for global {name} specified")) {
         *field(&mut p.b.cfg.global) = Some(b);
     }
@@ -119,7 +127,9 @@ pub(super) fn no_checker_emails(p: &mut Parser<'_>, w: &Words) -> HResult {
 }
 
 pub(super) fn vrrp_notify_priority_changes(p: &mut Parser<'_>, w: &Words) -> HResult {
-    global_flag(p, w, "vrrp_notify_priority_changes", |g| &mut g.vrrp_notify_priority_changes)
+    global_flag(p, w, "vrrp_notify_priority_changes", |g| {
+        &mut g.vrrp_notify_priority_changes
+    })
 }
 
 pub(super) fn fifo_write_vrrp_states_on_reload(p: &mut Parser<'_>, _w: &Words) -> HResult {
@@ -161,7 +171,10 @@ fn start_stop_timeout(p: &mut Parser<'_>, w: &Words, startup: bool) -> HResult {
         return Ok(());
     };
     let Some(t) = values::read_unsigned(p, s, 1, 1000, true) else {
-        error(p, format!("{kind}_script_timeout '{s}' must be in [1, 1000] - ignoring"));
+        error(
+            p,
+            format!("{kind}_script_timeout '{s}' must be in [1, 1000] - ignoring"),
+        );
         return Ok(());
     };
     let g = &mut p.b.cfg.global;
@@ -271,7 +284,10 @@ fn fifo_name(p: &mut Parser<'_>, w: &Words, which: Fifo) -> HResult {
         match script::lookup_user(p, user, group) {
             Some((u, g)) => (u, g, Some(user.to_string()), group.map(str::to_string)),
             None => {
-                p.report(Level::Info, format!("Invalid user/group for {ty} fifo (null) - ignoring"));
+                p.report(
+                    Level::Info,
+                    format!("Invalid user/group for {ty} fifo (null) - ignoring"),
+                );
                 return Ok(());
             }
         }

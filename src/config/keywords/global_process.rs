@@ -93,13 +93,21 @@ pub(super) fn min_auto_priority_delay(p: &mut Parser<'_>, w: &Words) -> HResult 
     };
     match values::read_int(p, s, 1, 10_000_000, true) {
         Some(v) => p.b.cfg.global.min_auto_priority_delay = v as u64,
-        None => error(p, format!("min_auto_priority_delay '{s}' must be in [1, 10000000] - ignoring")),
+        None => error(
+            p,
+            format!("min_auto_priority_delay '{s}' must be in [1, 10000000] - ignoring"),
+        ),
     }
     Ok(())
 }
 
 /// keepalived's `get_priority()`: the nice value; 0 after any error.
-fn priority(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut GlobalDefs) -> &mut ProcessSettings) -> HResult {
+fn priority(
+    p: &mut Parser<'_>,
+    w: &Words,
+    process: &str,
+    field: fn(&mut GlobalDefs) -> &mut ProcessSettings,
+) -> HResult {
     let v = match w.opt(1) {
         None => {
             error(p, format!("No {process} process priority specified"));
@@ -115,7 +123,12 @@ fn priority(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut GlobalD
 }
 
 /// keepalived's `get_realtime_priority()`: clamped to SCHED_RR's range; errors leave it alone.
-fn rt_priority(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut GlobalDefs) -> &mut ProcessSettings) -> HResult {
+fn rt_priority(
+    p: &mut Parser<'_>,
+    w: &Words,
+    process: &str,
+    field: fn(&mut GlobalDefs) -> &mut ProcessSettings,
+) -> HResult {
     let Some(s) = w.opt(1) else {
         error(p, format!("No {process} process real-time priority specified"));
         return Ok(());
@@ -127,13 +140,17 @@ fn rt_priority(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut Glob
     if v < RT_PRIORITY_MIN {
         error(
             p,
-            format!("{process} process real-time priority {v} less than minimum {RT_PRIORITY_MIN} - setting to minimum"),
+            format!(
+                "{process} process real-time priority {v} less than minimum {RT_PRIORITY_MIN} - setting to minimum"
+            ),
         );
         v = RT_PRIORITY_MIN;
     } else if v > RT_PRIORITY_MAX {
         error(
             p,
-            format!("{process} process real-time priority {v} greater than maximum {RT_PRIORITY_MAX} - setting to maximum"),
+            format!(
+                "{process} process real-time priority {v} greater than maximum {RT_PRIORITY_MAX} - setting to maximum"
+            ),
         );
         v = RT_PRIORITY_MAX;
     }
@@ -142,7 +159,12 @@ fn rt_priority(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut Glob
 }
 
 /// keepalived's `get_cpu_affinity()`: the set is cleared first, and again at the first bad CPU.
-fn cpu_affinity(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut GlobalDefs) -> &mut ProcessSettings) -> HResult {
+fn cpu_affinity(
+    p: &mut Parser<'_>,
+    w: &Words,
+    process: &str,
+    field: fn(&mut GlobalDefs) -> &mut ProcessSettings,
+) -> HResult {
     if w.len() < 2 {
         error(p, format!("No {process} cpu_id set specified"));
         return Ok(());
@@ -168,7 +190,12 @@ fn cpu_affinity(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut Glo
 
 /// keepalived's `get_rt_rlimit()`: an invalid value sets the limit to 0; 1 becomes 2 (it is
 /// halved elsewhere and must stay non-zero).
-fn rlimit_rttime(p: &mut Parser<'_>, w: &Words, process: &str, field: fn(&mut GlobalDefs) -> &mut ProcessSettings) -> HResult {
+fn rlimit_rttime(
+    p: &mut Parser<'_>,
+    w: &Words,
+    process: &str,
+    field: fn(&mut GlobalDefs) -> &mut ProcessSettings,
+) -> HResult {
     let kw = w.words[0].clone();
     if let Some(stem) = kw.strip_suffix("rtime").filter(|s| !s.ends_with('r')) {
         p.report(
@@ -448,7 +475,9 @@ pub(super) fn config_save_dir(p: &mut Parser<'_>, w: &Words) -> HResult {
         Ok(m) if m.mode() & libc::S_IFDIR != 0 => p.b.cfg.global.config_save_dir = Some(trimmed),
         Ok(_) => error(p, format!("config_save_dir {dir} exists and is not a directory")),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-            let parent = std::path::Path::new(&trimmed).parent().filter(|d| !d.as_os_str().is_empty());
+            let parent = std::path::Path::new(&trimmed)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty());
             let parent_err = match parent.map(std::fs::metadata) {
                 Some(Ok(m)) if !m.is_dir() => Some(libc::ENOTDIR),
                 Some(Err(e)) => e.raw_os_error(),
@@ -488,7 +517,9 @@ pub(super) fn tmp_config_directory(p: &mut Parser<'_>, w: &Words) -> HResult {
 
 pub(super) fn data_use_instance(p: &mut Parser<'_>, w: &Words) -> HResult {
     // keepalived's message misspells the keyword.
-    if let Some(b) = bool_arg(p, w, |v| format!("Invalid value '{v}' for global date_use_instance specified")) {
+    if let Some(b) = bool_arg(p, w, |v| {
+        format!("Invalid value '{v}' for global date_use_instance specified")
+    }) {
         p.b.cfg.global.data_use_instance = b;
     }
     Ok(())
@@ -515,7 +546,10 @@ mod tests {
         assert_eq!(parse_umask_bits(&w("IRUSR|IWUSR")), Ok(0o600));
         assert_eq!(parse_umask_bits(&w("IRUSR | IWGRP|IXOTH")), Ok(0o421));
         assert_eq!(parse_umask_bits(&w("IRUSR|")), Err("umask missing bit value".into()));
-        assert_eq!(parse_umask_bits(&w("IRUSR IWUSR")), Err("Invalid umask syntax IWUSR".into()));
+        assert_eq!(
+            parse_umask_bits(&w("IRUSR IWUSR")),
+            Err("Invalid umask syntax IWUSR".into())
+        );
         assert_eq!(parse_umask_bits(&w("IRUSR|FOO")), Err("Unknown umask bit FOO".into()));
     }
 }

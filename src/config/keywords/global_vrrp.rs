@@ -254,7 +254,9 @@ pub(super) fn vrrp_lower_prio_no_advert(p: &mut Parser<'_>, w: &Words) -> HResul
 }
 
 pub(super) fn vrrp_higher_prio_send_advert(p: &mut Parser<'_>, w: &Words) -> HResult {
-    advert_flag(p, w, "vrrp_higher_prio_send_advert", |g| &mut g.vrrp_higher_prio_send_advert)
+    advert_flag(p, w, "vrrp_higher_prio_send_advert", |g| {
+        &mut g.vrrp_higher_prio_send_advert
+    })
 }
 
 pub(super) fn vrrp_version(p: &mut Parser<'_>, w: &Words) -> HResult {
@@ -336,7 +338,12 @@ pub(super) fn vrrp_strict(p: &mut Parser<'_>, _w: &Words) -> HResult {
 // --- netlink and receive buffers ---
 
 /// keepalived's `get_netlink_rcv_bufs_size()`: 0 means "not changed".
-pub(super) fn rcv_bufs_size(p: &mut Parser<'_>, w: &Words, ty: &str, field: fn(&mut GlobalDefs) -> &mut RcvBufs) -> HResult {
+pub(super) fn rcv_bufs_size(
+    p: &mut Parser<'_>,
+    w: &Words,
+    ty: &str,
+    field: fn(&mut GlobalDefs) -> &mut RcvBufs,
+) -> HResult {
     let Some(s) = w.opt(1) else {
         error(p, format!("{ty}_rcv_bufs size missing"));
         return Ok(());
@@ -350,8 +357,15 @@ pub(super) fn rcv_bufs_size(p: &mut Parser<'_>, w: &Words, ty: &str, field: fn(&
 }
 
 /// `*_rcv_bufs_force [BOOL]`.
-pub(super) fn rcv_bufs_force(p: &mut Parser<'_>, w: &Words, ty: &str, field: fn(&mut GlobalDefs) -> &mut RcvBufs) -> HResult {
-    if let Some(b) = bool_arg(p, w, |v| format!("Invalid value '{v}' for global {ty}_rcv_bufs_force specified")) {
+pub(super) fn rcv_bufs_force(
+    p: &mut Parser<'_>,
+    w: &Words,
+    ty: &str,
+    field: fn(&mut GlobalDefs) -> &mut RcvBufs,
+) -> HResult {
+    if let Some(b) = bool_arg(p, w, |v| {
+        format!("Invalid value '{v}' for global {ty}_rcv_bufs_force specified")
+    }) {
         field(&mut p.b.cfg.global).force = b;
     }
     Ok(())
@@ -411,11 +425,17 @@ pub(super) fn vrrp_rx_bufs_policy(p: &mut Parser<'_>, w: &Words) -> HResult {
         }
     }
     if size.is_some() && (mtu || advert) {
-        error(p, "Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy".into());
+        error(
+            p,
+            "Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy".into(),
+        );
         mtu = false;
         advert = false;
     } else if mtu && advert {
-        error(p, "Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT".into());
+        error(
+            p,
+            "Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT".into(),
+        );
         advert = false;
     }
     p.b.cfg.global.vrrp_rx_bufs_policy = match (size, mtu, advert) {
@@ -447,7 +467,10 @@ pub(super) fn vrrp_startup_delay(p: &mut Parser<'_>, w: &Words) -> HResult {
         None => error(p, format!("vrrp_startup_delay '{s}' is invalid")),
     }
     if p.b.cfg.global.vrrp_startup_delay >= 60 * TIMER_HZ {
-        p.report(Level::Info, format!("The vrrp_startup_delay is very large - {s} seconds"));
+        p.report(
+            Level::Info,
+            format!("The vrrp_startup_delay is very large - {s} seconds"),
+        );
     }
     Ok(())
 }

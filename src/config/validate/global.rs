@@ -43,7 +43,8 @@ fn default_reload_file(g: &GlobalDefs) -> String {
 /// The router id and, with an SMTP server, the HELO name, sender and connect timeout.
 fn identity_defaults(g: &mut GlobalDefs, sys: &dyn System) {
     let smtp = g.smtp_server.is_some();
-    let need_name = g.router_id.is_none() || (smtp && (g.smtp_helo_name.is_none() || g.notification_email_from.is_none()));
+    let need_name =
+        g.router_id.is_none() || (smtp && (g.smtp_helo_name.is_none() || g.notification_email_from.is_none()));
     // keepalived needs some name here, otherwise it could crash.
     let local = need_name.then(|| sys.local_name().unwrap_or_else(|| UNKNOWN_NAME.to_string()));
     if let Some(local) = &local {
