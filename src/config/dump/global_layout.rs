@@ -2,7 +2,7 @@
 //! `keepalived/core/global_data.c`), for what the configuration determines: the same lines, labels
 //! and number formats, in the same order. Lines about the running process (current realtime
 //! priority and limit, the scheduled reload time) and about the build (libnftnl version) are
-//! left out.
+//! left out, and so are the start and shutdown scripts, which only the parent process keeps.
 
 use crate::config::model::Config;
 use crate::config::model::global::{GlobalDefs, LvsFlushOnStop, NotifyFifo, ProcessSettings, RxBufsPolicy, defaults};
@@ -62,8 +62,9 @@ fn fifo(out: &mut Vec<String>, label: &str, f: &NotifyFifo) {
     let Some(name) = &f.name else { return };
     out.push(format!(" {label} notify fifo = {name}, uid:gid {}:{}", f.uid, f.gid));
     if let Some(s) = &f.script {
+        // The children add the FIFO's name as the script's last argument when they open it.
         out.push(format!(
-            " {label} notify fifo script = {}, uid:gid {}:{}",
+            " {label} notify fifo script = {} '{name}', uid:gid {}:{}",
             s.cmd_str(),
             s.uid,
             s.gid
@@ -71,13 +72,30 @@ fn fifo(out: &mut Vec<String>, label: &str, f: &NotifyFifo) {
     }
 }
 
+/// keepalived's `get_process_cpu_affinity_string()` into its 63-byte buffer: each CPU followed
+/// by a space, CPU 0 as an empty string (its `integer_to_string()` writes no digit for 0), cut
+/// before the first CPU that does not fit.
+fn cpu_list(cpus: &[u32]) -> String {
+    let mut s = String::new();
+    let mut room = 63usize;
+    for &c in cpus {
+        let digits = if c == 0 { String::new() } else { c.to_string() };
+        if room <= digits.len() + 1 {
+            break;
+        }
+        room -= digits.len() + 1;
+        s.push_str(&digits);
+        s.push(' ');
+    }
+    s
+}
+
 fn process(out: &mut Vec<String>, label: &str, p: &ProcessSettings) {
     out.push(format!(" {label} process priority = {}", p.priority));
     out.push(format!(" {label} don't swap = {}", tf(p.no_swap)));
     out.push(format!(" {label} realtime priority = {}", p.rt_priority));
     if !p.cpu_affinity.is_empty() {
-        let cpus: String = p.cpu_affinity.iter().map(|c| format!("{c} ")).collect();
-        out.push(format!(" {label} CPU Affinity = {cpus}"));
+        out.push(format!(" {label} CPU Affinity = {}", cpu_list(&p.cpu_affinity)));
     }
     out.push(format!(" {label} realtime limit = {}", p.rlimit_rttime));
 }
@@ -133,7 +151,7 @@ fn identity(g: &GlobalDefs, out: &mut Vec<String>) {
     ));
 }
 
-fn reload_and_scripts(g: &GlobalDefs, out: &mut Vec<String>) {
+fn reload(g: &GlobalDefs, out: &mut Vec<String>) {
     match g.reload_check_config.as_deref() {
         Some(f) => out.push(format!(
             " Test config before reload, log to {}",
@@ -157,28 +175,27 @@ fn reload_and_scripts(g: &GlobalDefs, out: &mut Vec<String>) {
     if g.data_use_instance {
         out.push(" Use instance name in data dumps".into());
     }
-    if let Some(s) = &g.startup_script {
-        out.push(format!(
-            " Startup script = {}, uid:gid {}:{}, timeout {}",
-            s.cmd_str(),
-            s.uid,
-            s.gid,
-            g.startup_script_timeout
-        ));
-    }
-    if let Some(s) = &g.shutdown_script {
-        // keepalived has no comma before "timeout" here.
-        out.push(format!(
-            " Shutdown script = {}, uid:gid {}:{} timeout {}",
-            s.cmd_str(),
-            s.uid,
-            s.gid,
-            g.shutdown_script_timeout
-        ));
+    // The start and shutdown scripts belong to the parent: the children, whose dumps these are,
+    // free them at startup.
+}
+
+/// keepalived prints the default interface only once a static address without `dev` has looked
+/// it up; until then it prints `eth0` whatever `default_interface` says.
+fn default_interface(cfg: &Config) -> &str {
+    let g = &cfg.global;
+    let used = cfg
+        .statics
+        .addresses
+        .iter()
+        .any(|a| a.dev.is_none() || a.dev == g.default_interface);
+    match &g.default_interface {
+        Some(i) if used => i,
+        _ => DEFAULT_INTERFACE,
     }
 }
 
-fn interfaces_and_lvs(g: &GlobalDefs, out: &mut Vec<String>) {
+fn interfaces_and_lvs(cfg: &Config, out: &mut Vec<String>) {
+    let g = &cfg.global;
     out.push(format!(" Dynamic interfaces = {}", tf(g.dynamic_interfaces)));
     if g.dynamic_interfaces {
         out.push(format!(" Allow interface changes = {}", tf(g.allow_if_changes)));
@@ -197,10 +214,7 @@ fn interfaces_and_lvs(g: &GlobalDefs, out: &mut Vec<String>) {
         // keepalived labels the UDP timeout "TCP" too.
         out.push(format!(" LVS TCP timeout = {}", t.udp));
     }
-    out.push(format!(
-        " Default interface = {}",
-        g.default_interface.as_deref().unwrap_or(DEFAULT_INTERFACE)
-    ));
+    out.push(format!(" Default interface = {}", default_interface(cfg)));
     out.push(format!(
         " Disable local IGMP = {}",
         yes_no(g.disable_local_igmp, "yes", "no")
@@ -403,8 +417,8 @@ pub fn layout(cfg: &Config, out: &mut Vec<String>) {
     let g = &cfg.global;
     out.push("------< Global definitions >------".into());
     identity(g, out);
-    reload_and_scripts(g, out);
-    interfaces_and_lvs(g, out);
+    reload(g, out);
+    interfaces_and_lvs(cfg, out);
     vrrp(g, out);
     process(out, "VRRP", &g.vrrp_process);
     process(out, "Checker", &g.checker_process);
@@ -425,6 +439,13 @@ mod tests {
         assert_eq!(c_fmt_g(1234567.0), "1.23457e+06");
         assert_eq!(c_fmt_g(0.00001), "1e-05");
         assert_eq!(c_fmt_g(999999.5), "1e+06");
+    }
+
+    #[test]
+    fn cpu_affinity_string_as_keepalived() {
+        assert_eq!(cpu_list(&[0, 1, 12]), " 1 12 ");
+        let many: Vec<u32> = (10..40).collect();
+        assert_eq!(cpu_list(&many).len(), 60, "20 CPUs of 3 bytes fit in 62 bytes");
     }
 
     #[test]
