@@ -51,7 +51,7 @@ global_defs {
     smtp_alert off
     smtp_alert_vrrp on
     checker_log_all_failures
-    reload_check_config /tmp/ka-layout-check.log
+    reload_check_config @TMP@/check.log
     data_use_instance
     dynamic_interfaces allow_if_changes
     no_email_faults
@@ -119,18 +119,18 @@ global_defs {
     startup_script_timeout 20
     shutdown_script /bin/true root root
     enable_script_security
-    notify_fifo /tmp/ka-layout-fifo root
+    notify_fifo @TMP@/fifo root
     notify_fifo_script "/usr/bin/echo fifo" root
-    vrrp_notify_fifo /tmp/ka-layout-vfifo root root
+    vrrp_notify_fifo @TMP@/vfifo root root
     nftables layout_t
     nftables_priority 3
     nftables_ifindex
     nftables_ipvs
     nftables_ipvs_start_fwmark 3000
     reload_check_config
-    reload_time_file /tmp/ka-layout-no-such-time-file
+    reload_time_file @TMP@/no-such-time-file
     reload_repeat
-    reload_file /tmp/ka-layout-reload
+    reload_file @TMP@/reload
     tmp_config_directory /tmp
     vrrp_garp_lower_prio_delay 9
     vrrp_min_garp
@@ -155,18 +155,17 @@ fn ours(text: &str) -> Vec<String> {
 }
 
 /// keepalived's global section for a configuration (`None` if it printed none).
-fn keepalived(oracle: &std::path::Path, text: &str) -> Option<Vec<String>> {
-    let dir = tempfile::tempdir().ok()?;
-    std::fs::write(dir.path().join("keepalived.conf"), text).ok()?;
+fn keepalived(oracle: &std::path::Path, dir: &std::path::Path, text: &str) -> Option<Vec<String>> {
+    std::fs::write(dir.join("keepalived.conf"), text).ok()?;
     let ns = support::Netns::with_interfaces(&support::interfaces_for(text));
-    let d = dir.path().display();
+    let d = dir.display();
     let cmd = format!(
         "exec timeout 10 {} -n -l -D -d -G -f keepalived.conf -p {d}/k.pid -r {d}/v.pid -c {d}/c.pid -b {d}/b.pid 2>&1",
         oracle.display()
     );
     let mut child = Command::new("ip")
         .args(["netns", "exec", &ns.name, "sh", "-c", &cmd])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -198,6 +197,9 @@ fn keepalived(oracle: &std::path::Path, text: &str) -> Option<Vec<String>> {
 }
 
 fn compare(name: &str, text: &str) {
+    // Files keepalived creates (FIFOs) go to a directory of our own.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = &text.replace("@TMP@", &dir.path().display().to_string());
     let mine = ours(text);
     assert_eq!(mine[0], "------< Global definitions >------");
     if !support::can_netns() {
@@ -208,7 +210,8 @@ fn compare(name: &str, text: &str) {
         support::skip(name, "Debian's keepalived 2.2.7 is not installed");
         return;
     };
-    let theirs = keepalived(&oracle, text).unwrap_or_else(|| panic!("{name}: keepalived printed no global section"));
+    let theirs =
+        keepalived(&oracle, dir.path(), text).unwrap_or_else(|| panic!("{name}: keepalived printed no global section"));
     let theirs: Vec<String> = theirs.into_iter().filter(|l| !process_fact(l)).collect();
     assert_eq!(
         mine,
