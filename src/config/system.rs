@@ -3,6 +3,7 @@
 //! without root or a particular host.
 
 use std::ffi::{CStr, CString};
+use std::net::IpAddr;
 
 /// A user account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,25 @@ pub trait System {
     fn realpath(&self, path: &str) -> Option<String>;
     /// The search path used to find scripts given without a `/`.
     fn path_env(&self) -> Option<String>;
+    /// keepalived's `get_local_name()`: the canonical name of the node name
+    /// (`getaddrinfo(nodename, AI_CANONNAME)`), or `None` if it cannot be resolved.
+    fn local_name(&self) -> Option<String> {
+        let n = self.nodename();
+        (!n.is_empty()).then_some(n)
+    }
+    /// The first address `getaddrinfo(name, NULL, NULL)` gives (keepalived's
+    /// `domain_stosockaddr()`), or `None`.
+    fn resolve_host(&self, name: &str) -> Option<IpAddr> {
+        name.parse().ok()
+    }
+    /// The name of the user we run as (`getpwuid(getuid())`).
+    fn current_user_name(&self) -> Option<String> {
+        None
+    }
+    /// Number of online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
+    fn online_cpus(&self) -> u32 {
+        1
+    }
 }
 
 /// The real host.
@@ -134,6 +154,76 @@ impl System for RealSystem {
 
     fn path_env(&self) -> Option<String> {
         std::env::var("PATH").ok()
+    }
+
+    fn local_name(&self) -> Option<String> {
+        let node = cstr(&self.nodename())?;
+        // SAFETY: hints is zeroed as getaddrinfo requires; res is freed below.
+        let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+        hints.ai_flags = libc::AI_CANONNAME;
+        let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+        if unsafe { libc::getaddrinfo(node.as_ptr(), std::ptr::null(), &hints, &mut res) } != 0 {
+            return None;
+        }
+        // SAFETY: res is a valid list from getaddrinfo; ai_canonname is NUL-terminated if set.
+        unsafe {
+            let canon = if res.is_null() {
+                std::ptr::null()
+            } else {
+                (*res).ai_canonname
+            };
+            let n = (!canon.is_null()).then(|| CStr::from_ptr(canon).to_string_lossy().into_owned());
+            if !res.is_null() {
+                libc::freeaddrinfo(res);
+            }
+            n
+        }
+    }
+
+    fn resolve_host(&self, name: &str) -> Option<IpAddr> {
+        let c = cstr(name)?;
+        let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+        // SAFETY: valid C string, no hints; res is freed below.
+        if unsafe { libc::getaddrinfo(c.as_ptr(), std::ptr::null(), std::ptr::null(), &mut res) } != 0 || res.is_null()
+        {
+            return None;
+        }
+        // SAFETY: res is a valid list; ai_addr points at a sockaddr of ai_family.
+        unsafe {
+            let ai = &*res;
+            let a = match ai.ai_family {
+                libc::AF_INET => {
+                    let sin = &*(ai.ai_addr as *const libc::sockaddr_in);
+                    Some(IpAddr::from(u32::from_be(sin.sin_addr.s_addr).to_be_bytes()))
+                }
+                libc::AF_INET6 => {
+                    let sin6 = &*(ai.ai_addr as *const libc::sockaddr_in6);
+                    Some(IpAddr::from(sin6.sin6_addr.s6_addr))
+                }
+                _ => None,
+            };
+            libc::freeaddrinfo(res);
+            a
+        }
+    }
+
+    fn current_user_name(&self) -> Option<String> {
+        let mut buf = vec![0 as libc::c_char; 16384];
+        // SAFETY: getpwuid_r writes into pwd and buf, both owned here.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut out: *mut libc::passwd = std::ptr::null_mut();
+        let r = unsafe { libc::getpwuid_r(libc::getuid(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out) };
+        if r != 0 || out.is_null() {
+            return None;
+        }
+        // SAFETY: pw_name is NUL-terminated inside buf.
+        Some(unsafe { CStr::from_ptr(pwd.pw_name) }.to_string_lossy().into_owned())
+    }
+
+    fn online_cpus(&self) -> u32 {
+        // SAFETY: sysconf has no preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+        n.max(1) as u32
     }
 }
 

@@ -228,6 +228,10 @@ pub struct GlobalDefs {
     pub default_script_uid: u32,
     /// See [`GlobalDefs::default_script_uid`].
     pub default_script_gid: u32,
+    /// No usable default script user (keepalived's `default_user_fail`: `script_user` names an
+    /// unknown user, or `enable_script_security` is set and `keepalived_script` does not exist):
+    /// scripts without an explicit user are dropped.
+    pub default_script_user_failed: bool,
 
     // --- process control ---
     /// `process_names`.
@@ -428,6 +432,7 @@ impl Default for GlobalDefs {
             enable_script_security: false,
             default_script_uid: 0,
             default_script_gid: 0,
+            default_script_user_failed: false,
             process_names: false,
             process_name: None,
             max_auto_priority: 0,
