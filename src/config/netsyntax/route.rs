@@ -1,0 +1,593 @@
+//! keepalived's `alloc_route()` and `parse_nexthops()`: one line of `virtual_routes` or
+//! `static_routes` in `ip route` syntax.
+
+use std::net::IpAddr;
+
+use super::encap::parse_encap;
+use super::helpers::{Prefix, family_of, get_realms, get_time_rtt, get_unsigned, parse_ipaddress, parse_route};
+use super::rttables::{RtKind, find_rtntype};
+use super::{Abort, error, interface_lookup, report_abort, rt_find, static_track_group_find};
+use crate::config::model::Origin;
+use crate::config::model::net::{
+    Metric, Nexthop, RT_TABLE_MAIN, RTPROT_KEEPALIVED, Route, RouteMode, RouteType, Scope,
+};
+use crate::config::parser::{Parser, Words};
+
+/// keepalived's `alloc_route()`: parses one line of a route list and appends the route to
+/// `list`. `allow_track_group` is true for `static_routes`.
+pub fn alloc_route(p: &mut Parser<'_>, list: &mut Vec<Route>, words: &Words, allow_track_group: bool) {
+    match parse(p, words, allow_track_group) {
+        Ok(r) => list.push(r),
+        Err(a) => report_abort(p, a),
+    }
+}
+
+/// A route while its line is read: the family may still be unknown (0) and the destination a
+/// family-less default.
+struct Building {
+    r: Route,
+    family: u8,
+    dst: Option<Prefix>,
+    src: Option<Prefix>,
+    route_type: u8,
+}
+
+fn mix(p: &mut Parser<'_>) -> Abort {
+    error(p, "Cannot mix IPv4 and IPv6 addresses for route");
+    Abort::Dropped
+}
+
+/// `OPTION [lock] VALUE`: returns whether `lock` was given and moves `*i` to the value.
+fn lock_word(w: &Words, i: &mut usize) -> Result<bool, Abort> {
+    *i += 1;
+    if w.get(*i)? == "lock" {
+        *i += 1;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Sets a lockable metric: the lock bit stays once given (keepalived ORs it into `lock`).
+fn set_metric(m: &mut Option<Metric>, value: u32, lock: bool) {
+    let lock = lock || m.is_some_and(|o| o.lock);
+    *m = Some(Metric { value, lock });
+}
+
+fn parse(p: &mut Parser<'_>, w: &Words, allow_track_group: bool) -> Result<Route, Abort> {
+    let mut b = Building {
+        r: Route {
+            origin: Origin(w.loc.clone()),
+            ..Route::default()
+        },
+        family: 0,
+        dst: None,
+        src: None,
+        route_type: RouteType::UNICAST,
+    };
+    let n = w.len();
+    let mut i = 0;
+    let mut do_nexthop = false;
+    let mut dest: Option<String> = None;
+    let mut table = RT_TABLE_MAIN;
+    while i < n {
+        let s = w.words[i].as_str();
+        match s {
+            "inet6" | "inet" => {
+                let f = if s == "inet6" { 6 } else { 4 };
+                if b.family == 0 {
+                    b.family = f;
+                } else if b.family != f {
+                    let other = if f == 6 { "IPv4" } else { "IPv6" };
+                    error(p, format!("{s} specified for {other} route"));
+                    return Err(Abort::Dropped);
+                }
+                // keepalived steps over the next word too (its loop adds 1 again).
+                i += 1;
+            }
+            "src" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some((a, _)) = parse_ipaddress(p, v, false) else {
+                    error(p, format!("invalid route src address {v}"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.pref_src = Some(a);
+                if b.family == 0 {
+                    b.family = family_of(&a);
+                } else if b.family != family_of(&a) {
+                    return Err(mix(p));
+                }
+            }
+            "as" => {
+                i += 1;
+                if w.get(i)? == "to" {
+                    i += 1;
+                }
+                error(p, "\"as to\" for MPLS only - ignoring");
+            }
+            "via" | "gw" => {
+                if s == "gw" {
+                    error(p, "\"gw\" for routes is deprecated. Please use \"via\"");
+                }
+                i += 1;
+                let mut v = w.get(i)?;
+                let family = match v {
+                    "inet" => {
+                        i += 1;
+                        v = w.get(i)?;
+                        4
+                    }
+                    "inet6" => {
+                        i += 1;
+                        v = w.get(i)?;
+                        6
+                    }
+                    _ => b.family,
+                };
+                if b.family == 0 {
+                    b.family = family;
+                } else if b.family != family {
+                    return Err(mix(p));
+                }
+                let Some((a, _)) = parse_ipaddress(p, v, false) else {
+                    error(p, format!("invalid route via address {v}"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.via = Some(a);
+                if b.family == 0 {
+                    b.family = family_of(&a);
+                } else if b.family != family_of(&a) {
+                    return Err(mix(p));
+                }
+            }
+            "from" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some(pfx) = parse_route(p, v) else {
+                    error(p, format!("invalid route from address {v}"));
+                    return Err(Abort::Dropped);
+                };
+                if pfx.family != 6 {
+                    error(p, format!("route from address only supported with IPv6 ({v})"));
+                    return Err(Abort::Dropped);
+                }
+                b.src = Some(pfx);
+                if b.family == 0 {
+                    b.family = 6;
+                } else if b.family != 6 {
+                    return Err(mix(p));
+                }
+            }
+            "tos" | "dsfield" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some(t) = rt_find(p, RtKind::Dsfield, v) else {
+                    error(p, format!("TOS value {v} is invalid"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.options.tos = Some((t & 0xff) as u8);
+            }
+            "table" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some(t) = rt_find(p, RtKind::Table, v) else {
+                    error(p, format!("Routing table {v} not found for route"));
+                    return Err(Abort::Dropped);
+                };
+                table = t;
+            }
+            "protocol" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some(t) = rt_find(p, RtKind::Protos, v) else {
+                    error(p, format!("Protocol {v} not found or invalid for route"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.protocol = Some((t & 0xff) as u8);
+            }
+            "scope" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some(t) = rt_find(p, RtKind::Scopes, v) else {
+                    error(p, format!("Scope {v} not found or invalid for route"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.scope = Some(Scope::from_number((t & 0xff) as u8));
+            }
+            "metric" | "priority" | "preference" => {
+                i += 1;
+                let v = w.get(i)?;
+                let m = get_unsigned(p, v, u32::MAX, "Invalid metric %s specified for route");
+                b.r.metric = Some(m.ok_or(Abort::Dropped)?);
+            }
+            "dev" | "oif" => {
+                i += 1;
+                let v = w.get(i)?;
+                if !interface_lookup(p, v) {
+                    error(p, format!("WARNING - interface {v} for VROUTE nexthop doesn't exist"));
+                    return Err(Abort::Dropped);
+                }
+                b.r.dev = Some(v.to_string());
+            }
+            "onlink" => b.r.options.onlink = true,
+            "encap" => parse_encap(p, w, &mut i, &mut b.r.options.encap),
+            "expires" => {
+                i += 1;
+                if b.family == 4 {
+                    error(p, "expires is only valid for IPv6");
+                    return Err(Abort::Dropped);
+                }
+                b.family = 6;
+                let v = w.get(i)?;
+                let e = get_unsigned(p, v, u32::MAX, "Invalid expires time %s specified for route");
+                b.r.options.expires = Some(e.ok_or(Abort::Dropped)?);
+            }
+            "mtu" | "advmss" | "reordering" | "cwnd" | "ssthresh" => {
+                let lock = lock_word(w, &mut i)?;
+                let v = w.get(i)?;
+                let (msg, slot) = match s {
+                    "mtu" => ("Invalid MTU %s specified for route", &mut b.r.options.mtu),
+                    "advmss" => ("Invalid advmss %s specified for route", &mut b.r.options.advmss),
+                    "reordering" => (
+                        "Invalid reordering value %s specified for route",
+                        &mut b.r.options.reordering,
+                    ),
+                    "cwnd" => ("Invalid cwnd value %s specified for route", &mut b.r.options.cwnd),
+                    _ => (
+                        "Invalid ssthresh value %s specified for route",
+                        &mut b.r.options.ssthresh,
+                    ),
+                };
+                // keepalived sets the lock bit before reading the value.
+                let value = get_unsigned(p, v, u32::MAX, msg).ok_or(Abort::Dropped)?;
+                set_metric(slot, value, lock);
+            }
+            "hoplimit" => {
+                i += 1;
+                let v = w.get(i)?;
+                let h = get_unsigned(p, v, 255, "Invalid hoplimit %s specified for route");
+                b.r.options.hoplimit = Some(h.ok_or(Abort::Dropped)? as u8);
+            }
+            "rtt" | "rttvar" | "rto_min" => {
+                let lock = lock_word(w, &mut i)?;
+                let v = w.get(i)?;
+                let (unit, slot) = match s {
+                    "rtt" => (8, &mut b.r.options.rtt),
+                    "rttvar" => (4, &mut b.r.options.rttvar),
+                    _ => (1, &mut b.r.options.rto_min),
+                };
+                let Some(value) = get_time_rtt(p, v, unit) else {
+                    let msg = if s == "rto_min" {
+                        format!("Invalid rto_min value {v} specified for route")
+                    } else {
+                        format!("Invalid {s} {v} for route")
+                    };
+                    error(p, msg);
+                    return Err(Abort::Dropped);
+                };
+                set_metric(slot, value, lock);
+            }
+            "window" | "initcwnd" | "initrwnd" => {
+                i += 1;
+                let v = w.get(i)?;
+                let msg = format!("Invalid {s} value %s specified for route");
+                let value = get_unsigned(p, v, u32::MAX, &msg).ok_or(Abort::Dropped)?;
+                let o = &mut b.r.options;
+                *match s {
+                    "window" => &mut o.window,
+                    "initcwnd" => &mut o.initcwnd,
+                    _ => &mut o.initrwnd,
+                } = Some(value);
+            }
+            "realms" => {
+                i += 1;
+                let v = w.get(i)?;
+                let Some(r) = get_realms(p, v) else {
+                    error(p, format!("Invalid realms {v} for route"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.options.realms = r;
+                if b.family == 6 {
+                    error(p, "realms are only valid for IPv4");
+                    return Err(Abort::Dropped);
+                }
+                b.family = 4;
+            }
+            "features" => {
+                i += 1;
+                let v = w.get(i)?;
+                if v == "ecn" {
+                    b.r.options.features_ecn = true;
+                } else {
+                    error(p, format!("feature {v} not supported"));
+                }
+            }
+            "quickack" => {
+                i += 1;
+                let v = w.get(i)?;
+                let q = get_unsigned(p, v, 1, "Invalid quickack value %s specified for route");
+                b.r.options.quickack = Some(q.ok_or(Abort::Dropped)?);
+            }
+            "congctl" => {
+                i += 1;
+                if w.get(i)? == "lock" {
+                    b.r.options.congctl_lock = true;
+                    i += 1;
+                }
+                b.r.options.congctl = Some(w.get(i)?.to_string());
+            }
+            "pref" => {
+                i += 1;
+                if b.family == 4 {
+                    error(p, "pref is only valid for IPv6");
+                    return Err(Abort::Dropped);
+                }
+                b.family = 6;
+                let v = w.get(i)?;
+                let pref = match v {
+                    // ICMPV6_ROUTER_PREF_LOW, _MEDIUM, _HIGH
+                    "low" => 3,
+                    "medium" => 0,
+                    "high" => 1,
+                    _ => get_unsigned(p, v, 255, "Invalid pref value %s specified for route").ok_or(Abort::Dropped)?
+                        as u8,
+                };
+                b.r.options.pref = Some(pref);
+            }
+            "ttl-propagate" => {
+                i += 1;
+                let v = w.get(i)?;
+                let on = match v {
+                    "enabled" => true,
+                    "disabled" => false,
+                    _ => {
+                        error(p, format!("ttl-propagate value {v} not recognised"));
+                        b.r.options.ttl_propagate.unwrap_or(false)
+                    }
+                };
+                b.r.options.ttl_propagate = Some(on);
+            }
+            "fastopen_no_cookie" => {
+                i += 1;
+                let v = w.get(i)?;
+                let f = get_unsigned(p, v, 1, "Invalid fastopen_no_cookie value %s specified for route");
+                b.r.options.fastopen_no_cookie = Some(f.ok_or(Abort::Dropped)? != 0);
+            }
+            "add" => b.r.options.mode = RouteMode::Add,
+            "prepend" => b.r.options.mode = RouteMode::Prepend,
+            "append" => b.r.options.mode = RouteMode::Append,
+            "or" => {
+                error(p, "\"or\" for routes is deprecated. Please use \"nexthop\"");
+                if !b.r.nexthops.is_empty() {
+                    error(p, "\"or\" route already specified - ignoring subsequent");
+                    i += 2;
+                    continue;
+                }
+                // The via address becomes the first next hop.
+                b.r.nexthops.push(Nexthop {
+                    via: b.r.via.take(),
+                    ..Nexthop::default()
+                });
+                i += 1;
+                let v = w.get(i)?;
+                let Some((a, _)) = parse_ipaddress(p, v, false) else {
+                    error(p, format!("Invalid \"or\" address {v}"));
+                    return Err(Abort::Dropped);
+                };
+                b.r.nexthops.push(Nexthop {
+                    via: Some(a),
+                    ..Nexthop::default()
+                });
+            }
+            "nexthop" => {
+                if !b.r.nexthops.is_empty() {
+                    error(p, "Cannot specify nexthops with \"or\" route");
+                } else {
+                    do_nexthop = true;
+                }
+                break;
+            }
+            "no_track" => b.r.no_track = true,
+            "track_group" if allow_track_group => {
+                i += 1;
+                let v = w.get(i)?;
+                if b.r.track_group.is_some() {
+                    error(p, format!("track_group {v} is a duplicate"));
+                    break;
+                }
+                if static_track_group_find(p, v) {
+                    b.r.track_group = Some(v.to_string());
+                } else {
+                    error(p, format!("track_group {v} not found"));
+                }
+            }
+            "vrf" => {
+                i += 1;
+                let v = w.get(i)?;
+                // VRF devices cannot be told apart from others here: an existing interface is
+                // taken as not being a VRF.
+                if p.b.net.interfaces.get(v).copied().unwrap_or(false) || p.sys.interface_exists(v) {
+                    error(p, format!("Route specified VRF {v} is not a VRF"));
+                } else {
+                    error(p, format!("VRF {v} not found for route"));
+                }
+                return Err(Abort::Dropped);
+            }
+            _ => {
+                if s == "to" {
+                    i += 1;
+                }
+                // keepalived tests the word before `to`'s argument for a route type.
+                if let Some(t) = find_rtntype(s) {
+                    b.route_type = t;
+                    i += 1;
+                }
+                let v = w.get(i)?;
+                dest = Some(v.to_string());
+                let Some(pfx) = parse_route(p, v) else {
+                    error(p, format!("unknown route keyword {v}"));
+                    return Err(Abort::Dropped);
+                };
+                b.dst = Some(pfx);
+                if b.family == 0 {
+                    b.family = pfx.family;
+                } else if b.family != pfx.family {
+                    error(p, format!("Cannot mix IPv4 and IPv6 addresses for route ({v})"));
+                    return Err(Abort::Dropped);
+                }
+            }
+        }
+        i += 1;
+    }
+
+    if do_nexthop {
+        parse_nexthops(p, w, i, &mut b)?;
+    } else if i < n {
+        error(p, format!("Route has trailing nonsense - {}", w.words[i]));
+        return Err(Abort::Dropped);
+    }
+
+    let Some(dst) = b.dst else {
+        error(p, "Route must have a destination");
+        return Err(Abort::Dropped);
+    };
+
+    if !b.r.no_track {
+        if b.r.protocol.is_some_and(|pr| pr != RTPROT_KEEPALIVED) {
+            error(
+                p,
+                format!(
+                    "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
+                ),
+            );
+        }
+        b.r.protocol = Some(RTPROT_KEEPALIVED);
+        if b.r.dev.is_none() {
+            let d = dest.as_deref().unwrap_or("");
+            error(
+                p,
+                format!("Warning - cannot track route {d} with no interface specified, not tracking"),
+            );
+            b.r.no_track = true;
+        }
+    }
+    if b.r.track_group.is_some() && b.r.dev.is_none() {
+        error(p, "Static route cannot have track group if no oif specified");
+        b.r.track_group = None;
+    }
+
+    let family = if b.family == 0 { 4 } else { b.family };
+    b.r.family = family;
+    let (daddr, dlen) = dst.resolve(family);
+    // A destination of all zeros /0 is the default route, however it was written.
+    b.r.dst = (!(dlen == 0 && daddr.is_unspecified())).then_some((daddr, dlen));
+    b.r.src = b.src.map(|s| s.resolve(family));
+    b.r.table = (table != RT_TABLE_MAIN).then_some(table);
+    b.r.route_type = (b.route_type != RouteType::UNICAST).then_some(RouteType(b.route_type));
+    Ok(b.r)
+}
+
+/// keepalived's `parse_nexthops()` from word `i` (a `nexthop`). A bad next hop is dropped with
+/// its message but the route is kept, as in keepalived.
+fn parse_nexthops(p: &mut Parser<'_>, w: &Words, mut i: usize, b: &mut Building) -> Result<(), Abort> {
+    let n = w.len();
+    // keepalived declares this once for all next hops.
+    let mut family = 0u8;
+    while i < n && w.words[i] == "nexthop" {
+        i += 1;
+        let mut nh = Nexthop::default();
+        while i < n {
+            let s = w.words[i].as_str();
+            match s {
+                "via" => {
+                    i += 1;
+                    let mut v = w.get(i)?;
+                    if v == "inet" || v == "inet6" {
+                        family = if v == "inet" { 4 } else { 6 };
+                        i += 1;
+                        v = w.get(i)?;
+                    }
+                    if family != 0 {
+                        if b.family == 0 {
+                            b.family = family;
+                        } else if b.family != family {
+                            error(p, "IPv4/6 mismatch for nexthop");
+                            return Ok(());
+                        }
+                    }
+                    let Some((a, _)) = parse_ipaddress(p, v, false) else {
+                        error(p, format!("invalid nexthop address {v}"));
+                        return Ok(());
+                    };
+                    if b.family != 0 && family_of(&a) != b.family {
+                        error(p, "Address family mismatch for next hop");
+                        return Ok(());
+                    }
+                    if b.family == 0 {
+                        b.family = family_of(&a);
+                    }
+                    nh.via = Some(a);
+                }
+                "dev" => {
+                    i += 1;
+                    let v = w.get(i)?;
+                    if !interface_lookup(p, v) {
+                        error(p, format!("WARNING - interface {v} for VROUTE nexthop doesn't exist"));
+                        return Ok(());
+                    }
+                    nh.dev = Some(v.to_string());
+                }
+                "weight" => {
+                    i += 1;
+                    let v = w.get(i)?;
+                    let Some(wt) = get_unsigned(p, v, 256, "Invalid weight %s specified for route") else {
+                        return Ok(());
+                    };
+                    if wt == 0 {
+                        error(p, "Invalid weight 0 specified for route");
+                        return Ok(());
+                    }
+                    nh.weight = Some(wt as u16);
+                }
+                "onlink" => nh.onlink = true,
+                "encap" => parse_encap(p, w, &mut i, &mut nh.encap),
+                "realms" => {
+                    i += 1;
+                    let v = w.get(i)?;
+                    let Some(r) = get_realms(p, v) else {
+                        error(p, format!("Invalid realms {v} for route"));
+                        return Ok(());
+                    };
+                    nh.realms = r;
+                    if b.family == 0 {
+                        b.family = 4;
+                    } else if b.family != 4 {
+                        error(p, "realms are only supported for IPv4");
+                        return Ok(());
+                    }
+                }
+                "as" => {
+                    // keepalived also steps over a following `to`, but drops the hop anyway.
+                    w.get(i + 1)?;
+                    error(p, "'as [to]' (nat) not supported");
+                    return Ok(());
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        b.r.nexthops.push(nh);
+    }
+    if i < n {
+        error(
+            p,
+            format!("Route has trailing nonsense after nexthops - {}", w.words[i]),
+        );
+    }
+    Ok(())
+}
+
+/// The address of a next hop or gateway as keepalived prints it (`via inet ADDR`).
+pub fn inet_word(a: &IpAddr) -> &'static str {
+    if a.is_ipv6() { "inet6" } else { "inet" }
+}
