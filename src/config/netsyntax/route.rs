@@ -420,6 +420,8 @@ fn parse(p: &mut Parser<'_>, w: &Words, allow_track_group: bool) -> Result<Route
                 // keepalived tests the word before `to`'s argument for a route type.
                 if let Some(t) = find_rtntype(s) {
                     b.route_type = t;
+                    // Debian's 2.2.7 adds typed routes with NLM_F_EXCL: its dump shows "add".
+                    b.r.options.mode = RouteMode::Add;
                     i += 1;
                 }
                 let v = w.get(i)?;

@@ -165,6 +165,12 @@ impl Route {
     pub fn conf_words(&self) -> Vec<String> {
         let o = &self.options;
         let mut w = W::default();
+        if let Some(t) = self.route_type {
+            w.w(rtntype_name(t.0));
+        }
+        let (da, dl) = self.dst.unwrap_or((unspecified(self.family), 0));
+        w.w(with_len(&da, dl));
+        // After the destination: a type word sets "add" itself.
         match o.mode {
             RouteMode::Add => {
                 w.w("add");
@@ -172,13 +178,11 @@ impl Route {
             RouteMode::Append => {
                 w.w("append");
             }
+            RouteMode::Prepend if self.route_type.is_some() => {
+                w.w("prepend");
+            }
             RouteMode::Prepend => {}
         }
-        if let Some(t) = self.route_type {
-            w.w(rtntype_name(t.0));
-        }
-        let (da, dl) = self.dst.unwrap_or((unspecified(self.family), 0));
-        w.w(with_len(&da, dl));
         if let Some((a, l)) = &self.src {
             w.kv("from", with_len(a, *l));
         }
