@@ -432,3 +432,62 @@ impl Rule {
         log_line(format!("     {}", self.dump_text()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::load;
+
+    fn texts(block: &str, line: &str) -> (Vec<String>, Vec<Vec<String>>) {
+        let (cfg, _) = load(&format!("{block} {{\n{line}\n}}\n"));
+        let s = &cfg.statics;
+        let mut t: Vec<String> = s.addresses.iter().map(|a| a.dump_text()).collect();
+        t.extend(s.routes.iter().map(|r| r.dump_text()));
+        t.extend(s.rules.iter().map(|r| r.dump_text()));
+        let mut w: Vec<Vec<String>> = s.addresses.iter().map(|a| a.conf_words()).collect();
+        w.extend(s.routes.iter().map(|r| r.conf_words()));
+        w.extend(s.rules.iter().map(|r| r.conf_words()));
+        (t, w)
+    }
+
+    #[test]
+    fn keepalived_dump_text() {
+        let (t, w) = texts("static_ipaddress", "192.168.200.16/24 dev eth0 label eth0:1");
+        assert_eq!(t, ["192.168.200.16/24 dev eth0 scope global label eth0:1"]);
+        assert_eq!(w[0], ["192.168.200.16/24", "dev", "eth0", "label", "eth0:1"]);
+        let (t, w) = texts("static_routes", "192.168.110.0/24 via 192.168.200.254 dev eth0");
+        assert_eq!(
+            t,
+            ["prepend 192.168.110.0/24 via inet 192.168.200.254 dev eth0 proto 18"]
+        );
+        assert_eq!(
+            w[0],
+            ["192.168.110.0/24", "via", "inet", "192.168.200.254", "dev", "eth0"]
+        );
+        let (t, w) = texts("static_rules", "inet6 x table 6");
+        assert_eq!(t, ["inet6 from all priority 16384 tos 0x0 protocol 18 lookup 6"]);
+        assert_eq!(w[0], ["inet6", "inet6", "priority", "16384", "table", "6"]);
+        let (t, w) = texts("static_routes", "blackhole 10.0.0.0/8 dev eth0 prepend");
+        assert_eq!(t, ["prepend blackhole 10.0.0.0/8 dev eth0 proto 18"]);
+        assert_eq!(w[0], ["blackhole", "10.0.0.0/8", "prepend", "dev", "eth0"]);
+    }
+
+    #[test]
+    fn long_routes_continue_on_further_lines() {
+        let (cfg, _) = load(
+            "static_routes {\n10.0.0.0/8 dev eth0 encap ip id 18446744073709551615 dst 1.2.3.4 mtu lock 4294967295 advmss lock 4294967295 window 4294967295 cwnd lock 4294967295 ssthresh lock 4294967295 reordering lock 4294967295 initcwnd 4294967295 initrwnd 4294967295 hoplimit 255 nexthop via 1.1.1.1 dev eth1 nexthop via 1.1.1.2 dev eth2 nexthop via 1.1.1.3 dev eth3 nexthop via 1.1.1.4 dev eth3 nexthop via 1.1.1.5 dev eth3 nexthop via 1.1.1.6 dev eth3 nexthop via 1.1.1.7 dev eth3 nexthop via 1.1.1.8 dev eth3\n}\n",
+        );
+        let r = &cfg.statics.routes[0];
+        let text = r.dump_text();
+        let lines = r.dump_lines();
+        assert!(text.len() > 250 + 248);
+        assert_eq!(lines.len(), 3);
+        // Each log line is cut at 510 bytes, as keepalived's console logger does.
+        assert_eq!(lines[0], format!("     {}", &text[..505]));
+        assert_eq!(lines[1], format!("      {}", &text[250..]));
+        assert_eq!(lines[2], format!("      {}", &text[498..]));
+        assert!(
+            text.contains("encap ip id 4294967295 "),
+            "64-bit ids keep their low 32 bits"
+        );
+    }
+}

@@ -113,9 +113,15 @@ pub fn get_unsigned(p: &mut Parser<'_>, s: &str, max: u32, errmsg: &str) -> Opti
     }
 }
 
+/// keepalived's `read_unsigned64()` as it stores its result: `*res = (unsigned)val`, so only the
+/// low 32 bits are kept (a keepalived 2.2.7 bug, visible in its dumps).
+pub fn read_u64_truncated(p: &mut Parser<'_>, s: &str) -> Option<u64> {
+    values::read_unsigned64(p, s, 0, u64::MAX, false).map(|v| v as u32 as u64)
+}
+
 /// keepalived's `get_u64()`.
 pub fn get_u64(p: &mut Parser<'_>, s: &str, errmsg: &str) -> Option<u64> {
-    match values::read_unsigned64(p, s, 0, u64::MAX, false) {
+    match read_u64_truncated(p, s) {
         Some(v) => Some(v),
         None => {
             error(p, errmsg.replacen("%s", s, 1));

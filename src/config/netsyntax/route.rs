@@ -593,3 +593,244 @@ fn parse_nexthops(p: &mut Parser<'_>, w: &Words, mut i: usize, b: &mut Building)
 pub fn inet_word(a: &IpAddr) -> &'static str {
     if a.is_ipv6() { "inet6" } else { "inet" }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{load, texts};
+    use crate::config::model::net::*;
+    use std::net::IpAddr;
+
+    fn one(line: &str) -> (Option<Route>, Vec<String>) {
+        let (cfg, msgs) = load(&format!("static_routes {{\n{line}\n}}\n"));
+        (cfg.statics.routes.into_iter().next(), texts(&msgs))
+    }
+
+    fn ok(line: &str) -> Route {
+        let (r, m) = one(line);
+        assert!(m.is_empty(), "{line}: {m:?}");
+        r.unwrap_or_else(|| panic!("{line}: dropped"))
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn common_fields() {
+        let r = ok("10.1.0.0/16 src 192.168.200.16 via 192.168.200.254 dev eth0 table 100 metric 5 scope link");
+        assert_eq!(r.family, 4);
+        assert_eq!(r.dst, Some((ip("10.1.0.0"), 16)));
+        assert_eq!(r.pref_src, Some(ip("192.168.200.16")));
+        assert_eq!(r.via, Some(ip("192.168.200.254")));
+        assert_eq!(r.dev.as_deref(), Some("eth0"));
+        assert_eq!(r.table, Some(100));
+        assert_eq!(r.metric, Some(5));
+        assert_eq!(r.scope, Some(Scope::Link));
+        assert_eq!(r.protocol, Some(RTPROT_KEEPALIVED));
+        assert!(!r.no_track);
+        let r = ok("default dev eth0 table main");
+        assert_eq!((r.dst, r.table, r.family), (None, None, 4));
+        let r = ok("0.0.0.0/0 dev eth0");
+        assert_eq!(r.dst, None, "an all-zero /0 is the default route");
+        let r = ok("2001:db9::/32 from 2001:db8::/64 dev eth0");
+        assert_eq!((r.family, r.src), (6, Some((ip("2001:db8::"), 64))));
+        let r = ok("to 10.8.0.0/16 oif eth1 dsfield 8 priority 7 table local");
+        assert_eq!((r.options.tos, r.metric, r.table), (Some(8), Some(7), Some(255)));
+    }
+
+    #[test]
+    fn types_and_modes() {
+        let r = ok("blackhole 10.0.0.0/8 dev eth0");
+        assert_eq!(r.route_type, Some(RouteType(RouteType::BLACKHOLE)));
+        assert_eq!(r.options.mode, RouteMode::Add);
+        let r = ok("unreachable 10.0.0.0/8 dev eth0 prepend");
+        assert_eq!(r.options.mode, RouteMode::Prepend);
+        let r = ok("unicast 10.0.0.0/8 dev eth0");
+        assert_eq!((r.route_type, r.options.mode), (None, RouteMode::Add));
+        let r = ok("10.0.0.0/8 dev eth0 append");
+        assert_eq!(r.options.mode, RouteMode::Append);
+        let r = ok("12 10.0.0.0/8 dev eth0");
+        assert_eq!(r.route_type, Some(RouteType(12)));
+    }
+
+    #[test]
+    fn metrics_and_locks() {
+        let r = ok(
+            "10.0.0.0/8 dev eth0 mtu lock 1400 mtu 1500 advmss 1000 rtt 3s rttvar lock 1s rto_min 500 reordering 8 window 5 cwnd lock 6 ssthresh 7 hoplimit 9 initcwnd 10 initrwnd 11 features ecn quickack 1 congctl lock cubic realms 5/6 onlink",
+        );
+        let o = &r.options;
+        assert_eq!(
+            o.mtu,
+            Some(Metric {
+                value: 1500,
+                lock: true
+            }),
+            "the lock stays"
+        );
+        assert_eq!(
+            o.advmss,
+            Some(Metric {
+                value: 1000,
+                lock: false
+            })
+        );
+        assert_eq!(
+            o.rtt,
+            Some(Metric {
+                value: 24000,
+                lock: false
+            })
+        );
+        assert_eq!(
+            o.rttvar,
+            Some(Metric {
+                value: 4000,
+                lock: true
+            })
+        );
+        assert_eq!(
+            o.rto_min,
+            Some(Metric {
+                value: 500,
+                lock: false
+            })
+        );
+        assert_eq!(o.reordering.map(|m| m.value), Some(8));
+        assert_eq!(o.window, Some(5));
+        assert_eq!(o.cwnd, Some(Metric { value: 6, lock: true }));
+        assert_eq!(o.ssthresh.map(|m| m.value), Some(7));
+        assert_eq!((o.hoplimit, o.initcwnd, o.initrwnd), (Some(9), Some(10), Some(11)));
+        assert!(o.features_ecn && o.onlink && o.congctl_lock);
+        assert_eq!(o.quickack, Some(1));
+        assert_eq!(o.congctl.as_deref(), Some("cubic"));
+        assert_eq!(o.realms, 5 << 16 | 6);
+        // Too small round-trip times are raised to 200 ms (a log message only).
+        let r = ok("10.0.0.0/8 dev eth0 rtt 100ms rttvar 10 rto_min 0.1s");
+        assert_eq!(r.options.rtt.map(|m| m.value), Some(1600));
+        assert_eq!(r.options.rttvar.map(|m| m.value), Some(800));
+        assert_eq!(r.options.rto_min.map(|m| m.value), Some(200));
+    }
+
+    #[test]
+    fn ipv6_only_options() {
+        let r = ok("2001:db8::/32 dev eth0 expires 100 pref low fastopen_no_cookie 1 ttl-propagate enabled");
+        assert_eq!(r.options.expires, Some(100));
+        assert_eq!(r.options.pref, Some(3));
+        assert_eq!(r.options.fastopen_no_cookie, Some(true));
+        assert_eq!(r.options.ttl_propagate, Some(true));
+        let r = ok("default dev eth0 expires 5");
+        assert_eq!((r.family, r.dst), (6, None), "expires makes the route IPv6");
+        let (r, m) = one("2001:db8::/32 dev eth0 ttl-propagate maybe");
+        assert_eq!(m, ["ttl-propagate value maybe not recognised"]);
+        assert_eq!(r.unwrap().options.ttl_propagate, Some(false));
+    }
+
+    #[test]
+    fn encaps() {
+        let r = ok("10.2.0.0/16 dev eth0 encap ip id 5 dst 1.2.3.4 src 1.2.3.5 tos 0x10 ttl 5 flags 1");
+        let e = r.options.encap.unwrap();
+        assert_eq!(e.kind, EncapKind::Ip);
+        assert_eq!(
+            (e.id, e.dst, e.src),
+            (Some(5), Some(ip("1.2.3.4")), Some(ip("1.2.3.5")))
+        );
+        assert_eq!((e.tos, e.ttl, e.flags), (Some(16), Some(5), Some(1)));
+        let r = ok("2001:db9::/32 dev eth0 encap ip6 id 7 dst 2001::1 tc 0x10 hoplimit 4");
+        let e = r.options.encap.unwrap();
+        assert_eq!((e.kind, e.tos, e.ttl), (EncapKind::Ip6, Some(16), Some(4)));
+        let r = ok("10.0.0.0/8 dev eth0 encap mpls 100/200");
+        assert_eq!(r.options.encap.unwrap().labels, [100, 200]);
+        let r = ok("10.0.0.0/8 dev eth0 encap ila 1:2:3:4");
+        assert_eq!(r.options.encap.unwrap().kind, EncapKind::Ila);
+        // A bad encap value is reported and the words after it are read as route options.
+        let (r, m) = one("10.0.0.0/8 dev eth0 encap ip id x");
+        assert!(r.is_none());
+        assert_eq!(
+            m,
+            [
+                "invalid number 'x'",
+                "encap id x value is invalid",
+                "VRRP parsed invalid IP id. skipping IP...",
+                "unknown route keyword id"
+            ]
+        );
+        let (r, m) = one("10.0.0.0/8 dev eth0 encap ip tos 5");
+        assert_eq!(m, ["address or id missing for ip encapsulation"]);
+        assert_eq!(
+            r.unwrap().options.encap.unwrap().tos,
+            Some(5),
+            "kept as keepalived keeps it"
+        );
+    }
+
+    #[test]
+    fn nexthops_and_or() {
+        let r = ok(
+            "10.3.0.0/16 dev eth0 nexthop via 1.1.1.1 dev eth1 weight 3 onlink nexthop via inet 1.1.1.2 dev eth2 realms 3 encap mpls 100",
+        );
+        assert_eq!(r.nexthops.len(), 2);
+        assert_eq!(r.nexthops[0].via, Some(ip("1.1.1.1")));
+        assert_eq!(r.nexthops[0].weight, Some(3));
+        assert!(r.nexthops[0].onlink);
+        assert_eq!(r.nexthops[1].realms, 3);
+        assert_eq!(r.nexthops[1].encap.as_ref().unwrap().labels, [100]);
+        let (r, m) = one("10.0.0.0/8 via 10.0.0.1 or 10.0.0.2 dev eth0");
+        assert_eq!(m, ["\"or\" for routes is deprecated. Please use \"nexthop\""]);
+        let r = r.unwrap();
+        assert_eq!(r.via, None);
+        let vias: Vec<_> = r.nexthops.iter().map(|n| n.via).collect();
+        assert_eq!(vias, [Some(ip("10.0.0.1")), Some(ip("10.0.0.2"))]);
+        // A bad next hop is dropped, the route kept.
+        let (r, m) = one("10.0.0.0/8 dev eth0 nexthop via 1.1.1.1 nexthop via 1.1.1.2 weight 0");
+        assert_eq!(m, ["Invalid weight 0 specified for route"]);
+        assert_eq!(r.unwrap().nexthops.len(), 1);
+    }
+
+    #[test]
+    fn tracking() {
+        let (r, m) = one("10.0.0.0/8 via 10.0.0.1");
+        assert_eq!(
+            m,
+            ["Warning - cannot track route 10.0.0.0/8 with no interface specified, not tracking"]
+        );
+        let r = r.unwrap();
+        assert!(r.no_track);
+        assert_eq!(r.protocol, Some(RTPROT_KEEPALIVED));
+        let r = ok("10.0.0.0/8 via 10.0.0.1 no_track");
+        assert_eq!(r.protocol, None);
+        let r = ok("10.0.0.0/8 dev eth0 no_track protocol boot");
+        assert_eq!(r.protocol, Some(3));
+        let (r, m) = one("10.0.0.0/8 dev eth0 protocol static");
+        assert_eq!(
+            m,
+            ["Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol"]
+        );
+        assert_eq!(r.unwrap().protocol, Some(RTPROT_KEEPALIVED));
+    }
+
+    #[test]
+    fn quirks() {
+        let (r, m) = one("inet6 2001:db8::/32 dev eth0");
+        assert!(r.is_none());
+        assert_eq!(m, ["Route must have a destination"], "inet6 steps over the next word");
+        let (r, m) = one("via 1.2.3.4 default dev eth0");
+        assert!(r.is_none());
+        assert_eq!(m, ["Cannot mix IPv4 and IPv6 addresses for route (default)"]);
+        let (r, m) = one("to blackhole 10.0.0.0/8");
+        assert!(r.is_none());
+        assert_eq!(
+            m,
+            [
+                "VRRP parsed invalid IP blackhole. skipping IP...",
+                "unknown route keyword blackhole"
+            ]
+        );
+        let (_, m) = one("10.0.0.0/8 dev eth0 table");
+        assert_eq!(
+            m,
+            [
+                "*** Configuration line starting `10.0.0.0/8` is missing a parameter after keyword `table` at word position 5"
+            ]
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! syntax.
 
 use super::cnum::{is_c_space, scan_range, skip_space, strtoul};
-use super::helpers::{Prefix, get_realms, inet_proto_a2n, parse_route};
+use super::helpers::{Prefix, get_realms, inet_proto_a2n, parse_route, read_u64_truncated};
 use super::rttables::{RtKind, find_rtntype};
 use super::{Abort, error, interface_lookup, report_abort, rt_find, static_track_group_find};
 use crate::config::model::Origin;
@@ -188,7 +188,7 @@ fn parse(p: &mut Parser<'_>, w: &Words, allow_track_group: bool) -> Result<Rule,
             "tunnel-id" => {
                 i += 1;
                 let v = w.get(i)?;
-                let Some(t) = values::read_unsigned64(p, v, 0, u64::MAX, false) else {
+                let Some(t) = read_u64_truncated(p, v) else {
                     return Err(drop_with(p, format!("Invalid tunnel-id {s} specified")));
                 };
                 r.options.tunnel_id = t;
@@ -370,5 +370,126 @@ mod tests {
         assert_eq!(parse_fwmark("5/-1"), None);
         assert_eq!(parse_fwmark("5x"), None);
         assert_eq!(parse_fwmark("0x100000000"), None);
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::super::testutil::{load, texts};
+    use crate::config::model::net::*;
+    use std::net::IpAddr;
+
+    fn all(lines: &str) -> (Vec<Rule>, Vec<String>) {
+        let (cfg, msgs) = load(&format!("static_rules {{\n{lines}\n}}\n"));
+        (cfg.statics.rules, texts(&msgs))
+    }
+
+    fn ok(line: &str) -> Rule {
+        let (r, m) = all(line);
+        assert!(m.is_empty(), "{line}: {m:?}");
+        r.into_iter().next().unwrap_or_else(|| panic!("{line}: dropped"))
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_option() {
+        let r = ok(
+            "not from 10.0.0.0/8 to 10.1.0.0/16 iif eth0 oif eth1 tos 0x10 fwmark 0x10/0xff realms 1/2 suppress_prefixlength 3 suppress_ifgroup 4 table 7 priority 8 tunnel-id 99 uidrange 5-10 ipproto tcp sport 5-10 dport 80-90",
+        );
+        assert!(r.invert);
+        assert_eq!(r.family, 4);
+        assert_eq!(r.from, Some((ip("10.0.0.0"), 8)));
+        assert_eq!(r.to, Some((ip("10.1.0.0"), 16)));
+        assert_eq!((r.iif.as_deref(), r.oif.as_deref()), (Some("eth0"), Some("eth1")));
+        assert_eq!((r.table, r.priority, r.action), (Some(7), Some(8), RuleAction::ToTable));
+        let o = &r.options;
+        assert_eq!((o.tos, o.fwmark, o.fwmask), (16, Some(16), Some(255)));
+        assert_eq!(o.realms, 1 << 16 | 2);
+        assert_eq!((o.suppress_prefixlen, o.suppress_ifgroup), (Some(3), Some(4)));
+        assert_eq!((o.tunnel_id, o.uidrange), (99, Some((5, 10))));
+        assert_eq!((o.ipproto, o.sport, o.dport), (Some(6), Some((5, 10)), Some((80, 90))));
+        assert_eq!(o.protocol, Some(RTPROT_KEEPALIVED));
+    }
+
+    #[test]
+    fn actions() {
+        assert_eq!(ok("from 10.0.0.1 goto 100 priority 5").action, RuleAction::Goto(100));
+        assert_eq!(ok("from 10.0.0.1 nop priority 5").action, RuleAction::Nop);
+        assert_eq!(ok("from 10.0.0.1 blackhole priority 5").action, RuleAction::Blackhole);
+        assert_eq!(
+            ok("from 10.0.0.1 type unreachable priority 5").action,
+            RuleAction::Unreachable
+        );
+        assert_eq!(ok("from 10.0.0.1 prohibit priority 5").action, RuleAction::Prohibit);
+        let r = ok("l3mdev priority 5");
+        assert!(r.options.l3mdev);
+        assert_eq!((r.action, r.table), (RuleAction::ToTable, None));
+        let r = ok("from all lookup main priority 0x10");
+        assert_eq!(
+            (r.from, r.table, r.priority),
+            (Some((ip("0.0.0.0"), 0)), Some(254), Some(16))
+        );
+        let r = ok("to default6 table 5 priority 1");
+        assert_eq!((r.family, r.to), (6, Some((ip("::"), 0))));
+    }
+
+    #[test]
+    fn automatic_preferences_count_down_per_family() {
+        let (r, m) = all(
+            "from 10.0.0.1 table 1\nfrom 2001::1 table 1\nfrom 10.0.0.2 table 1\nfrom 10.0.0.3 table 1 priority 9\nfrom 2001::2 table 1",
+        );
+        let p: Vec<_> = r.iter().map(|r| r.priority.unwrap()).collect();
+        assert_eq!(p, [16384, 16384, 16383, 9, 16383]);
+        assert_eq!(m.len(), 4);
+        assert_eq!(
+            m[0],
+            "Rule has no preference specified - setting to 16384. This is probably not what you want."
+        );
+    }
+
+    #[test]
+    fn fwmask_bit_is_sticky() {
+        let r = ok("fwmark 1/2 fwmark 3 table 8 priority 9");
+        assert_eq!((r.options.fwmark, r.options.fwmask), (Some(3), Some(0)));
+        let r = ok("fwmark 3 table 8 priority 9");
+        assert_eq!(r.options.fwmask, None);
+    }
+
+    #[test]
+    fn errors() {
+        let cases: &[(&str, &[&str])] = &[
+            ("from 10.0.0.1 priority 1", &["No action specified for rule - ignoring"]),
+            (
+                "from 10.0.0.1 goto 10",
+                &["Invalid rule - goto target 10 specified without preference"],
+            ),
+            (
+                "from 10.0.0.1 goto 10 priority 10",
+                &["Invalid rule - preference 10 >= goto target 10"],
+            ),
+            ("from 10.0.0.1 table 0 priority 1", &["Table 0 is not valid"]),
+            (
+                "from 10.0.0.1 nop priority 1 realms 3",
+                &["suppressor/realm specified for non table action - skipping"],
+            ),
+            ("from 10.0.0.1 priority 1 local", &["Invalid rule action local"]),
+            ("from 10.0.0.1 priority 1 bogus", &["Unknown rule option bogus"]),
+            ("from 10.0.0.1 table 5 priority 1 sport 80", &["invalid sport range 80"]),
+            (
+                "from 10.0.0.1 to 2001::1 table 5 priority 1",
+                &["rule specification has mixed IPv4 and IPv6"],
+            ),
+            (
+                "from 10.0.0.1 table 5 priority 1 iif eth0 track_group g",
+                &["track_group g not found"],
+            ),
+        ];
+        for (line, want) in cases {
+            let (_, m) = all(line);
+            assert_eq!(&m, want, "{line}");
+        }
     }
 }
