@@ -153,3 +153,161 @@ static_rules {
 "#;
     assert_eq!(check("quirky", text), 19);
 }
+
+mod generated {
+    //! Random option mixes (valid or not): whatever keepalived keeps must re-read equal.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pick(options: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(options), 0..max).prop_map(|v| v.join(" "))
+    }
+
+    const ADDR_HEADS: &[&str] = &["10.0.0.1/24", "10.0.0.2", "fe80::1/64", "2001:db8::5", "10.1.2.3/30"];
+    const ADDR_OPTS: &[&str] = &[
+        "dev eth0",
+        "dev eth1",
+        "scope link",
+        "scope 7",
+        "scope host",
+        "brd +",
+        "brd -",
+        "brd 10.0.0.255",
+        "label eth0:1",
+        "peer 10.0.0.9",
+        "peer fe80::9",
+        "home",
+        "-nodad",
+        "mngtmpaddr",
+        "noprefixroute",
+        "autojoin",
+        "no_track",
+        "preferred_lft 5",
+        "preferred_lft forever",
+    ];
+    const ROUTE_HEADS: &[&str] = &[
+        "10.0.0.0/8",
+        "default",
+        "blackhole 10.1.0.0/16",
+        "2001:db8::/32",
+        "to 10.2.0.0/16",
+        "unreachable default6",
+        "0.0.0.0/0",
+        "12 10.3.0.0/16",
+    ];
+    const ROUTE_OPTS: &[&str] = &[
+        "dev eth0",
+        "oif eth1",
+        "via 10.0.0.1",
+        "via inet6 fe80::1",
+        "src 10.0.0.5",
+        "table 100",
+        "table main",
+        "metric 7",
+        "protocol static",
+        "protocol 18",
+        "scope link",
+        "tos 8",
+        "onlink",
+        "mtu lock 1400",
+        "mtu 1500",
+        "advmss 100",
+        "rtt 3s",
+        "rttvar lock 100ms",
+        "rto_min 250",
+        "reordering 3",
+        "window 9",
+        "cwnd lock 4",
+        "ssthresh 5",
+        "hoplimit 6",
+        "initcwnd 7",
+        "initrwnd 8",
+        "features ecn",
+        "quickack 1",
+        "congctl lock cubic",
+        "congctl reno",
+        "realms 1/2",
+        "realms 3",
+        "expires 9",
+        "pref high",
+        "pref 7",
+        "ttl-propagate enabled",
+        "fastopen_no_cookie 1",
+        "add",
+        "append",
+        "prepend",
+        "no_track",
+        "from 2001:db8::/64",
+        "or 10.0.0.2",
+        "encap ip id 5 dst 1.2.3.4 ttl 3",
+        "encap ip6 dst 2001::1 tc 8 hoplimit 3",
+        "encap mpls 5/6",
+        "encap ila 1:2:3:4",
+        "nexthop via 1.1.1.1 dev eth1 weight 3",
+        "nexthop dev eth2 onlink realms 4",
+        "nexthop via inet6 fe80::2 encap mpls 7",
+    ];
+    const RULE_OPTS: &[&str] = &[
+        "from 10.0.0.1",
+        "to 10.0.0.0/8",
+        "from all",
+        "to default6",
+        "from 2001::/16",
+        "not",
+        "table 5",
+        "lookup main",
+        "priority 9",
+        "preference 0x20",
+        "tos 8",
+        "fwmark 5",
+        "fwmark 0x10/0xff",
+        "realms 1/2",
+        "sup_pl 3",
+        "suppress_ifgroup 4",
+        "iif eth0",
+        "oif eth1",
+        "tunnel-id 5",
+        "uidrange 1-2",
+        "l3mdev",
+        "protocol 4",
+        "ipproto tcp",
+        "sport 1-2",
+        "dport 3-4",
+        "goto 100",
+        "nop",
+        "blackhole",
+        "type prohibit",
+        "no_track",
+        "inet6 x",
+    ];
+
+    fn lines(
+        head: impl Strategy<Value = String>,
+        opts: impl Strategy<Value = String>,
+    ) -> impl Strategy<Value = String> {
+        proptest::collection::vec((head, opts).prop_map(|(h, o)| format!("{h} {o}")), 1..6).prop_map(|v| v.join("\n"))
+    }
+
+    proptest! {
+        // A fixed seed keeps the test deterministic; raise `cases` locally to search further.
+        #![proptest_config(ProptestConfig {
+            cases: 300,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x6b61),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn generated_lists_round_trip(
+            addrs in lines(proptest::sample::select(ADDR_HEADS).prop_map(String::from), pick(ADDR_OPTS, 5)),
+            routes in lines(proptest::sample::select(ROUTE_HEADS).prop_map(String::from), pick(ROUTE_OPTS, 6)),
+            rules in lines(Just(String::new()), pick(RULE_OPTS, 6)),
+        ) {
+            let text = format!(
+                "static_ipaddress {{\n{addrs}\n}}\nstatic_routes {{\n{routes}\n}}\nstatic_rules {{\n{rules}\n}}\n"
+            );
+            let (a, b, _, resolved) = round_trip(&text);
+            prop_assert_eq!(a, b, "input:\n{}\nresolved:\n{}", text, resolved);
+        }
+    }
+}

@@ -19,15 +19,17 @@ pub fn parse_encap(p: &mut Parser<'_>, w: &Words, i: &mut usize, encap: &mut Opt
     }
     let kind = w.words[*i].as_str();
     *i += 1;
+    if !matches!(kind, "ip" | "ip6" | "mpls" | "ila") {
+        error(p, format!("Unknown encap type - {kind}"));
+        return;
+    }
+    // A second encap starts afresh (keepalived overlays the kinds in a union).
+    let e = encap.insert(Encap::default());
     match kind {
-        "ip" => parse_ip(p, w, i, encap.get_or_insert_with(Encap::default), false),
-        "ip6" => parse_ip(p, w, i, encap.get_or_insert_with(Encap::default), true),
-        "mpls" => parse_mpls(p, w, i, encap.get_or_insert_with(Encap::default)),
-        "ila" => parse_ila(p, w, i, encap.get_or_insert_with(Encap::default)),
-        _ => {
-            error(p, format!("Unknown encap type - {kind}"));
-            return;
-        }
+        "ip" => parse_ip(p, w, i, e, false),
+        "ip6" => parse_ip(p, w, i, e, true),
+        "mpls" => parse_mpls(p, w, i, e),
+        _ => parse_ila(p, w, i, e),
     }
     *i -= 1;
 }

@@ -189,6 +189,24 @@ impl Route {
         if let Some(a) = &self.pref_src {
             w.kv("src", a);
         }
+        // keepalived checks the family of a `nexthop` address but not of an `or` one: a route
+        // whose second hop has the other family can only be written back with `or`.
+        let or_form = self.nexthops.len() == 2
+            && self
+                .nexthops
+                .iter()
+                .all(|n| n.dev.is_none() && n.weight.is_none() && !n.onlink && n.realms == 0 && n.encap.is_none())
+            && self.nexthops[1]
+                .via
+                .is_some_and(|b| (b.is_ipv6() as u8) != (self.family == 6) as u8);
+        if or_form {
+            if let Some(a) = &self.nexthops[0].via {
+                w.w("via").w(inet_word(a)).w(a.to_string());
+            }
+            if let Some(b) = &self.nexthops[1].via {
+                w.kv("or", b);
+            }
+        }
         if let Some(v) = &self.via {
             w.w("via").w(inet_word(v)).w(v.to_string());
         }
@@ -272,8 +290,10 @@ impl Route {
         if let Some(e) = &o.encap {
             encap_words(&mut w, e);
         }
-        for nh in &self.nexthops {
-            nexthop_words(&mut w, nh);
+        if !or_form {
+            for nh in &self.nexthops {
+                nexthop_words(&mut w, nh);
+            }
         }
         w.0
     }
