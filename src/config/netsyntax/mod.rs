@@ -167,3 +167,56 @@ pub(crate) mod testutil {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::FakeHost;
+    use super::*;
+    use crate::config::reader::{Reader, ReaderOptions};
+
+    #[test]
+    fn interfaces_missing_or_created_dynamically() {
+        let host = FakeHost { files: vec![] };
+        let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
+        assert!(interface_lookup(&mut p, "eth1"));
+        assert!(!p.b.net.non_existent_interface);
+        assert!(!interface_lookup(&mut p, "nosuch"));
+        assert!(p.b.net.non_existent_interface);
+
+        let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
+        p.b.cfg.global.dynamic_interfaces = true;
+        assert!(interface_lookup(&mut p, "later0"));
+        assert!(interface_lookup(&mut p, "later0"));
+        assert!(!p.b.net.non_existent_interface);
+        let infos: Vec<_> = p.diags.items.iter().map(|d| (d.level, d.message.as_str())).collect();
+        assert_eq!(
+            infos,
+            [(
+                Level::Info,
+                "Configuration specifies interface later0 which doesn't currently exist - will use if created"
+            )],
+            "logged once per interface"
+        );
+    }
+
+    #[test]
+    fn static_track_groups_are_found_once_registered() {
+        let host = FakeHost { files: vec![] };
+        let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
+        assert!(!static_track_group_find(&p, "g1"));
+        register_static_track_group(&mut p, "g1");
+        assert!(static_track_group_find(&p, "g1"));
+        let w = crate::config::parser::Words {
+            words: ["10.0.0.0/8", "dev", "eth0", "track_group", "g1"]
+                .map(String::from)
+                .to_vec(),
+            loc: None,
+        };
+        let mut list = Vec::new();
+        alloc_route(&mut p, &mut list, &w, true);
+        assert_eq!(list[0].track_group.as_deref(), Some("g1"));
+        let mut list = Vec::new();
+        alloc_route(&mut p, &mut list, &w, false);
+        assert!(list.is_empty(), "virtual_routes do not know track_group");
+    }
+}

@@ -81,3 +81,78 @@ fn default_interfaces(b: &mut Builder, sys: &dyn System, diags: &mut Diagnostics
         b.cfg.statics.addresses.remove(i);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::keywords::net::PendingDefaultIf;
+    use crate::config::model::Origin;
+    use crate::config::model::net::IpAddress;
+    use crate::config::netsyntax::testutil::FakeHost;
+
+    fn builder_with_pending(default_if: Option<&str>, dynamic: bool) -> Builder {
+        let mut b = Builder::default();
+        b.cfg.global.default_interface = default_if.map(str::to_string);
+        b.cfg.global.dynamic_interfaces = dynamic;
+        for (i, a) in ["10.0.0.1", "fe80::1"].iter().enumerate() {
+            b.cfg
+                .statics
+                .addresses
+                .push(IpAddress::new(a.parse().unwrap(), 32, Origin(None)));
+            b.net.pending_default_if.push(PendingDefaultIf {
+                index: i,
+                word: a.to_string(),
+                loc: None,
+                later: vec![(Level::GeneralError, format!("later {a}"))],
+            });
+        }
+        b
+    }
+
+    fn run(b: &mut Builder) -> Vec<(Level, String)> {
+        let mut d = Diagnostics::default();
+        complete(b, &FakeHost { files: vec![] }, &LoadOptions::default(), &mut d);
+        d.items.into_iter().map(|x| (x.level, x.message)).collect()
+    }
+
+    #[test]
+    fn default_interface_is_eth0_or_configured() {
+        let mut b = builder_with_pending(None, false);
+        let m = run(&mut b);
+        assert_eq!(b.cfg.statics.addresses[0].dev.as_deref(), Some("eth0"));
+        assert_eq!(m.len(), 2, "the deferred messages: {m:?}");
+        let mut b = builder_with_pending(Some("eth2"), false);
+        run(&mut b);
+        assert_eq!(b.cfg.statics.addresses[1].dev.as_deref(), Some("eth2"));
+    }
+
+    #[test]
+    fn missing_default_interface_drops_the_addresses() {
+        let mut b = builder_with_pending(Some("nosuch"), false);
+        let m = run(&mut b);
+        assert!(b.cfg.statics.addresses.is_empty());
+        assert_eq!(
+            m,
+            [
+                (
+                    Level::Fatal,
+                    "Static address 10.0.0.1 requires either an interface or default interface must exist".into()
+                ),
+                (
+                    Level::Fatal,
+                    "Static address fe80::1 requires either an interface or default interface must exist".into()
+                ),
+                (Level::BadIf, "Non-existent interface specified in configuration".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn dynamic_interfaces_create_the_default_interface() {
+        let mut b = builder_with_pending(Some("later0"), true);
+        let m = run(&mut b);
+        assert_eq!(b.cfg.statics.addresses.len(), 2);
+        let infos = m.iter().filter(|(l, _)| *l == Level::Info).count();
+        assert_eq!(infos, 1, "{m:?}");
+    }
+}
