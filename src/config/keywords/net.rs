@@ -1,6 +1,6 @@
 //! Keyword tables and handlers for `static_ipaddress`, `static_routes` and `static_rules`
 //! (keepalived's `static_addresses_handler()` & co. in `vrrp_parser.c`): value blocks whose lines
-//! are parsed by [`netsyntax`](crate::config::netsyntax) into `cfg.statics`.
+//! are parsed by [`netsyntax`] into `cfg.statics`.
 
 use std::collections::{HashMap, HashSet};
 
