@@ -13,6 +13,7 @@ pub mod cnum;
 mod encap;
 mod format;
 mod helpers;
+mod nexthop;
 mod route;
 pub mod rttables;
 mod rule;
