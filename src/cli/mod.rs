@@ -13,7 +13,8 @@ const ALL: i32 = 3;
 const FLUSH_LOG_FILE: i32 = 2;
 const SIGNUM: i32 = 4;
 const CONFIG_FD: i32 = 8;
-const DUMP_JSON: i32 = 100;
+// Above 255 so it cannot collide with a short option character.
+const DUMP_JSON: i32 = 1000;
 
 const fn l(name: &'static str, has_arg: HasArg, id: i32) -> LongOpt {
     LongOpt { name, has_arg, id }

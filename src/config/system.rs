@@ -66,6 +66,13 @@ pub trait System {
     fn online_cpus(&self) -> u32 {
         1
     }
+    /// A host file's text (`/etc/iproute2/rt_tables`, `/etc/protocols`), or `None` if it cannot
+    /// be read. Defaults to reading the real file, so test doubles only override it when needed.
+    fn read_file(&self, path: &str) -> Option<String> {
+        std::fs::read(path)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
 }
 
 /// The real host.

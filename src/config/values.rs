@@ -255,14 +255,16 @@ pub fn read_decimal(r: &mut impl Report, s: &str, min: u64, max: u64, shift: u32
     } else if !in_range {
         let unit = 10u64.pow(shift);
         let w = shift as usize;
+        // C's "%*.*lu" with precision 0 prints nothing for 0 (shift 0 gives "[0., 5.]").
+        let frac = |v: u64| if w == 0 { String::new() } else { format!("{v:0w$}") };
         r.report(
             Level::InvalidNumber,
             format!(
-                "{warn}number '{s}' outside range [{}.{:0w$}, {}.{:0w$}]",
+                "{warn}number '{s}' outside range [{}.{}, {}.{}]",
                 min / unit,
-                min % unit,
+                frac(min % unit),
                 max / unit,
-                max % unit
+                frac(max % unit)
             ),
         );
     } else {

@@ -19,8 +19,9 @@ pub fn resolved(cfg: &Config) -> String {
     global::write_resolved(cfg, &mut w);
     track::write_resolved(cfg, &mut w);
     bfd::write_resolved(cfg, &mut w);
-    net::write_resolved(cfg, &mut w);
+    // The static blocks after the VRRP ones: their `track_group` must name a group defined above.
     vrrp::write_resolved(cfg, &mut w);
+    net::write_resolved(cfg, &mut w);
     check::write_resolved(cfg, &mut w);
     w.finish()
 }
@@ -34,8 +35,9 @@ pub fn json(cfg: &Config) -> String {
 pub fn vrrp_layout(cfg: &Config) -> Vec<String> {
     let mut out = Vec::new();
     global::layout(cfg, &mut out);
-    vrrp::layout(cfg, &mut out);
+    // keepalived's dump_vrrp_data() prints the static sections before the VRRP ones.
     net::layout(cfg, &mut out);
+    vrrp::layout(cfg, &mut out);
     track::layout(cfg, &mut out);
     bfd::layout(cfg, &mut out);
     out

@@ -8,7 +8,7 @@ mod layout_impl;
 use super::writer::ConfWriter;
 use crate::config::model::Config;
 use crate::config::model::Script;
-use crate::config::model::net::{Broadcast, IpAddress, Route, Rule, Scope};
+use crate::config::model::net::{IpAddress, Route, Rule};
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, LinkbeatType, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
@@ -161,149 +161,19 @@ fn tracked_refs(w: &mut ConfWriter, key: &str, list: &[TrackedRef]) {
     w.close();
 }
 
-/// The words of one address line (`ip addr` syntax, as keepalived's `alloc_ipaddress()` reads).
+/// The words of one address line (`ip addr` syntax), from the net family.
 pub fn address_words(a: &IpAddress) -> Vec<String> {
-    let mut v = vec![format!("{}/{}", a.addr, a.prefix_len)];
-    match a.broadcast {
-        Broadcast::None => {}
-        Broadcast::Plus => v.extend(["brd".into(), "+".into()]),
-        Broadcast::Minus => v.extend(["brd".into(), "-".into()]),
-        Broadcast::Addr(b) => v.extend(["brd".into(), b.to_string()]),
-    }
-    if let Some(d) = &a.dev {
-        v.extend(["dev".into(), d.clone()]);
-    }
-    if a.scope != Scope::Global {
-        v.extend(["scope".into(), a.scope.name()]);
-    }
-    if let Some(l) = &a.label {
-        v.extend(["label".into(), l.clone()]);
-    }
-    if let Some(p) = &a.peer {
-        v.extend(["peer".into(), p.to_string()]);
-    }
-    for (bit, on, off) in [
-        (0x10, "home", ""),
-        (0x02, "-nodad", ""),
-        (0x100, "mngtmpaddr", ""),
-        (0x200, "noprefixroute", ""),
-        (0x400, "autojoin", ""),
-    ] {
-        if a.flagmask & bit != 0 {
-            let word = if a.flags & bit != 0 { on } else { off };
-            if !word.is_empty() {
-                v.push(word.into());
-            }
-        }
-    }
-    if let Some(l) = a.preferred_lft {
-        v.extend([
-            "preferred_lft".into(),
-            if l == u32::MAX { "forever".into() } else { l.to_string() },
-        ]);
-    }
-    if a.use_vmac {
-        v.push("use_vmac".into());
-    }
-    if a.no_track {
-        v.push("no_track".into());
-    }
-    if let Some(t) = &a.track_group {
-        v.extend(["track_group".into(), t.clone()]);
-    }
-    v
+    a.conf_words()
 }
 
-/// The words of one route line (`ip route` syntax).
+/// The words of one route line (`ip route` syntax), from the net family.
 pub fn route_words(r: &Route) -> Vec<String> {
-    let mut v = Vec::new();
-    if let Some(t) = &r.route_type {
-        v.push(t.clone());
-    }
-    if let Some((a, p)) = r.src {
-        v.extend(["from".into(), format!("{a}/{p}")]);
-    }
-    match r.dst {
-        Some((a, p)) => v.push(format!("{a}/{p}")),
-        None => v.push("default".into()),
-    }
-    if let Some(a) = r.pref_src {
-        v.extend(["src".into(), a.to_string()]);
-    }
-    if let Some(a) = r.via {
-        v.extend(["via".into(), a.to_string()]);
-    }
-    if let Some(d) = &r.dev {
-        v.extend(["dev".into(), d.clone()]);
-    }
-    if let Some(s) = r.scope {
-        v.extend(["scope".into(), s.name()]);
-    }
-    if let Some(t) = r.table {
-        v.extend(["table".into(), t.to_string()]);
-    }
-    if let Some(m) = r.metric {
-        v.extend(["metric".into(), m.to_string()]);
-    }
-    if let Some(p) = r.protocol {
-        v.extend(["proto".into(), p.to_string()]);
-    }
-    for (k, val) in &r.options {
-        v.push(k.clone());
-        if !val.is_empty() {
-            v.push(val.clone());
-        }
-    }
-    for nh in &r.nexthops {
-        v.push("nexthop".into());
-        v.extend(nh.iter().cloned());
-    }
-    if r.no_track {
-        v.push("no_track".into());
-    }
-    if let Some(t) = &r.track_group {
-        v.extend(["track_group".into(), t.clone()]);
-    }
-    v
+    r.conf_words()
 }
 
-/// The words of one rule line (`ip rule` syntax).
+/// The words of one rule line (`ip rule` syntax), from the net family.
 pub fn rule_words(r: &Rule) -> Vec<String> {
-    let mut v = Vec::new();
-    if r.invert {
-        v.push("not".into());
-    }
-    if let Some((a, p)) = r.from {
-        v.extend(["from".into(), format!("{a}/{p}")]);
-    }
-    if let Some((a, p)) = r.to {
-        v.extend(["to".into(), format!("{a}/{p}")]);
-    }
-    if let Some(p) = r.priority {
-        v.extend(["preference".into(), p.to_string()]);
-    }
-    if let Some(t) = r.table {
-        v.extend(["table".into(), t.to_string()]);
-    }
-    if let Some(i) = &r.iif {
-        v.extend(["iif".into(), i.clone()]);
-    }
-    if let Some(o) = &r.oif {
-        v.extend(["oif".into(), o.clone()]);
-    }
-    for (k, val) in &r.options {
-        v.push(k.clone());
-        if !val.is_empty() {
-            v.push(val.clone());
-        }
-    }
-    if r.no_track {
-        v.push("no_track".into());
-    }
-    if let Some(t) = &r.track_group {
-        v.extend(["track_group".into(), t.clone()]);
-    }
-    v
+    r.conf_words()
 }
 
 fn block_of<T>(w: &mut ConfWriter, key: &str, list: &[T], words: impl Fn(&T) -> Vec<String>) {

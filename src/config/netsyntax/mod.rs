@@ -1,21 +1,223 @@
 //! Parsers for the `ip addr`, `ip route` and `ip rule` syntax keepalived accepts in address,
-//! route and rule lists (`keepalived/vrrp/vrrp_ipaddress.c`, `vrrp_iproute.c`, `vrrp_iprule.c`).
+//! route and rule lists (`keepalived/vrrp/vrrp_ipaddress.c`, `vrrp_iproute.c`, `vrrp_iprule.c`,
+//! `vrrp_ip_rule_route_parser.c`, `lib/rttables.c`), and the text forms of the parsed values
+//! (keepalived's `-d` dump lines and the resolved keepalived.conf words).
+//!
+//! keepalived looks interfaces up while parsing (`if_get_by_ifname(..., IF_CREATE_IF_DYNAMIC)`):
+//! [`interface_lookup`] does the same through [`System`](crate::config::system::System), records a
+//! missing interface so that validation reports "Non-existent interface specified in
+//! configuration", and honours `dynamic_interfaces`.
 
-use super::model::net::{IpAddress, Route, Rule};
-use super::parser::{Parser, Words};
+mod address;
+pub mod cnum;
+mod encap;
+mod format;
+mod helpers;
+mod nexthop;
+mod route;
+pub mod rttables;
+mod rule;
+mod words;
 
-/// keepalived's `alloc_ipaddress()`: parses one line of an address list and appends the
-/// address(es) to `list`. `static_addr` is true for `static_ipaddress`.
-pub fn alloc_ipaddress(p: &mut Parser<'_>, list: &mut Vec<IpAddress>, words: &Words, static_addr: bool) {
-    let _ = (p, list, words, static_addr);
+pub use address::alloc_ipaddress;
+pub use route::alloc_route;
+pub use rule::alloc_rule;
+
+use super::diag::Level;
+use super::parser::{MissingParam, Parser};
+use rttables::RtKind;
+
+/// keepalived's `if_get_by_ifname(name, IF_CREATE_IF_DYNAMIC)`: whether the interface exists (or
+/// is created as a placeholder because `dynamic_interfaces` is set). A missing interface marks
+/// the configuration so that validation reports "Non-existent interface specified in
+/// configuration" (the VRRP family should use this for its interfaces too).
+pub fn interface_lookup(p: &mut Parser<'_>, name: &str) -> bool {
+    if let Some(&known) = p.b.net.interfaces.get(name) {
+        if known {
+            return true;
+        }
+    } else {
+        let exists = p.sys.interface_exists(name);
+        p.b.net.interfaces.insert(name.to_string(), exists);
+        if exists {
+            return true;
+        }
+    }
+    if !p.b.cfg.global.dynamic_interfaces {
+        p.b.net.non_existent_interface = true;
+        return false;
+    }
+    p.b.net.interfaces.insert(name.to_string(), true);
+    p.report(
+        Level::Info,
+        format!("Configuration specifies interface {name} which doesn't currently exist - will use if created"),
+    );
+    true
 }
 
-/// keepalived's `alloc_route()`: parses one line of a route list and appends it to `list`.
-pub fn alloc_route(p: &mut Parser<'_>, list: &mut Vec<Route>, words: &Words, allow_track_group: bool) {
-    let _ = (p, list, words, allow_track_group);
+/// Records a `track_group NAME { ... }` definition, so that later `track_group NAME` options of
+/// static addresses, routes and rules find it (keepalived's `static_track_group_find()` sees
+/// only groups defined above the line). Called by the VRRP family's `track_group` handler.
+pub fn register_static_track_group(p: &mut Parser<'_>, name: &str) {
+    p.b.net.static_track_groups.insert(name.to_string());
 }
 
-/// keepalived's `alloc_rule()`: parses one line of a rule list and appends it to `list`.
-pub fn alloc_rule(p: &mut Parser<'_>, list: &mut Vec<Rule>, words: &Words, allow_track_group: bool) {
-    let _ = (p, list, words, allow_track_group);
+/// Whether a static track group of that name has been defined so far.
+fn static_track_group_find(p: &Parser<'_>, name: &str) -> bool {
+    p.b.net.static_track_groups.contains(name)
+}
+
+/// A name-file lookup (`find_rttables_*`) with the host's `/etc/iproute2` files.
+fn rt_find(p: &mut Parser<'_>, kind: RtKind, name: &str) -> Option<u32> {
+    let sys = p.sys;
+    p.b.net.rt.find(kind, name, sys)
+}
+
+/// Reports a `report_config_error(CONFIG_GENERAL_ERROR, ...)` at the current line.
+fn error(p: &mut Parser<'_>, msg: impl Into<String>) {
+    p.report(Level::GeneralError, msg);
+}
+
+/// Why parsing a list entry stopped without adding it.
+enum Abort {
+    /// keepalived's `goto err` / `return`: messages already given, the entry is dropped.
+    Dropped,
+    /// A word was missing (`strvec_slot()` past the end): keepalived exits with code 2.
+    Missing(MissingParam),
+}
+
+impl From<MissingParam> for Abort {
+    fn from(m: MissingParam) -> Self {
+        Abort::Missing(m)
+    }
+}
+
+/// Reports a missing parameter the way the keyword engine does.
+fn report_abort(p: &mut Parser<'_>, a: Abort) {
+    if let Abort::Missing(MissingParam(m)) = a {
+        p.report(Level::MissingParameter, m);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! A host with a fixed set of interfaces and no name files, and a loader for snippets.
+
+    use crate::config::diag::Level;
+    use crate::config::model::Config;
+    use crate::config::system::{FileStat, System, UserInfo};
+    use crate::config::{LoadOptions, load_str};
+
+    /// Interfaces eth0..eth3 exist; `/etc/iproute2` files are given or absent.
+    pub struct FakeHost {
+        pub files: Vec<(&'static str, &'static str)>,
+    }
+
+    impl System for FakeHost {
+        fn interface_exists(&self, name: &str) -> bool {
+            matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
+        }
+        fn user(&self, _: &str) -> Option<UserInfo> {
+            None
+        }
+        fn group(&self, _: &str) -> Option<u32> {
+            None
+        }
+        fn nodename(&self) -> String {
+            "host".into()
+        }
+        fn stat(&self, _: &str) -> Option<FileStat> {
+            None
+        }
+        fn lstat(&self, _: &str) -> Option<FileStat> {
+            None
+        }
+        fn realpath(&self, p: &str) -> Option<String> {
+            Some(p.into())
+        }
+        fn path_env(&self) -> Option<String> {
+            None
+        }
+        fn read_file(&self, path: &str) -> Option<String> {
+            self.files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, t)| (*t).to_string())
+        }
+    }
+
+    /// Loads `text` under `-t` and returns the model and every message as `(level, text)`.
+    pub fn load(text: &str) -> (Config, Vec<(Level, String)>) {
+        let host = FakeHost {
+            files: vec![("/etc/protocols", "tcp\t6\tTCP\nudp\t17\tUDP\n")],
+        };
+        let opts = LoadOptions {
+            config_test: true,
+            ..LoadOptions::default()
+        };
+        let l = load_str(text, &opts, &host);
+        let msgs = l.diags.items.iter().map(|d| (d.level, d.message.clone())).collect();
+        (l.config, msgs)
+    }
+
+    /// The message texts, without `Info` ones.
+    pub fn texts(msgs: &[(Level, String)]) -> Vec<String> {
+        msgs.iter()
+            .filter(|(l, _)| *l != Level::Info)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::FakeHost;
+    use super::*;
+    use crate::config::reader::{Reader, ReaderOptions};
+
+    #[test]
+    fn interfaces_missing_or_created_dynamically() {
+        let host = FakeHost { files: vec![] };
+        let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
+        assert!(interface_lookup(&mut p, "eth1"));
+        assert!(!p.b.net.non_existent_interface);
+        assert!(!interface_lookup(&mut p, "nosuch"));
+        assert!(p.b.net.non_existent_interface);
+
+        let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
+        p.b.cfg.global.dynamic_interfaces = true;
+        assert!(interface_lookup(&mut p, "later0"));
+        assert!(interface_lookup(&mut p, "later0"));
+        assert!(!p.b.net.non_existent_interface);
+        let infos: Vec<_> = p.diags.items.iter().map(|d| (d.level, d.message.as_str())).collect();
+        assert_eq!(
+            infos,
+            [(
+                Level::Info,
+                "Configuration specifies interface later0 which doesn't currently exist - will use if created"
+            )],
+            "logged once per interface"
+        );
+    }
+
+    #[test]
+    fn static_track_groups_are_found_once_registered() {
+        let host = FakeHost { files: vec![] };
+        let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
+        assert!(!static_track_group_find(&p, "g1"));
+        register_static_track_group(&mut p, "g1");
+        assert!(static_track_group_find(&p, "g1"));
+        let w = crate::config::parser::Words {
+            words: ["10.0.0.0/8", "dev", "eth0", "track_group", "g1"]
+                .map(String::from)
+                .to_vec(),
+            loc: None,
+        };
+        let mut list = Vec::new();
+        alloc_route(&mut p, &mut list, &w, true);
+        assert_eq!(list[0].track_group.as_deref(), Some("g1"));
+        let mut list = Vec::new();
+        alloc_route(&mut p, &mut list, &w, false);
+        assert!(list.is_empty(), "virtual_routes do not know track_group");
+    }
 }
