@@ -20,7 +20,7 @@ mod vs;
 use crate::config::diag::{Level, Loc};
 use crate::config::model::check::{Checker, ConnOpts, RealServer, SslConfig, VirtualServer, VirtualServerGroup};
 use crate::config::model::{Origin, Script};
-use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block};
+use crate::config::parser::{Block, HResult, Keyword, MissingParam, Parser, Words, kw, kw_block};
 use crate::config::script::{self, DefaultUser};
 
 pub use checkers::cmd_str;
@@ -278,6 +278,15 @@ fn vsg_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
         words,
         loc: w.loc.clone(),
     };
+    // keepalived's messages about the block's start name that empty first word; fetching it
+    // is a missing parameter, and keepalived exits there.
+    let null_word = MissingParam(
+        "*** Configuration line starting `***MISSING ***` is missing a parameter at word position 1".to_string(),
+    );
+    if block.len() > 1 && block.words[1] != "{" {
+        return Err(null_word);
+    }
+    let before = p.diags.items.len();
     p.value_block(&block, |p, line| {
         match addr::vsg_entry(p, &name, line)? {
             Some(addr::VsgEntry::Fwmark(f)) => {
@@ -300,6 +309,13 @@ fn vsg_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
         }
         Ok(())
     });
+    let no_bob = p.diags.items[before..]
+        .iter()
+        .position(|d| d.level == Level::Info && d.message.starts_with("'{' missing from beginning of block"));
+    if let Some(i) = no_bob {
+        let loc = p.diags.items[before + i].loc.clone();
+        p.diags.report(Level::MissingParameter, loc, null_word.0);
+    }
     if g.ranges.is_empty() && g.fwmarks.is_empty() {
         p.report(
             Level::GeneralError,
