@@ -81,6 +81,17 @@ pub enum Deferred {
     },
 }
 
+/// A `FILE_CHECK` block being read.
+#[derive(Debug)]
+struct OpenFileCheck {
+    /// Each `track_file NAME` and its line.
+    names: Vec<(String, Option<Loc>)>,
+    /// `weight N [reverse]`.
+    weight: Option<(i32, bool)>,
+    /// Where the block starts.
+    origin: Origin,
+}
+
 /// Handler state while check blocks are open.
 #[derive(Debug, Default)]
 pub struct State {
@@ -101,8 +112,8 @@ pub struct State {
     /// keepalived's `conf_regex_pattern`: set by `regex`, used by the next `url` that ends
     /// with a path (it is not reset when a `url` starts).
     regex_pattern: Option<String>,
-    /// The open `FILE_CHECK`: its `track_file` names, weight and origin.
-    file: Option<(Vec<(String, Option<Loc>)>, Option<(i32, bool)>, Origin)>,
+    /// The open `FILE_CHECK`.
+    file: Option<OpenFileCheck>,
     /// The open `BFD_CHECK`'s keywords.
     bfd: Option<(String, Vec<BfdEvent>)>,
     /// References resolved after parsing.

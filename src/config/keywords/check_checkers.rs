@@ -514,11 +514,11 @@ fn smtp_host(p: &mut Parser<'_>, _w: &Words) -> HResult {
     let rs_addr = cur_rs(p).map(|r| (r.ip, r.port));
     let Some(c) = cur_checker(p) else { return Ok(()) };
     let saved = c.co.take();
-    // keepalived allocates the host's options zeroed: its timeout is 0, not "unset".
+    // keepalived allocates the host's options zeroed, so a host without `connect_timeout`
+    // times out at once; we let it inherit the timeout as the checker's own options do.
     c.co = rs_addr.map(|(ip, port)| ConnOpts {
         dst: Some(ip),
         dst_port: port,
-        connect_timeout: Some(0),
         ..ConnOpts::default()
     });
     p.b.check.smtp_saved_co = saved;
@@ -794,14 +794,18 @@ static MISC_CHECK: Block = Block::new("MISC_CHECK", &[COMMON_KEYWORDS, MISC_KEYW
 // ---- FILE_CHECK ----
 
 fn file_check(p: &mut Parser<'_>, w: &Words) -> HResult {
-    p.b.check.file = Some((Vec::new(), None, Origin(w.loc.clone())));
+    p.b.check.file = Some(super::OpenFileCheck {
+        names: Vec::new(),
+        weight: None,
+        origin: Origin(w.loc.clone()),
+    });
     Ok(())
 }
 
 fn file_track_file(p: &mut Parser<'_>, w: &Words) -> HResult {
     let name = w.get(1)?.to_string();
     if let Some(f) = p.b.check.file.as_mut() {
-        f.0.push((name, w.loc.clone()));
+        f.names.push((name, w.loc.clone()));
     }
     Ok(())
 }
@@ -834,13 +838,13 @@ fn file_weight(p: &mut Parser<'_>, w: &Words) -> HResult {
         }
     };
     if let Some(f) = p.b.check.file.as_mut() {
-        f.1 = Some((weight, reverse));
+        f.weight = Some((weight, reverse));
     }
     Ok(())
 }
 
 fn file_end(p: &mut Parser<'_>) {
-    let Some((names, weight, origin)) = p.b.check.file.take() else {
+    let Some(super::OpenFileCheck { names, weight, origin }) = p.b.check.file.take() else {
         return;
     };
     let Some((vs, rs)) = cur_indices(p) else { return };
