@@ -39,6 +39,9 @@ fn every_keyword_is_documented() {
         })
         .collect();
     let missing: Vec<&str> = names.iter().copied().filter(|n| !documented.contains(*n)).collect();
-    assert!(missing.is_empty(), "keywords missing from doc/compat/check.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keywords missing from doc/compat/check.md: {missing:?}"
+    );
     assert!(names.len() > 80, "only {} keywords found", names.len());
 }
