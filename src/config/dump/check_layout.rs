@@ -400,7 +400,7 @@ fn conn(co: &ConnOpts, out: &mut Vec<String>) {
 
 /// Every url's regex, for keepalived's shared regex list (reference counts) and its global JIT
 /// stack sizes.
-fn regex_stats(check: &CheckConfig) -> (Vec<(String, Vec<&'static str>)>, (u64, u64)) {
+fn regex_stats(check: &CheckConfig) -> RegexStats {
     let mut all = Vec::new();
     let mut stack = (0, 0);
     for vs in &check.virtual_servers {
