@@ -349,3 +349,85 @@ pub static ROOT: &[Keyword] = &[
     kw("virtual_server_group", vsg_handler),
     kw_block("virtual_server", Some(vs::vs_handler), &vs::VIRTUAL_SERVER),
 ];
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::config::diag::Level;
+    use crate::config::model::check::CheckerKind;
+    use crate::config::parser::Parser;
+    use crate::config::reader::{Reader, ReaderOptions};
+    use crate::config::system::{RealSystem, System};
+
+    /// Parses `text` only (no validation), after `setup` has prepared the builder.
+    pub(crate) fn parse_with(
+        text: &str,
+        setup: impl FnOnce(&mut crate::config::builder::Builder),
+    ) -> (crate::config::builder::Builder, Vec<(Level, String)>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.conf"), text).unwrap();
+        let mut reader = Reader::new(ReaderOptions {
+            cwd: dir.path().to_path_buf(),
+            config_id: Some("t".into()),
+            ..ReaderOptions::default()
+        });
+        let mut diags = crate::config::diag::Diagnostics::default();
+        assert!(reader.open_main("k.conf", &mut diags));
+        let mut p = Parser::new(reader, &RealSystem, true);
+        setup(&mut p.b);
+        p.run(&crate::config::keywords::ROOT);
+        let (_, b, diags) = p.into_parts();
+        let msgs = diags.items.iter().map(|d| (d.level, d.message.clone())).collect();
+        (b, msgs)
+    }
+
+    /// Parses `text` with `enable_script_security` set as if `global_defs` had set it first.
+    fn parse_secure(text: &str, user_exists: bool) -> (crate::config::builder::Builder, Vec<(Level, String)>) {
+        parse_with(text, |b| {
+            b.cfg.global.enable_script_security = true;
+            if user_exists {
+                b.cfg.global.script_user = Some(("root".into(), None));
+            }
+        })
+    }
+
+    const TEXT: &str = "virtual_server 10.0.0.1 80 {\n protocol TCP\n quorum_up /bin/true\n real_server 10.0.1.1 80 {\n  notify_up /bin/true\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n  MISC_CHECK {\n   misc_path /bin/false\n   user root\n  }\n }\n}\n";
+
+    #[test]
+    fn scripts_without_a_default_user_are_dropped_with_script_security() {
+        if RealSystem.user("keepalived_script").is_some() {
+            return; // the default user exists here: nothing fails
+        }
+        let (b, msgs) = parse_secure(TEXT, false);
+        let vs = &b.cfg.check.virtual_servers[0];
+        assert!(vs.quorum_up.is_none());
+        assert!(vs.real_servers[0].notify_up.is_none());
+        let kinds: Vec<_> = vs.real_servers[0].checkers.iter().map(|c| c.kind.keyword()).collect();
+        assert_eq!(kinds, ["MISC_CHECK"], "only the MISC_CHECK with a user is kept");
+        let has = |l: Level, m: &str| msgs.iter().any(|(a, b)| *a == l && b == m);
+        assert!(has(
+            Level::GeneralError,
+            "Unable to set default user keepalived_script for script"
+        ));
+        assert!(has(
+            Level::Info,
+            "Failed to set default user for quorum script /bin/true - ignoring"
+        ));
+        assert!(has(
+            Level::Info,
+            "Failed to set default user for notify script /bin/true - ignoring"
+        ));
+        assert!(has(
+            Level::GeneralError,
+            "Unable to set default user for misc script '/bin/true' - removing"
+        ));
+    }
+
+    #[test]
+    fn a_configured_script_user_is_the_default() {
+        let (b, _) = parse_secure(TEXT, true);
+        let rs = &b.cfg.check.virtual_servers[0].real_servers[0];
+        assert!(rs.notify_up.as_ref().is_some_and(|s| s.uid == 0 && s.user.is_none()));
+        assert_eq!(rs.checkers.len(), 2);
+        assert!(matches!(&rs.checkers[1].kind, CheckerKind::Misc(m) if m.script.user.as_deref() == Some("root")));
+    }
+}

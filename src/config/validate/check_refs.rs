@@ -187,3 +187,85 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::keywords::check::tests::parse_with;
+    use crate::config::model::bfd::BfdInstance;
+    use crate::config::model::track::TrackFile;
+
+    const TEXT: &str = "virtual_server 10.0.0.1 80 {
+ real_server 10.0.1.1 80 {
+  FILE_CHECK {
+   track_file early
+   track_file late
+   weight 5
+  }
+  FILE_CHECK {
+   track_file late
+  }
+  BFD_CHECK {
+   name b1
+   alpha
+  }
+  BFD_CHECK {
+   name b1
+  }
+  BFD_CHECK {
+   name b2
+  }
+ }
+}
+";
+
+    fn at(line: u32) -> Origin {
+        Origin(Some(Loc {
+            file: "k.conf".into(),
+            line,
+        }))
+    }
+
+    #[test]
+    fn references_count_only_objects_configured_before() {
+        let (mut b, _) = parse_with(TEXT, |_| {});
+        let cfg = &mut b.cfg;
+        cfg.track.files.push(TrackFile {
+            name: "early".into(),
+            origin: at(1),
+        });
+        cfg.track.files.push(TrackFile {
+            name: "late".into(),
+            origin: at(100),
+        });
+        cfg.bfd.instances.push(BfdInstance {
+            name: "b1".into(),
+            origin: at(1),
+        });
+        let deferred = std::mem::take(&mut b.check.deferred);
+        let mut d = Diagnostics::default();
+        resolve(&mut b.cfg, deferred, &mut d);
+        let msgs: Vec<(Option<u32>, &str)> = d
+            .items
+            .iter()
+            .map(|x| (x.loc.as_ref().map(|l| l.line), x.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                (Some(5), "track_file late not found"),
+                (Some(9), "track_file late not found"),
+                (Some(10), "FILE_CHECK has no track_file specified - ignoring"),
+                (Some(16), "([10.0.1.1]:none:80) BFD_CHECK - RS already monitoring b1"),
+                (Some(19), "([10.0.1.1]:none:80) BFD_CHECK - BFD b2 not configured"),
+            ]
+        );
+        let rs = &b.cfg.check.virtual_servers[0].real_servers[0];
+        assert_eq!(rs.file_checks.len(), 1);
+        assert_eq!(rs.file_checks[0].track_file, "early");
+        assert_eq!(rs.file_checks[0].weight, Some(5));
+        assert_eq!(rs.checkers.len(), 1);
+        assert!(matches!(&rs.checkers[0].kind, CheckerKind::Bfd(x) if x.name == "b1"));
+        assert_eq!(rs.checkers[0].alpha, Some(true));
+    }
+}

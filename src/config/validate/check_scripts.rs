@@ -74,3 +74,87 @@ pub fn check_security(check: &mut CheckConfig, global: &GlobalDefs, sys: &dyn Sy
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::system::RealSystem;
+    use crate::config::{LoadOptions, load_str};
+    use std::os::unix::fs::PermissionsExt;
+
+    fn load(text: &str) -> crate::config::model::Config {
+        let o = LoadOptions {
+            config_test: true,
+            config_id: Some("t".into()),
+            ..LoadOptions::default()
+        };
+        load_str(text, &o, &RealSystem).config
+    }
+
+    fn misc(path: &str) -> String {
+        format!(
+            "virtual_server 10.0.0.1 80 {{\n protocol TCP\n real_server 10.0.1.1 80 {{\n  MISC_CHECK {{\n   misc_path \"{path}\"\n   user root\n  }}\n }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn running_scripts_without_script_security_is_a_violation() {
+        let mut cfg = load(&misc("/bin/true"));
+        let mut d = Diagnostics::default();
+        // The load already ran the check; run it again on the loaded model.
+        check_security(&mut cfg.check, &cfg.global, &RealSystem, &mut d);
+        let v: Vec<_> = d.items.iter().filter(|x| x.level == Level::SecurityError).collect();
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            v[0].message,
+            "SECURITY VIOLATION - check scripts are being executed but script_security not enabled."
+        );
+        assert_eq!(d.config_test_exit_code(), 6);
+    }
+
+    #[test]
+    fn insecure_scripts_are_dropped_with_script_security() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("check.sh");
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let text = misc(p.to_str().unwrap());
+        let mut cfg = load(&text);
+        // Loaded without script security: the script is kept and reported insecure.
+        let mut d = Diagnostics::default();
+        check_security(&mut cfg.check, &cfg.global, &RealSystem, &mut d);
+        assert!(
+            d.items
+                .iter()
+                .any(|x| x.message.ends_with("There are insecure scripts."))
+        );
+        assert_eq!(cfg.check.virtual_servers[0].real_servers[0].checkers.len(), 1);
+        // With script security it is dropped, and there is no violation.
+        cfg.global.enable_script_security = true;
+        let mut d = Diagnostics::default();
+        check_security(&mut cfg.check, &cfg.global, &RealSystem, &mut d);
+        assert!(cfg.check.virtual_servers[0].real_servers[0].checkers.is_empty());
+        assert!(d.items.iter().any(|x| x.message.starts_with("Disabling misc script")));
+        assert!(d.items.iter().all(|x| x.level != Level::SecurityError));
+    }
+
+    #[test]
+    fn fifo_scripts_count_for_the_checker_process() {
+        let mut cfg = load("virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.1.1 80 {\n }\n}\n");
+        cfg.global.lvs_notify_fifo.script = Some(crate::config::model::Script {
+            args: vec!["/bin/true".into()],
+            user: None,
+            group: None,
+            uid: 0,
+            gid: 0,
+            origin: Default::default(),
+        });
+        let mut d = Diagnostics::default();
+        check_security(&mut cfg.check, &cfg.global, &RealSystem, &mut d);
+        assert!(d.items.iter().any(|x| x.level == Level::SecurityError));
+        assert!(
+            cfg.global.lvs_notify_fifo.script.is_some(),
+            "the global setting is not changed"
+        );
+    }
+}
