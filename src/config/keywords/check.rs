@@ -53,6 +53,10 @@ pub enum BfdEvent {
 pub enum Deferred {
     /// A `FILE_CHECK` and its `track_file` names.
     File {
+        /// The real server's number in reading order.
+        rs_id: usize,
+        /// The real server was dropped while reading (its messages still show).
+        dropped: bool,
         /// Virtual server index.
         vs: usize,
         /// Real server index.
@@ -66,6 +70,10 @@ pub enum Deferred {
     },
     /// A `BFD_CHECK`.
     Bfd {
+        /// The real server's number in reading order.
+        rs_id: usize,
+        /// The real server was dropped while reading (its messages still show).
+        dropped: bool,
         /// Virtual server index.
         vs: usize,
         /// Real server index.
@@ -118,6 +126,8 @@ pub struct State {
     bfd: Option<(String, Vec<BfdEvent>)>,
     /// References resolved after parsing.
     pub deferred: Vec<Deferred>,
+    /// Real servers read so far (numbers them for [`Deferred`]).
+    rs_seq: usize,
     /// The default script user once looked up (keepalived's `get_default_script_user()`
     /// decides it at its first use while parsing).
     default_user: Option<DefaultUser>,
@@ -185,7 +195,13 @@ fn default_script_user(p: &mut Parser<'_>) -> Option<(u32, u32)> {
 
 /// keepalived's `notify_script_init()` for the check blocks: the script, run as the default
 /// script user when none is given.
-fn notify_script(p: &mut Parser<'_>, kind: &str) -> Option<Script> {
+fn notify_script(p: &mut Parser<'_>, w: &Words, kind: &str) -> Result<Option<Script>, MissingParam> {
+    // keepalived names the missing command in its message, and fetching it exits.
+    w.get(1)?;
+    Ok(notify_script_user(p, kind))
+}
+
+fn notify_script_user(p: &mut Parser<'_>, kind: &str) -> Option<Script> {
     let mut s = script::notify_script_init(p, kind)?;
     if s.user.is_none() {
         match default_script_user(p) {

@@ -862,7 +862,10 @@ fn file_end(p: &mut Parser<'_>) {
     list.push(fc);
     let idx = list.len() - 1;
     let close = p.loc();
+    let rs_id = p.b.check.rs_seq;
     p.b.check.deferred.push(Deferred::File {
+        rs_id,
+        dropped: false,
         vs,
         rs,
         idx,
@@ -924,7 +927,10 @@ fn bfd_end(p: &mut Parser<'_>) {
         .len()
         .saturating_sub(1);
     let close = p.loc();
+    let rs_id = p.b.check.rs_seq;
     p.b.check.deferred.push(Deferred::Bfd {
+        rs_id,
+        dropped: false,
         vs,
         rs,
         idx,

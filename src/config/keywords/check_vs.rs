@@ -518,7 +518,7 @@ fn quorum_script(p: &mut Parser<'_>, w: &Words, up: bool) -> HResult {
         );
         return Ok(());
     }
-    let s = super::notify_script(p, "quorum");
+    let s = super::notify_script(p, w, "quorum")?;
     with_vs(p, |vs| {
         if up {
             vs.quorum_up = s;
@@ -647,6 +647,7 @@ fn rs_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
         return Ok(());
     };
     let loc = w.loc.clone();
+    p.b.check.rs_seq += 1;
     with_vs(p, |vs| {
         let rs = RealServer::new(addr, port_num, vs.forwarding, Origin(loc));
         vs.real_servers.push(rs);
@@ -674,9 +675,15 @@ fn rs_end(p: &mut Parser<'_>) {
                 crate::config::model::check::fmt_ip(&rs.ip)
             );
             vs.real_servers.pop();
-            p.b.check.deferred.retain(|d| match d {
-                Deferred::File { vs, rs, .. } | Deferred::Bfd { vs, rs, .. } => !(*vs == vs_i && *rs == rs_i),
-            });
+            let id = p.b.check.rs_seq;
+            for d in p.b.check.deferred.iter_mut() {
+                match d {
+                    Deferred::File { rs_id, dropped, .. } | Deferred::Bfd { rs_id, dropped, .. } if *rs_id == id => {
+                        *dropped = true
+                    }
+                    _ => {}
+                }
+            }
             p.report(Level::GeneralError, m);
         }
         _ => {}
@@ -771,7 +778,7 @@ fn notify(p: &mut Parser<'_>, w: &Words, up: bool) -> HResult {
         );
         return Ok(());
     }
-    let s: Option<Script> = super::notify_script(p, "notify");
+    let s: Option<Script> = super::notify_script(p, w, "notify")?;
     with_rs(p, |rs| {
         if up {
             rs.notify_up = s;

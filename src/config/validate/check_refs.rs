@@ -27,10 +27,12 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
     // Removals, applied afterwards from the highest index down so indices stay valid.
     let mut drop_files: Vec<(usize, usize, usize)> = Vec::new();
     let mut drop_checkers: Vec<(usize, usize, usize)> = Vec::new();
-    let mut monitored: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+    let mut monitored: HashMap<usize, Vec<String>> = HashMap::new();
     for d in deferred {
         match d {
             Deferred::File {
+                rs_id: _,
+                dropped,
                 vs,
                 rs,
                 idx,
@@ -51,6 +53,7 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                     }
                 }
                 match found {
+                    Some(_) if dropped => {}
                     Some(name) => {
                         if let Some(fc) = cfg
                             .check
@@ -68,11 +71,15 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                             close,
                             "FILE_CHECK has no track_file specified - ignoring",
                         );
-                        drop_files.push((vs, rs, idx));
+                        if !dropped {
+                            drop_files.push((vs, rs, idx));
+                        }
                     }
                 }
             }
             Deferred::Bfd {
+                rs_id,
+                dropped,
                 vs,
                 rs,
                 idx,
@@ -83,7 +90,7 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                 let mut bfd: Option<String> = None;
                 let mut alpha: Option<bool> = None;
                 let mut alive = true;
-                let seen = monitored.entry((vs, rs)).or_default();
+                let seen = monitored.entry(rs_id).or_default();
                 for ev in events {
                     match ev {
                         BfdEvent::Name { one, name, loc } => {
@@ -138,11 +145,16 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                     alive = false;
                 }
                 if !alive {
-                    drop_checkers.push((vs, rs, idx));
+                    if !dropped {
+                        drop_checkers.push((vs, rs, idx));
+                    }
                     continue;
                 }
                 let name = bfd.unwrap_or_default();
                 seen.push(name.clone());
+                if dropped {
+                    continue;
+                }
                 if let Some(c) = cfg
                     .check
                     .virtual_servers
