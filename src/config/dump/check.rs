@@ -173,7 +173,10 @@ fn write_vs(vs: &VirtualServer, w: &mut ConfWriter) {
         timer(w, "warmup", d);
     }
     w.line(&["weight".to_string(), vs.weight.to_string()]);
-    w.line(&["quorum".to_string(), vs.quorum.to_string()]);
+    // A quorum of 0 (reduced by validation) cannot be written; validation reduces it again.
+    if vs.quorum != 0 {
+        w.line(&["quorum".to_string(), vs.quorum.to_string()]);
+    }
     w.line(&["hysteresis".to_string(), vs.hysteresis.to_string()]);
     for (set, k) in [
         (vs.alpha, "alpha"),
