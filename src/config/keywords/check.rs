@@ -1,7 +1,7 @@
 //! Keyword tables and handlers of the checker family (keepalived's `check_parser.c`,
 //! `check_api.c` and each `check_*.c`): the `SSL` block, `virtual_server_group`,
-//! `virtual_server` with its `real_server`s (in [`vs`]) and their health checkers (in
-//! [`checkers`] and [`http`]).
+//! `virtual_server` (in [`vs`]) with its `real_server`s (in [`rs`]) and their health checkers
+//! (in [`common`], [`checkers`] and [`http`]).
 //!
 //! keepalived keeps "the current object" as the last element of each list; so do we: the
 //! current virtual server is the last of `cfg.check.virtual_servers`, the current real server
@@ -12,8 +12,12 @@
 pub mod addr;
 #[path = "check_checkers.rs"]
 mod checkers;
+#[path = "check_common.rs"]
+mod common;
 #[path = "check_http.rs"]
 mod http;
+#[path = "check_rs.rs"]
+mod rs;
 #[path = "check_vs.rs"]
 mod vs;
 

@@ -1,6 +1,6 @@
 //! `HTTP_GET` and `SSL_GET` with their `url` blocks (keepalived's `check_http.c`).
 
-use super::checkers::{COMMON_KEYWORDS, CONN_KEYWORDS, end_conn_check, queue};
+use super::common::{COMMON_KEYWORDS, CONN_KEYWORDS, end_conn_check, queue};
 use super::{cur_checker, dequeue_checker, opt_bool};
 use crate::config::diag::Level;
 use crate::config::model::check::{

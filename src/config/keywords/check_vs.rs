@@ -1,32 +1,26 @@
-//! `virtual_server` and `real_server` blocks (keepalived's `check_parser.c`, `alloc_vs()`,
-//! `alloc_rs()`, `alloc_ssvr()`).
+//! `virtual_server` blocks and their sorry server (keepalived's `check_parser.c`, `alloc_vs()`,
+//! `vs_end_handler()`, `alloc_ssvr()`, `svr_forwarding_handler()`).
 
 use super::addr::{self, nonzero_port};
-use super::checkers::CHECKERS;
-use super::{Deferred, cur_rs, cur_vs, opt_bool};
+use super::{cur_vs, opt_bool};
 use crate::config::diag::Level;
+use crate::config::model::Origin;
 use crate::config::model::check::{
-    Family, Forwarding, FwdMethod, Protocol, RealServer, SCHEDULERS, SorryServer, TunCsum, TunType, VirtualServer,
-    VsKey, defaults, svc_flags,
+    Family, Forwarding, FwdMethod, Protocol, SCHEDULERS, SorryServer, TunCsum, TunType, VirtualServer, VsKey, defaults,
+    svc_flags,
 };
-use crate::config::model::{Origin, Script};
 use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block};
 use crate::config::values;
 
-fn with_vs(p: &mut Parser<'_>, f: impl FnOnce(&mut VirtualServer)) {
+/// Runs `f` on the current virtual server.
+pub(super) fn with_vs(p: &mut Parser<'_>, f: impl FnOnce(&mut VirtualServer)) {
     if let Some(vs) = cur_vs(p) {
         f(vs);
     }
 }
 
-fn with_rs(p: &mut Parser<'_>, f: impl FnOnce(&mut RealServer)) {
-    if let Some(rs) = cur_rs(p) {
-        f(rs);
-    }
-}
-
 /// keepalived prints a virtual server's group name with `%s`, which is "(null)" for others.
-fn vsgname(p: &mut Parser<'_>) -> String {
+pub(super) fn vsgname(p: &mut Parser<'_>) -> String {
     cur_vs(p)
         .and_then(|v| v.group().map(str::to_string))
         .unwrap_or_else(|| "(null)".to_string())
@@ -161,7 +155,7 @@ fn ip_family(p: &mut Parser<'_>, w: &Words) -> HResult {
 }
 
 /// A timer keyword: `Some(µs)` or keepalived's message.
-fn timer(
+pub(super) fn timer(
     p: &mut Parser<'_>,
     w: &Words,
     min: u64,
@@ -179,7 +173,8 @@ fn timer(
     }
 }
 
-const UINT_MAX_US: u64 = u32::MAX as u64;
+/// keepalived's `UINT_MAX` timer limit, microseconds.
+pub(super) const UINT_MAX_US: u64 = u32::MAX as u64;
 
 fn vs_retry(p: &mut Parser<'_>, w: &Words) -> HResult {
     let s = w.get(1)?;
@@ -272,7 +267,7 @@ fn lb_flags(p: &mut Parser<'_>, w: &Words) -> HResult {
 /// keepalived's `svr_forwarding_handler()`: `METHOD [type ipip|gue|gre] [port N]
 /// [csum|nocsum|remcsum]`. Returns the new forwarding, `None` if unchanged. The method is taken
 /// even when a tunnel option is wrong (the tunnel settings then stay as they were).
-fn parse_forwarding(
+pub(super) fn parse_forwarding(
     p: &mut Parser<'_>,
     w: &Words,
     s_type: &str,
@@ -627,254 +622,6 @@ fn sorry_server_lvs_method(p: &mut Parser<'_>, w: &Words) -> HResult {
     Ok(())
 }
 
-// ---- real_server ----
-
-fn rs_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let Some(ip) = w.opt(1) else {
-        p.skip_block(true);
-        return w.get(1).map(|_| ());
-    };
-    let port = w.opt(2);
-    let Some((addr, port_num)) = addr::stosockaddr(p, ip, nonzero_port(port)) else {
-        p.report(
-            Level::GeneralError,
-            format!(
-                "Invalid real server ip address/port {ip}/{} - skipping",
-                port.unwrap_or("(null)")
-            ),
-        );
-        p.skip_block(true);
-        return Ok(());
-    };
-    let loc = w.loc.clone();
-    p.b.check.rs_seq += 1;
-    with_vs(p, |vs| {
-        let rs = RealServer::new(addr, port_num, vs.forwarding, Origin(loc));
-        vs.real_servers.push(rs);
-    });
-    Ok(())
-}
-
-/// keepalived's `rs_end_handler()`: a non-tunnelled real server must match the virtual
-/// server's address family.
-fn rs_end(p: &mut Parser<'_>) {
-    let Some((vs_i, rs_i)) = super::cur_indices(p) else {
-        return;
-    };
-    let vs = &mut p.b.cfg.check.virtual_servers[vs_i];
-    let rs = &vs.real_servers[rs_i];
-    if rs.forwarding.map(|f| f.method) == Some(FwdMethod::Tun) {
-        return;
-    }
-    let fam = Family::of(&rs.ip);
-    match vs.family {
-        None => vs.family = Some(fam),
-        Some(f) if f != fam => {
-            let m = format!(
-                "Address family of virtual server and real server {} don't match - skipping real server.",
-                crate::config::model::check::fmt_ip(&rs.ip)
-            );
-            vs.real_servers.pop();
-            let id = p.b.check.rs_seq;
-            for d in p.b.check.deferred.iter_mut() {
-                match d {
-                    Deferred::File { rs_id, dropped, .. } | Deferred::Bfd { rs_id, dropped, .. } if *rs_id == id => {
-                        *dropped = true
-                    }
-                    _ => {}
-                }
-            }
-            p.report(Level::GeneralError, m);
-        }
-        _ => {}
-    }
-}
-
-fn rs_weight(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let s = w.get(1)?;
-    match values::read_unsigned(p, s, 0, defaults::WEIGHT_LIMIT, true) {
-        Some(v) => with_rs(p, |rs| rs.weight = Some(v)),
-        None => p.report(
-            Level::GeneralError,
-            format!("Real server weight {s} is outside range 0-{}", defaults::WEIGHT_LIMIT),
-        ),
-    }
-    Ok(())
-}
-
-fn rs_forwarding(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let cur = cur_rs(p).and_then(|r| r.forwarding);
-    if let Some(f) = parse_forwarding(p, w, "real", cur)? {
-        with_rs(p, |rs| rs.forwarding = Some(f));
-    }
-    Ok(())
-}
-
-fn threshold(p: &mut Parser<'_>, w: &Words, upper: bool) -> HResult {
-    let s = w.get(1)?;
-    match values::read_unsigned(p, s, 0, u32::MAX, true) {
-        Some(v) => with_rs(p, |rs| {
-            if upper {
-                rs.u_threshold = v;
-            } else {
-                rs.l_threshold = v;
-            }
-        }),
-        None => {
-            let which = if upper { "uthreshold" } else { "lthreshold" };
-            p.report(
-                Level::GeneralError,
-                format!("Invalid real_server {which} '{s}' - ignoring"),
-            );
-        }
-    }
-    Ok(())
-}
-fn uthreshold(p: &mut Parser<'_>, w: &Words) -> HResult {
-    threshold(p, w, true)
-}
-fn lthreshold(p: &mut Parser<'_>, w: &Words) -> HResult {
-    threshold(p, w, false)
-}
-
-fn rs_bool(p: &mut Parser<'_>, w: &Words, msg: &str, set: fn(&mut RealServer, bool)) {
-    match opt_bool(w) {
-        Ok(v) => with_rs(p, |rs| set(rs, v)),
-        Err(()) => p.report(Level::GeneralError, format!("{msg} {}", w.words[1])),
-    }
-}
-fn rs_inhibit(p: &mut Parser<'_>, w: &Words) -> HResult {
-    rs_bool(p, w, "Invalid inhibit_on_failure parameter", |rs, v| {
-        rs.inhibit = Some(v)
-    });
-    Ok(())
-}
-fn rs_alpha(p: &mut Parser<'_>, w: &Words) -> HResult {
-    rs_bool(p, w, "Invalid alpha parameter", |rs, v| rs.alpha = Some(v));
-    Ok(())
-}
-fn rs_smtp_alert(p: &mut Parser<'_>, w: &Words) -> HResult {
-    rs_bool(p, w, "Invalid real_server smtp_alert parameter", |rs, v| {
-        rs.smtp_alert = Some(v)
-    });
-    Ok(())
-}
-
-fn notify(p: &mut Parser<'_>, w: &Words, up: bool) -> HResult {
-    let set = cur_rs(p).is_some_and(|r| {
-        if up {
-            r.notify_up.is_some()
-        } else {
-            r.notify_down.is_some()
-        }
-    });
-    if set {
-        let g = vsgname(p);
-        let which = if up { "notify_up" } else { "notify_down" };
-        let arg = w.get(1)?;
-        p.report(
-            Level::GeneralError,
-            format!("({g}) {which} script already specified - ignoring {arg}"),
-        );
-        return Ok(());
-    }
-    let s: Option<Script> = super::notify_script(p, w, "notify")?;
-    with_rs(p, |rs| {
-        if up {
-            rs.notify_up = s;
-        } else {
-            rs.notify_down = s;
-        }
-    });
-    Ok(())
-}
-fn notify_up(p: &mut Parser<'_>, w: &Words) -> HResult {
-    notify(p, w, true)
-}
-fn notify_down(p: &mut Parser<'_>, w: &Words) -> HResult {
-    notify(p, w, false)
-}
-
-fn rs_connect_timeout(p: &mut Parser<'_>, w: &Words) -> HResult {
-    if let Some(v) = timer(p, w, 1, UINT_MAX_US, |s| {
-        format!("real server connect_timeout {s} invalid - ignoring")
-    })? {
-        with_rs(p, |rs| rs.connect_timeout = (v != UINT_MAX_US).then_some(v));
-    }
-    Ok(())
-}
-fn rs_delay_loop(p: &mut Parser<'_>, w: &Words) -> HResult {
-    if let Some(v) = timer(p, w, 1, 0, |s| {
-        format!("real server delay_loop '{s}' invalid - ignoring")
-    })? {
-        with_rs(p, |rs| rs.delay_loop = Some(v));
-    }
-    Ok(())
-}
-fn rs_delay_before_retry(p: &mut Parser<'_>, w: &Words) -> HResult {
-    if let Some(v) = timer(p, w, 0, 0, |s| {
-        format!("real server delay_before_retry '{s}' invalid - ignoring")
-    })? {
-        with_rs(p, |rs| rs.delay_before_retry = Some(v));
-    }
-    Ok(())
-}
-fn rs_warmup(p: &mut Parser<'_>, w: &Words) -> HResult {
-    if let Some(v) = timer(p, w, 0, 0, |s| format!("real server warmup '{s}' invalid - ignoring"))? {
-        with_rs(p, |rs| rs.warmup = Some(v));
-    }
-    Ok(())
-}
-fn rs_retry(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let s = w.get(1)?;
-    match values::read_unsigned(p, s, 1, u32::MAX, false) {
-        Some(v) => with_rs(p, |rs| rs.retry = (v != u32::MAX).then_some(v)),
-        None => p.report(Level::GeneralError, format!("retry value invalid - {s}")),
-    }
-    Ok(())
-}
-fn rs_virtualhost(p: &mut Parser<'_>, w: &Words) -> HResult {
-    match w.opt(1) {
-        Some(s) => {
-            let s = s.to_string();
-            with_rs(p, |rs| rs.virtualhost = Some(s));
-        }
-        None => p.report(Level::GeneralError, "real server virtualhost missing"),
-    }
-    Ok(())
-}
-fn rs_snmp_name(p: &mut Parser<'_>, w: &Words) -> HResult {
-    if w.len() != 2 {
-        p.report(Level::GeneralError, "real server snmp_name missing or extra parameters");
-        return Ok(());
-    }
-    let s = w.words[1].clone();
-    with_rs(p, |rs| rs.snmp_name = Some(s));
-    Ok(())
-}
-
-static RS_KEYWORDS: &[Keyword] = &[
-    kw("weight", rs_weight),
-    kw("lvs_method", rs_forwarding),
-    kw("uthreshold", uthreshold),
-    kw("lthreshold", lthreshold),
-    kw("inhibit_on_failure", rs_inhibit),
-    kw("notify_up", notify_up),
-    kw("notify_down", notify_down),
-    kw("alpha", rs_alpha),
-    kw("retry", rs_retry),
-    kw("delay_before_retry", rs_delay_before_retry),
-    kw("warmup", rs_warmup),
-    kw("connect_timeout", rs_connect_timeout),
-    kw("delay_loop", rs_delay_loop),
-    kw("smtp_alert", rs_smtp_alert),
-    kw("virtualhost", rs_virtualhost),
-    kw("snmp_name", rs_snmp_name),
-];
-
-/// `real_server IP [PORT] { ... }`.
-pub static REAL_SERVER: Block = Block::new("real_server", &[RS_KEYWORDS, CHECKERS], Some(rs_end));
-
 static VS_KEYWORDS: &[Keyword] = &[
     kw("ip_family", ip_family),
     kw("retry", vs_retry),
@@ -914,7 +661,7 @@ static VS_KEYWORDS: &[Keyword] = &[
     kw("sorry_server", sorry_server),
     kw("sorry_server_inhibit", sorry_server_inhibit),
     kw("sorry_server_lvs_method", sorry_server_lvs_method),
-    kw_block("real_server", Some(rs_handler), &REAL_SERVER),
+    kw_block("real_server", Some(super::rs::rs_handler), &super::rs::REAL_SERVER),
 ];
 
 /// `virtual_server ... { ... }`.
