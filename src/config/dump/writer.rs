@@ -50,6 +50,14 @@ impl ConfWriter {
         self.out.push('\n');
     }
 
+    /// A line written exactly as given (its words already quoted by the caller), for keywords
+    /// whose handler re-reads the raw line with script quoting (`regex`).
+    pub fn raw(&mut self, text: &str) {
+        self.indent();
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
     /// Opens `header {`.
     pub fn open<S: AsRef<str>>(&mut self, header: S) {
         self.indent();

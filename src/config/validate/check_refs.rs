@@ -1,0 +1,283 @@
+//! `FILE_CHECK` and `BFD_CHECK` refer to `track_file` and `bfd_instance` blocks, which other
+//! families read. keepalived looks them up while parsing, so only blocks configured before the
+//! reference count; we look them up once everything is read and compare positions.
+
+use std::collections::HashMap;
+
+use crate::config::diag::{Diagnostics, Level, Loc};
+use crate::config::keywords::check::{BfdEvent, Deferred};
+use crate::config::model::check::CheckerKind;
+use crate::config::model::{Config, Origin};
+use crate::config::values::check_true_false;
+
+/// Longest BFD instance name plus its NUL (`BFD_INAME_MAX`).
+const BFD_INAME_MAX: usize = 32;
+
+/// Whether an object configured at `def` was read before the line `use_at`. Positions in
+/// different files cannot be ordered here; they count as earlier.
+fn defined_before(def: &Origin, use_at: &Option<Loc>) -> bool {
+    match (&def.0, use_at) {
+        (Some(d), Some(u)) if d.file == u.file => d.line < u.line,
+        _ => true,
+    }
+}
+
+/// Resolves the deferred references, reporting what keepalived reports while parsing.
+pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostics) {
+    // Removals, applied afterwards from the highest index down so indices stay valid.
+    let mut drop_files: Vec<(usize, usize, usize)> = Vec::new();
+    let mut drop_checkers: Vec<(usize, usize, usize)> = Vec::new();
+    let mut monitored: HashMap<usize, Vec<String>> = HashMap::new();
+    for d in deferred {
+        match d {
+            Deferred::File {
+                rs_id: _,
+                dropped,
+                vs,
+                rs,
+                idx,
+                names,
+                close,
+            } => {
+                let mut found: Option<String> = None;
+                for (name, at) in names {
+                    let ok = cfg
+                        .track
+                        .files
+                        .iter()
+                        .any(|f| f.name == name && defined_before(&f.origin, &at));
+                    if ok {
+                        found = Some(name);
+                    } else {
+                        diags.report(Level::GeneralError, at, format!("track_file {name} not found"));
+                    }
+                }
+                match found {
+                    Some(_) if dropped => {}
+                    Some(name) => {
+                        if let Some(fc) = cfg
+                            .check
+                            .virtual_servers
+                            .get_mut(vs)
+                            .and_then(|v| v.real_servers.get_mut(rs))
+                            .and_then(|r| r.file_checks.get_mut(idx))
+                        {
+                            fc.track_file = name;
+                        }
+                    }
+                    None => {
+                        diags.report(
+                            Level::GeneralError,
+                            close,
+                            "FILE_CHECK has no track_file specified - ignoring",
+                        );
+                        if !dropped {
+                            drop_files.push((vs, rs, idx));
+                        }
+                    }
+                }
+            }
+            Deferred::Bfd {
+                rs_id,
+                dropped,
+                vs,
+                rs,
+                idx,
+                fmt_rs,
+                events,
+                close,
+            } => {
+                let mut bfd: Option<String> = None;
+                let mut alpha: Option<bool> = None;
+                let mut alive = true;
+                let seen = monitored.entry(rs_id).or_default();
+                for ev in events {
+                    match ev {
+                        BfdEvent::Name { one, name, loc } => {
+                            let err = if !one {
+                                Some(format!(
+                                    "({fmt_rs}) BFD_CHECK - No or too many names specified - skipping checker"
+                                ))
+                            } else if !cfg
+                                .bfd
+                                .instances
+                                .iter()
+                                .any(|b| b.name == name && defined_before(&b.origin, &loc))
+                            {
+                                Some(format!("({fmt_rs}) BFD_CHECK - BFD {name} not configured"))
+                            } else if let Some(prev) = &bfd {
+                                Some(format!("({fmt_rs}) BFD_CHECK - BFD {name} already specified as {prev}"))
+                            } else if name.len() >= BFD_INAME_MAX {
+                                Some(format!("({fmt_rs}) BFD_CHECK - BFD name {name} too long"))
+                            } else if seen.contains(&name) {
+                                Some(format!("({fmt_rs}) BFD_CHECK - RS already monitoring {name}"))
+                            } else {
+                                None
+                            };
+                            match err {
+                                Some(m) => {
+                                    diags.report(Level::GeneralError, loc, m);
+                                    alive = false;
+                                }
+                                None => bfd = Some(name),
+                            }
+                        }
+                        BfdEvent::Alpha { word, loc } => match word.as_deref().map(check_true_false) {
+                            None => alpha = Some(true),
+                            Some(Some(v)) => alpha = Some(v),
+                            Some(None) => diags.report(
+                                Level::GeneralError,
+                                loc,
+                                format!("Invalid alpha parameter {}", word.unwrap_or_default()),
+                            ),
+                        },
+                    }
+                    if !alive {
+                        break;
+                    }
+                }
+                if alive && bfd.is_none() {
+                    diags.report(
+                        Level::GeneralError,
+                        close,
+                        format!("({fmt_rs}) No name has been specified for BFD_CHECKER - skipping"),
+                    );
+                    alive = false;
+                }
+                if !alive {
+                    if !dropped {
+                        drop_checkers.push((vs, rs, idx));
+                    }
+                    continue;
+                }
+                let name = bfd.unwrap_or_default();
+                seen.push(name.clone());
+                if dropped {
+                    continue;
+                }
+                if let Some(c) = cfg
+                    .check
+                    .virtual_servers
+                    .get_mut(vs)
+                    .and_then(|v| v.real_servers.get_mut(rs))
+                    .and_then(|r| r.checkers.get_mut(idx))
+                {
+                    if let CheckerKind::Bfd(b) = &mut c.kind {
+                        b.name = name;
+                    }
+                    if alpha.is_some() {
+                        c.alpha = alpha;
+                    }
+                }
+            }
+        }
+    }
+    drop_files.sort_unstable();
+    for (vs, rs, idx) in drop_files.into_iter().rev() {
+        if let Some(r) = cfg
+            .check
+            .virtual_servers
+            .get_mut(vs)
+            .and_then(|v| v.real_servers.get_mut(rs))
+        {
+            if idx < r.file_checks.len() {
+                r.file_checks.remove(idx);
+            }
+        }
+    }
+    drop_checkers.sort_unstable();
+    for (vs, rs, idx) in drop_checkers.into_iter().rev() {
+        if let Some(r) = cfg
+            .check
+            .virtual_servers
+            .get_mut(vs)
+            .and_then(|v| v.real_servers.get_mut(rs))
+        {
+            if idx < r.checkers.len() {
+                r.checkers.remove(idx);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::keywords::check::tests::parse_with;
+    use crate::config::model::bfd::BfdInstance;
+    use crate::config::model::track::TrackFile;
+
+    const TEXT: &str = "virtual_server 10.0.0.1 80 {
+ real_server 10.0.1.1 80 {
+  FILE_CHECK {
+   track_file early
+   track_file late
+   weight 5
+  }
+  FILE_CHECK {
+   track_file late
+  }
+  BFD_CHECK {
+   name b1
+   alpha
+  }
+  BFD_CHECK {
+   name b1
+  }
+  BFD_CHECK {
+   name b2
+  }
+ }
+}
+";
+
+    fn at(line: u32) -> Origin {
+        Origin(Some(Loc {
+            file: "k.conf".into(),
+            line,
+        }))
+    }
+
+    #[test]
+    fn references_count_only_objects_configured_before() {
+        let (mut b, _) = parse_with(TEXT, |_| {});
+        let cfg = &mut b.cfg;
+        cfg.track.files.push(TrackFile {
+            name: "early".into(),
+            origin: at(1),
+        });
+        cfg.track.files.push(TrackFile {
+            name: "late".into(),
+            origin: at(100),
+        });
+        cfg.bfd.instances.push(BfdInstance {
+            name: "b1".into(),
+            origin: at(1),
+        });
+        let deferred = std::mem::take(&mut b.check.deferred);
+        let mut d = Diagnostics::default();
+        resolve(&mut b.cfg, deferred, &mut d);
+        let msgs: Vec<(Option<u32>, &str)> = d
+            .items
+            .iter()
+            .map(|x| (x.loc.as_ref().map(|l| l.line), x.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                (Some(5), "track_file late not found"),
+                (Some(9), "track_file late not found"),
+                (Some(10), "FILE_CHECK has no track_file specified - ignoring"),
+                (Some(16), "([10.0.1.1]:none:80) BFD_CHECK - RS already monitoring b1"),
+                (Some(19), "([10.0.1.1]:none:80) BFD_CHECK - BFD b2 not configured"),
+            ]
+        );
+        let rs = &b.cfg.check.virtual_servers[0].real_servers[0];
+        assert_eq!(rs.file_checks.len(), 1);
+        assert_eq!(rs.file_checks[0].track_file, "early");
+        assert_eq!(rs.file_checks[0].weight, Some(5));
+        assert_eq!(rs.checkers.len(), 1);
+        assert!(matches!(&rs.checkers[0].kind, CheckerKind::Bfd(x) if x.name == "b1"));
+        assert_eq!(rs.checkers[0].alpha, Some(true));
+    }
+}
