@@ -60,7 +60,11 @@ fn config_test_of_missing_files_matches_keepalived() {
     same_as_keepalived(&["-t", "-f", "/nonexistent/keepalived.conf"]);
     same_as_keepalived(&["-t", "-e", "-f", "/nonexistent/keepalived.conf"]);
     let o = ours(&["-t", "-f", "/nonexistent/keepalived.conf"]);
-    assert_eq!(o.status.code(), Some(0), "keepalived -t exits 0 for a missing file without -e");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "keepalived -t exits 0 for a missing file without -e"
+    );
     let o = ours(&["-t", "-e", "-f", "/nonexistent/keepalived.conf"]);
     assert_eq!(o.status.code(), Some(4));
 }
@@ -84,7 +88,11 @@ fn config_test_log_file_is_appended() {
     std::fs::write(&conf, "frobnicate\n").unwrap();
     let log = d.path().join("test.log");
     std::fs::write(&log, "previous\n").unwrap();
-    let o = ours(&[&format!("--config-test={}", log.display()), "-f", conf.to_str().unwrap()]);
+    let o = ours(&[
+        &format!("--config-test={}", log.display()),
+        "-f",
+        conf.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(5));
     assert!(o.stderr.is_empty(), "messages go to the log file");
     let l = std::fs::read_to_string(&log).unwrap();

@@ -183,3 +183,17 @@ mod tests {
         assert_eq!(f("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
     }
 }
+
+impl BfdInstance {
+    /// An instance known to every process by name only (tests and lookups).
+    pub fn new(name: &str, origin: Origin) -> Self {
+        BfdInstance {
+            name: name.to_string(),
+            session: None,
+            vrrp: None,
+            checker: true,
+            events: BfdEvents::default(),
+            origin,
+        }
+    }
+}

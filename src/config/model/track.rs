@@ -139,3 +139,18 @@ impl TrackConfig {
         self.processes.iter_mut().find(|f| f.name == name)
     }
 }
+
+impl TrackFile {
+    /// A track file with keepalived's defaults (weight 1, no path yet).
+    pub fn new(name: &str, origin: Origin) -> Self {
+        TrackFile {
+            name: name.to_string(),
+            file_path: String::new(),
+            weight: 1,
+            weight_reverse: false,
+            init: None,
+            tracking_vrrp: Vec::new(),
+            origin,
+        }
+    }
+}

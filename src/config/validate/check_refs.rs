@@ -242,18 +242,9 @@ mod tests {
     fn references_count_only_objects_configured_before() {
         let (mut b, _) = parse_with(TEXT, |_| {});
         let cfg = &mut b.cfg;
-        cfg.track.files.push(TrackFile {
-            name: "early".into(),
-            origin: at(1),
-        });
-        cfg.track.files.push(TrackFile {
-            name: "late".into(),
-            origin: at(100),
-        });
-        cfg.bfd.instances.push(BfdInstance {
-            name: "b1".into(),
-            origin: at(1),
-        });
+        cfg.track.files.push(TrackFile::new("early", at(1)));
+        cfg.track.files.push(TrackFile::new("late", at(100)));
+        cfg.bfd.instances.push(BfdInstance::new("b1", at(1)));
         let deferred = std::mem::take(&mut b.check.deferred);
         let mut d = Diagnostics::default();
         resolve(&mut b.cfg, deferred, &mut d);
