@@ -166,6 +166,20 @@ pub fn format_addr(addr: &IpAddr) -> String {
     addr.to_string()
 }
 
+impl BfdInstance {
+    /// An instance known to every process by name only (tests and lookups).
+    pub fn new(name: &str, origin: Origin) -> Self {
+        BfdInstance {
+            name: name.to_string(),
+            session: None,
+            vrrp: None,
+            checker: true,
+            events: BfdEvents::default(),
+            origin,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,19 +195,5 @@ mod tests {
         assert_eq!(f("::10.1.2.3"), "::10.1.2.3");
         assert_eq!(f("::0.0.1.2"), "::102");
         assert_eq!(f("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
-    }
-}
-
-impl BfdInstance {
-    /// An instance known to every process by name only (tests and lookups).
-    pub fn new(name: &str, origin: Origin) -> Self {
-        BfdInstance {
-            name: name.to_string(),
-            session: None,
-            vrrp: None,
-            checker: true,
-            events: BfdEvents::default(),
-            origin,
-        }
     }
 }
