@@ -3,6 +3,7 @@
 //! with the words of its line. Handlers fill the [`Builder`].
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use super::builder::Builder;
@@ -75,6 +76,27 @@ impl Words {
     }
 }
 
+/// FNV-1a: keyword lookups hash short, trusted strings on every line, where SipHash's
+/// DoS resistance buys nothing and costs time.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type KeywordIndex = HashMap<&'static str, &'static Keyword, BuildHasherDefault<Fnv>>;
+
 /// A keyword handler.
 pub type Handler = fn(&mut Parser<'_>, &Words) -> HResult;
 /// Runs when a keyword's sub-block closes.
@@ -118,7 +140,7 @@ pub struct Block {
     pub sets: &'static [&'static [Keyword]],
     /// Called when the block's closing `}` is read (keepalived's sublevel end handler).
     pub close: Option<CloseHandler>,
-    index: OnceLock<HashMap<&'static str, &'static Keyword>>,
+    index: OnceLock<KeywordIndex>,
 }
 
 impl std::fmt::Debug for Block {
@@ -142,7 +164,7 @@ impl Block {
     pub fn find(&'static self, word: &str) -> Option<&'static Keyword> {
         self.index
             .get_or_init(|| {
-                let mut m = HashMap::new();
+                let mut m = KeywordIndex::default();
                 for set in self.sets {
                     for k in set.iter() {
                         m.entry(k.name).or_insert(k);
@@ -174,6 +196,8 @@ pub struct Parser<'s> {
     skip_sublevel: i32,
     kw_level: u32,
     raw: String,
+    /// The line last read (copied into `raw` when a handler runs).
+    cur: String,
     blocks: Vec<(&'static Block, Option<Loc>)>,
     pushback: Option<(String, Words)>,
 }
@@ -200,6 +224,7 @@ impl<'s> Parser<'s> {
             skip_sublevel: 0,
             kw_level: 0,
             raw: String::new(),
+            cur: String::new(),
             blocks: Vec::new(),
             pushback: None,
         }
@@ -256,19 +281,22 @@ impl<'s> Parser<'s> {
         self.skip_sublevel = if need_block_start { -1 } else { 1 };
     }
 
-    /// Reads the next line and splits it into words; `None` at the end of the configuration.
-    fn next_words(&mut self) -> Option<(String, Words)> {
-        if let Some(p) = self.pushback.take() {
-            return Some(p);
+    /// Reads the next line into `cur` and splits it into words; `None` at the end.
+    fn next_words(&mut self) -> Option<Words> {
+        if let Some((line, words)) = self.pushback.take() {
+            self.cur = line;
+            return Some(words);
         }
         let line = self.reader.next_line(&mut self.diags)?;
-        let (words, unmatched) = tokens::split_words(&line);
+        let (words, unmatched) = tokens::split_words(line);
+        self.cur.clear();
+        self.cur.push_str(line);
         let loc = self.reader.loc();
         if let Some(u) = unmatched {
             self.diags
                 .report(Level::UnmatchedQuote, loc.clone(), format!("Unmatched quote: '{u}'"));
         }
-        Some((line, Words { words, loc }))
+        Some(Words { words, loc })
     }
 
     /// Runs a handler; returns false if it stopped on a missing parameter.
@@ -288,7 +316,7 @@ impl<'s> Parser<'s> {
     fn process_stream(&mut self, block: &'static Block, need_bob: bool, skipping: bool) -> bool {
         let mut need_bob = need_bob;
         let mut skipped = false;
-        while let Some((line, words)) = self.next_words() {
+        while let Some(words) = self.next_words() {
             if words.is_empty() {
                 continue;
             }
@@ -303,7 +331,7 @@ impl<'s> Parser<'s> {
                 if skipping {
                     // The refused keyword had no block after all: this line belongs to the
                     // enclosing block (keepalived would read it with the refused block's keywords).
-                    self.pushback = Some((line, words));
+                    self.pushback = Some((std::mem::take(&mut self.cur), words));
                     skipped = true;
                     break;
                 }
@@ -354,7 +382,8 @@ impl<'s> Parser<'s> {
                 }
             }
             if let Some(h) = k.handler {
-                self.raw = line;
+                self.raw.clear();
+                self.raw.push_str(&self.cur);
                 // keepalived exits on a missing parameter; we go on, but the block the keyword
                 // opens has no object to fill, so it is skipped.
                 if !self.call(h, &words) && k.sub.is_some() {
@@ -474,7 +503,7 @@ impl<'s> Parser<'s> {
             let mut vec = if let Some(w) = first.take() {
                 w
             } else {
-                let Some((_, w)) = self.next_words() else { break };
+                let Some(w) = self.next_words() else { break };
                 if w.is_empty() {
                     continue;
                 }

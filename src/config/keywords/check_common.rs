@@ -27,6 +27,8 @@ pub(super) fn queue(p: &mut Parser<'_>, w: &Words, kind: CheckerKind, with_co: b
     let origin = Origin(w.loc.clone());
     let Some(rs) = cur_rs(p) else { return };
     let co = with_co.then(|| new_co(rs));
+    // Real servers usually have one checker: grow by one, not to Vec's minimum of four.
+    rs.checkers.reserve_exact(1);
     rs.checkers.push(Checker::new(kind, co, origin));
     p.b.check.in_checker = true;
 }

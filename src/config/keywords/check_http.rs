@@ -392,7 +392,11 @@ fn url_end(p: &mut Parser<'_>) {
         virtualhost: u.virtualhost,
         regex,
     };
-    with_http(p, |h| h.urls.push(url));
+    with_http(p, |h| {
+        // Most checkers have one url: grow by one, not to Vec's minimum of four.
+        h.urls.reserve_exact(1);
+        h.urls.push(url);
+    });
 }
 
 /// keepalived's `http_get_check_end()`.

@@ -90,6 +90,8 @@ pub fn vs_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
 /// keepalived's `vs_end_handler()`: settles the address family from the sorry and real servers.
 fn vs_end(p: &mut Parser<'_>) {
     let Some(vs) = cur_vs(p) else { return };
+    // Large configurations hold thousands of these: drop the Vec growth slack.
+    vs.real_servers.shrink_to_fit();
     let mut msg = None;
     if let Some(ss) = &vs.sorry_server {
         if ss.forwarding.map(|f| f.method) != Some(FwdMethod::Tun) {

@@ -14,66 +14,76 @@ pub struct Decommented {
 
 /// Strips comments and surrounding blanks from one raw line (CR/LF already removed).
 pub fn decomment(line: &str) -> Decommented {
-    let src = line.trim_start_matches([' ', '\t']).as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(src.len());
+    let mut text = String::new();
+    let unterminated = decomment_into(line, &mut text);
+    Decommented { text, unterminated }
+}
+
+/// [`decomment`] writing into a reused buffer (the reader's hot path). Returns the text for an
+/// "Unterminated quote" message if a double quote is left open.
+pub fn decomment_into(line: &str, out: &mut String) -> Option<String> {
+    out.clear();
+    let src = line.trim_start_matches([' ', '\t']);
+    let b = src.as_bytes();
+    // Most lines have nothing to strip but blanks.
+    if !b.iter().any(|&c| matches!(c, b'"' | b'\\' | b'#' | b'!')) {
+        out.push_str(src.trim_end_matches([' ', '\t']));
+        return None;
+    }
     let mut quote = false;
     let mut comment_at: Option<usize> = None;
     let mut cont = false;
+    let mut seg = 0;
     let mut i = 0;
-    while i < src.len() {
-        let c = src[i];
-        match c {
+    // Special characters are ASCII, so slicing at them keeps UTF-8 boundaries.
+    while i < b.len() {
+        match b[i] {
             b'"' => {
                 if comment_at.is_none() {
                     quote = !quote;
                 }
-                out.push(c);
                 i += 1;
             }
             b'\\' => {
-                if i + 1 < src.len() {
-                    let next = src[i + 1];
+                if i + 1 < b.len() {
+                    let next = b[i + 1];
                     if !quote && (next == b'#' || next == b'!') {
                         // The escape is consumed; the character is kept literally.
-                        out.push(next);
-                    } else {
-                        // Any other escaped character is kept with its backslash and never
-                        // starts a comment or toggles the quote state.
-                        out.push(c);
-                        out.push(next);
+                        out.push_str(&src[seg..i]);
+                        seg = i + 1;
                     }
-                    i += 2;
+                    // Any other escaped character is kept with its backslash and never starts a
+                    // comment or toggles the quote state.
+                    i += 1 + src[i + 1..].chars().next().map_or(1, char::len_utf8);
                 } else {
+                    out.push_str(&src[seg..i]);
+                    seg = b.len();
                     cont = true;
                     break;
                 }
             }
             b'!' | b'#' => {
                 if !quote && comment_at.is_none() {
-                    comment_at = Some(out.len());
+                    comment_at = Some(out.len() + (i - seg));
                 }
-                out.push(c);
                 i += 1;
             }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
+            _ => i += 1,
         }
     }
-    let unterminated = quote.then(|| String::from_utf8_lossy(&out).into_owned());
+    if seg < b.len() {
+        out.push_str(&src[seg..]);
+    }
+    let unterminated = quote.then(|| out.clone());
     if let Some(at) = comment_at {
         out.truncate(at);
     }
-    while matches!(out.last(), Some(b' ' | b'\t')) {
-        out.pop();
-    }
+    let t = out.trim_end_matches([' ', '\t']).len();
+    out.truncate(t);
     if cont {
-        out.push(b'\\');
+        out.push('\\');
     }
-    // Only ASCII bytes were removed or moved, at ASCII positions, so UTF-8 stays valid.
-    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Decommented { text, unterminated }
+    unterminated
 }
 
 #[cfg(test)]

@@ -14,12 +14,13 @@ pub mod include;
 pub mod random;
 pub mod seq;
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use super::diag::{Diagnostics, Level, Loc};
-use decomment::decomment;
+use decomment::{decomment, decomment_into};
 use defs::{DefKind, Defs};
 use include::check;
 use random::GlibcRandom;
@@ -58,34 +59,53 @@ impl Default for ReaderOptions {
     }
 }
 
-/// A file being read.
+/// A file being read, line by line (like keepalived's fgets(): a large configuration is never
+/// held in memory whole).
 struct OpenFile {
     name: Arc<str>,
     dir: PathBuf,
     canon: Option<PathBuf>,
-    text: String,
-    pos: usize,
+    input: Box<dyn BufRead>,
+    raw: Vec<u8>,
+    lossy: String,
     line: u32,
 }
 
 impl OpenFile {
-    /// The byte range of the next raw line without its line end; `None` at end of file.
-    fn next_raw(&mut self) -> Option<(usize, usize)> {
-        if self.pos >= self.text.len() {
-            return None;
+    fn new(name: Arc<str>, dir: PathBuf, canon: Option<PathBuf>, input: Box<dyn BufRead>) -> Self {
+        OpenFile {
+            name,
+            dir,
+            canon,
+            input,
+            raw: Vec::with_capacity(256),
+            lossy: String::new(),
+            line: 0,
         }
-        let start = self.pos;
-        let rest = &self.text[start..];
-        let (len, adv) = match rest.find('\n') {
-            Some(i) => (i, i + 1),
-            None => (rest.len(), rest.len()),
-        };
-        self.pos += adv;
+    }
+
+    /// The next raw line without its line end; `None` at end of file (or on a read error).
+    fn next_raw(&mut self) -> Option<&str> {
+        self.raw.clear();
+        match self.input.read_until(b'\n', &mut self.raw) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
         self.line += 1;
-        let line = rest[..len].trim_end_matches(['\r', '\n']);
+        while matches!(self.raw.last(), Some(b'\n' | b'\r')) {
+            self.raw.pop();
+        }
         // fgets()+strlen() stop at an embedded NUL.
-        let len = line.find('\0').unwrap_or(line.len());
-        Some((start, start + len))
+        if let Some(i) = self.raw.iter().position(|&b| b == 0) {
+            self.raw.truncate(i);
+        }
+        match std::str::from_utf8(&self.raw) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                self.lossy = String::from_utf8_lossy(&self.raw).into_owned();
+                Some(&self.lossy)
+            }
+        }
     }
 }
 
@@ -121,7 +141,9 @@ pub struct Reader {
     ml_stack: Vec<(MlPos, usize)>,
     ml_seq_depth: usize,
     ml_def: Option<usize>,
-    residue: Option<String>,
+    residue: String,
+    has_residue: bool,
+    buf: String,
     include_check: u8,
     open_braces: Vec<Option<Loc>>,
     random: GlibcRandom,
@@ -153,7 +175,9 @@ impl Reader {
             ml_stack: Vec::new(),
             ml_seq_depth: 0,
             ml_def: None,
-            residue: None,
+            residue: String::new(),
+            has_residue: false,
+            buf: String::with_capacity(256),
             open_braces: Vec::new(),
             generated: 0,
             generated_overflow: false,
@@ -330,14 +354,12 @@ impl Reader {
             paths: vec![name.to_string()],
             next: 1,
             base: self.opts.cwd.clone(),
-            file: Some(OpenFile {
-                name: Arc::from(name),
-                dir: self.opts.cwd.clone(),
-                canon: None,
-                text: text.to_string(),
-                pos: 0,
-                line: 0,
-            }),
+            file: Some(OpenFile::new(
+                Arc::from(name),
+                self.opts.cwd.clone(),
+                None,
+                Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            )),
             include_type: check::READ | check::MATCH | check::WILDCARD,
             saved_include_check: self.include_check,
             num_matches: 1,
@@ -415,8 +437,8 @@ impl Reader {
                 );
                 continue;
             }
-            let bytes = match std::fs::read(&full) {
-                Ok(b) => b,
+            let file = match std::fs::File::open(&full) {
+                Ok(f) => f,
                 Err(e) => {
                     self.file_error(
                         diags,
@@ -447,24 +469,18 @@ impl Reader {
                 }
             }
             diags.report(Level::Info, origin, format!("Opening file '{shown}'."));
-            let text = match String::from_utf8(bytes) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
             let dir = full
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("/"));
             let frame = self.stack.last_mut().expect("frame");
             frame.num_matches += 1;
-            frame.file = Some(OpenFile {
-                name: Arc::from(shown.as_str()),
+            frame.file = Some(OpenFile::new(
+                Arc::from(shown.as_str()),
                 dir,
                 canon,
-                text,
-                pos: 0,
-                line: 0,
-            });
+                Box::new(std::io::BufReader::with_capacity(64 * 1024, file)),
+            ));
             return true;
         }
     }
@@ -513,26 +529,24 @@ impl Reader {
         std::fs::canonicalize(&d).unwrap_or(d)
     }
 
-    /// The next non-blank, decommented line from the files; `None` at the end of all files.
-    fn read_file_line(&mut self, diags: &mut Diagnostics) -> Option<String> {
+    /// Puts the next non-blank, decommented line from the files into `buf`; false at the end
+    /// of all files.
+    fn read_file_line(&mut self, buf: &mut String, diags: &mut Diagnostics) -> bool {
         loop {
-            let frame = self.stack.last_mut()?;
+            let Some(frame) = self.stack.last_mut() else {
+                return false;
+            };
             let Some(file) = frame.file.as_mut() else {
                 if !self.next_file(diags) {
-                    return None;
+                    return false;
                 }
                 continue;
             };
-            let Some((a, z)) = file.next_raw() else {
+            let Some(raw) = file.next_raw() else {
                 if !self.next_file(diags) {
-                    return None;
+                    return false;
                 }
                 continue;
-            };
-            let raw = &file.text[a..z];
-            let loc = Loc {
-                file: file.name.clone(),
-                line: file.line,
             };
             if raw.is_empty() {
                 // A truly empty line ends a multi-line definition.
@@ -541,19 +555,26 @@ impl Reader {
                 }
                 continue;
             }
-            let d = decomment(raw);
-            self.loc = Some(loc);
-            if let Some(q) = d.unterminated {
+            let unterminated = decomment_into(raw, buf);
+            if self.loc.as_ref().is_none_or(|l| !Arc::ptr_eq(&l.file, &file.name)) {
+                self.loc = Some(Loc {
+                    file: file.name.clone(),
+                    line: file.line,
+                });
+            } else if let Some(l) = self.loc.as_mut() {
+                l.line = file.line;
+            }
+            if let Some(q) = unterminated {
                 diags.report(
                     Level::GeneralError,
                     self.loc.clone(),
                     format!("Unterminated quote '{q}'"),
                 );
             }
-            if d.text.is_empty() {
+            if buf.is_empty() {
                 continue;
             }
-            return Some(d.text);
+            return true;
         }
     }
 
@@ -683,11 +704,18 @@ impl Reader {
     }
 
     /// The next logical line, or `None` at the end of the configuration.
-    pub fn next_line(&mut self, diags: &mut Diagnostics) -> Option<String> {
-        let mut buf;
+    pub fn next_line(&mut self, diags: &mut Diagnostics) -> Option<&str> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let more = self.fill_next_line(&mut buf, diags);
+        self.buf = buf;
+        more.then_some(self.buf.as_str())
+    }
+
+    fn fill_next_line(&mut self, buf: &mut String, diags: &mut Diagnostics) -> bool {
         loop {
-            if let Some(r) = self.residue.take() {
-                buf = r;
+            if self.has_residue {
+                std::mem::swap(buf, &mut self.residue);
+                self.has_residue = false;
             } else if !self.seqs.is_empty() && self.seqs.len() > self.ml_seq_depth {
                 if !self.count_generated(diags) {
                     continue;
@@ -699,7 +727,8 @@ impl Reader {
                         if last {
                             self.seqs.pop();
                         }
-                        buf = text;
+                        buf.clear();
+                        buf.push_str(&text);
                     }
                     None => {
                         self.seqs.pop();
@@ -713,14 +742,16 @@ impl Reader {
                 let rest = pos.text.get(pos.off..).unwrap_or("");
                 match rest.find('\n') {
                     Some(i) => {
-                        buf = rest[..i].to_string();
+                        buf.clear();
+                        buf.push_str(&rest[..i]);
                         self.next_ml = Some(MlPos {
                             off: pos.off + i + 1,
                             text: pos.text.clone(),
                         });
                     }
                     None => {
-                        buf = rest.to_string();
+                        buf.clear();
+                        buf.push_str(rest);
                         match self.ml_stack.pop() {
                             Some((p, depth)) => {
                                 self.next_ml = Some(p);
@@ -730,12 +761,12 @@ impl Reader {
                         }
                     }
                 }
-            } else {
-                buf = self.read_file_line(diags)?;
+            } else if !self.read_file_line(buf, diags) {
+                return false;
             }
 
             if let Some(idx) = self.ml_def {
-                if !self.defs.continue_multiline(idx, &buf) {
+                if !self.defs.continue_multiline(idx, buf) {
                     self.ml_def = None;
                 }
                 continue;
@@ -743,14 +774,14 @@ impl Reader {
             if buf.is_empty() {
                 continue;
             }
-            self.preprocess(&mut buf, diags);
-            if buf.is_empty() || self.check_include(&buf, diags) {
+            self.preprocess(buf, diags);
+            if buf.is_empty() || self.check_include(buf, diags) {
                 continue;
             }
             break;
         }
-        self.split_braces(&mut buf, diags);
-        Some(buf)
+        self.split_braces(buf, diags);
+        true
     }
 
     /// Conditional lines, definitions, `~SEQ`/`~LST` and expansion, repeated while expansion
@@ -927,9 +958,10 @@ impl Reader {
                 };
                 let cut = p + skip;
                 if cut < buf.len() {
-                    let residue = buf[cut..].trim_end_matches([' ', '\t']).to_string();
+                    self.residue.clear();
+                    self.residue.push_str(buf[cut..].trim_end_matches([' ', '\t']));
+                    self.has_residue = true;
                     buf.truncate(cut);
-                    self.residue = Some(residue);
                 }
             }
         }
