@@ -404,7 +404,8 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        skipped
+        // A refused block never gets its close handler, even when the file ends inside it.
+        skipped || skipping
     }
 
     fn unknown_keyword(&mut self, block: &'static Block, word: &str) {
