@@ -91,6 +91,21 @@ fn run(o: &Options) -> i32 {
     if let Some(code) = loaded.startup_exit_code() {
         return code;
     }
+    if o.dump_conf {
+        // keepalived's children each log their view once the configuration is loaded; until
+        // the children exist (issues 3-5) the lines go to stderr in the same layout.
+        let cfg = &loaded.config;
+        if o.children.vrrp && (!cfg.vrrp.instances.is_empty() || o.children.all) {
+            for l in config::dump::vrrp_layout(cfg) {
+                eprintln!("{l}");
+            }
+        }
+        if o.children.checkers && (!cfg.check.virtual_servers.is_empty() || o.children.all) {
+            for l in config::dump::check_layout(cfg) {
+                eprintln!("{l}");
+            }
+        }
+    }
     if o.dump_json {
         println!("{}", config::dump::json(&loaded.config));
     }
