@@ -21,6 +21,8 @@ pub fn track_group(p: &mut Parser<'_>, w: &Words) -> HResult {
         p.skip_block(true);
         return Ok(());
     }
+    // Static addresses, routes and rules below this line may now name the group.
+    crate::config::netsyntax::register_static_track_group(p, &name);
     p.b.cfg.vrrp.track_groups.push(TrackGroup {
         name,
         instances: Vec::new(),
