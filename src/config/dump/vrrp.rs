@@ -149,14 +149,9 @@ fn tracked_refs(w: &mut ConfWriter, key: &str, list: &[TrackedRef]) {
     }
     w.open(key);
     for t in list {
-        match (t.weight, t.reverse) {
-            (Some(wt), Some(r)) => {
-                let rev = if r { "reverse" } else { "noreverse" };
-                w.line(&[t.name.as_str(), "weight", &wt.to_string(), rev])
-            }
-            (Some(wt), None) => w.line(&[&t.name, "weight", &wt.to_string()]),
-            _ => w.line(&[&t.name]),
-        }
+        // Always explicit: the tracker's own weight was copied in when it was read.
+        let rev = if t.reverse { "reverse" } else { "noreverse" };
+        w.line(&[t.name.as_str(), "weight", &t.weight.to_string(), rev]);
     }
     w.close();
 }

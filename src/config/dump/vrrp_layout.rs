@@ -78,8 +78,8 @@ fn tracked_ref(out: &mut Vec<String>, title: &str, list: &[TrackedRef], sep: &st
     }
     out.push(format!("   {title} :"));
     for t in list {
-        let r = if t.reverse == Some(true) { " reverse" } else { "" };
-        out.push(format!("     {}{sep} weight {}{r}", t.name, t.weight.unwrap_or(0)));
+        let r = if t.reverse { " reverse" } else { "" };
+        out.push(format!("     {}{sep} weight {}{r}", t.name, t.weight));
     }
 }
 
@@ -239,7 +239,7 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     out.push("   No sockets allocated".into());
     tracked(out, "Tracked interfaces", &i.track_interfaces, "");
     tracked(out, "Tracked scripts", &i.track_scripts, "");
-    tracked_ref(out, "Tracked files", &i.track_files, "");
+    tracked_ref(out, "Tracked files", &i.track_files, ",");
     tracked_ref(out, "Tracked processes", &i.track_processes, ",");
     tracked_ref(out, "Tracked BFDs", &i.track_bfds, ":");
     out.push(format!(
@@ -288,7 +288,7 @@ fn sync_group(cfg: &Config, g: &SyncGroup, out: &mut Vec<String>) {
     }
     tracked(out, "Tracked interfaces", &g.track_interfaces, "");
     tracked(out, "Tracked scripts", &g.track_scripts, "");
-    tracked_ref(out, "Tracked files", &g.track_files, "");
+    tracked_ref(out, "Tracked files", &g.track_files, ",");
     tracked_ref(out, "Tracked process", &g.track_processes, ",");
     tracked_ref(out, "Tracked BFDs", &g.track_bfds, ":");
     notify(out, &g.notify_backup, "Backup");

@@ -363,18 +363,25 @@ pub fn alloc_track_ref(
         TrackKind::Process => ("process", "track_process"),
         TrackKind::Bfd => ("bfd", "track_bfd"),
     };
-    let exists = match kind {
-        TrackKind::File => p.b.cfg.track.file(&tracked).is_some(),
-        TrackKind::Process => p.b.cfg.track.process(&tracked).is_some(),
-        TrackKind::Bfd => p.b.cfg.bfd.instance(&tracked).is_some(),
+    // The tracker's own weight is the default (keepalived's `vsf->weight` & co.); BFD
+    // instances are looked up as the VRRP process knows them.
+    let defaults = match kind {
+        TrackKind::File => p.b.cfg.track.file(&tracked).map(|f| (f.weight, f.weight_reverse)),
+        TrackKind::Process => p.b.cfg.track.process(&tracked).map(|t| (t.weight, t.weight_reverse)),
+        TrackKind::Bfd => {
+            p.b.cfg
+                .bfd
+                .vrrp_tracked(&tracked)
+                .map(|(_, v)| (v.weight, v.weight_reverse))
+        }
     };
-    if !exists {
+    let Some((def_weight, def_reverse)) = defaults else {
         p.report(
             Level::GeneralError,
             format!("({owner}) track {what} {tracked} not found, ignoring..."),
         );
         return Ok(());
-    }
+    };
     if list.iter().any(|t| t.name == tracked) {
         p.report(
             Level::GeneralError,
@@ -382,8 +389,8 @@ pub fn alloc_track_ref(
         );
         return Ok(());
     }
-    let mut weight = None;
-    let mut reverse = None;
+    let mut weight = def_weight;
+    let mut reverse = def_reverse;
     if w.len() >= 2 {
         if w.words[1] != "weight" {
             let m = match kind {
@@ -409,7 +416,7 @@ pub fn alloc_track_ref(
             (-254, 254)
         };
         match values::read_int(p, &w.words[2], lo, hi, true) {
-            Some(v) => weight = Some(v),
+            Some(v) => weight = v,
             None => {
                 let m = match kind {
                     TrackKind::File => {
@@ -431,8 +438,8 @@ pub fn alloc_track_ref(
         }
         if w.len() >= 4 {
             match w.words[3].as_str() {
-                "reverse" => reverse = Some(true),
-                "noreverse" => reverse = Some(false),
+                "reverse" => reverse = true,
+                "noreverse" => reverse = false,
                 o => {
                     let m = match kind {
                         TrackKind::File => {

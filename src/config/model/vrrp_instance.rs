@@ -112,15 +112,16 @@ pub struct Tracked {
 }
 
 /// A tracked `track_file`, `vrrp_track_process` or `bfd_instance`. Without an explicit weight
-/// the tracker's own weight applies (`None`), which its family's model holds.
+/// the tracker's own weight and direction apply: keepalived copies them while parsing, and so
+/// do we (the tracker must be defined above the reference).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrackedRef {
     /// Name of the tracker.
     pub name: String,
-    /// `weight N`, if given.
-    pub weight: Option<i32>,
-    /// `reverse`/`noreverse`, if given.
-    pub reverse: Option<bool>,
+    /// The weight (given, or the tracker's).
+    pub weight: i32,
+    /// The weight applies in reverse (given, or the tracker's).
+    pub reverse: bool,
 }
 
 /// `use_vmac [IFNAME] [MAC]`.

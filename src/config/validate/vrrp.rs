@@ -8,6 +8,8 @@
 
 #[path = "vrrp_instance.rs"]
 pub mod instance;
+#[path = "vrrp_tracking.rs"]
+mod tracking;
 
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
@@ -76,7 +78,9 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     set_sync_groups(b, &mut rep);
     let mut ok = true;
     for idx in 0..b.cfg.vrrp.instances.len() {
-        if !instance::complete_instance(b, idx, sys, &mut rep) && ok {
+        if instance::complete_instance(b, idx, sys, &mut rep) {
+            tracking::add_instance(b, idx, &mut rep);
+        } else if ok {
             ok = false;
             rep.stop();
         }
@@ -300,7 +304,8 @@ fn set_sync_groups(b: &mut Builder, rep: &mut Reporter<'_>) {
 /// member is the address owner; the group's `smtp_alert` default is decided.
 fn sync_group_tracking_init(b: &mut Builder, rep: &mut Reporter<'_>) {
     let global_smtp = b.cfg.global.smtp_alert_vrrp.or(b.cfg.global.smtp_alert);
-    for (idx, g) in b.cfg.vrrp.sync_groups.iter_mut().enumerate() {
+    for idx in 0..b.cfg.vrrp.sync_groups.len() {
+        let g = &b.cfg.vrrp.sync_groups[idx];
         if g.members.is_empty() {
             continue;
         }
@@ -312,11 +317,13 @@ fn sync_group_tracking_init(b: &mut Builder, rep: &mut Reporter<'_>) {
                 .any(|i| &i.name == m && i.priority == PRIO_OWNER)
         });
         let loc = g.origin.0.clone();
+        let g = &mut b.cfg.vrrp.sync_groups[idx];
         if owner {
             clear_group_weights(g, rep, loc);
         }
         let smtp = b.vrrp.group_smtp.get(idx).copied().flatten();
         g.smtp_alert = smtp.or(global_smtp).unwrap_or(false);
+        tracking::add_group(b, idx, rep);
     }
 }
 
@@ -335,9 +342,8 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
             t.weight = 0;
         }
     }
-    // A track_file without its own weight uses the file's (default 1).
     for t in &mut g.track_files {
-        if t.weight != Some(0) {
+        if t.weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
@@ -346,11 +352,11 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
                     t.name
                 ),
             );
-            t.weight = Some(0);
+            t.weight = 0;
         }
     }
     for t in &mut g.track_processes {
-        if t.weight.is_some_and(|w| w != 0) {
+        if t.weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
@@ -359,11 +365,11 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
                     t.name
                 ),
             );
-            t.weight = Some(0);
+            t.weight = 0;
         }
     }
     for t in &mut g.track_bfds {
-        if t.weight.is_some_and(|w| w != 0) {
+        if t.weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
@@ -372,7 +378,7 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
                     t.name
                 ),
             );
-            t.weight = Some(0);
+            t.weight = 0;
         }
     }
     for t in &mut g.track_interfaces {

@@ -697,9 +697,9 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         i.track_scripts = kept;
         let mut kept = Vec::new();
         for mut t in std::mem::take(&mut i.track_files) {
-            // Without its own weight a tracked file has the file's weight (default 1).
+            // keepalived takes weight 1 (the track_file default) as "not given".
             match t.weight {
-                None | Some(1) => {
+                1 => {
                     err(
                         rep,
                         format!(
@@ -707,10 +707,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
                             t.name
                         ),
                     );
-                    t.weight = Some(0);
+                    t.weight = 0;
                 }
-                Some(0) => {}
-                Some(w) => {
+                0 => {}
+                w => {
                     err(
                         rep,
                         format!(
@@ -726,10 +726,13 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         i.track_files = kept;
         let mut kept = Vec::new();
         for t in std::mem::take(&mut i.track_bfds) {
-            if let Some(w) = t.weight.filter(|w| *w != 0) {
+            if t.weight != 0 {
                 err(
                     rep,
-                    format!("({name}) ignoring tracked bfd {} with weight {w} due to {why2}", t.name),
+                    format!(
+                        "({name}) ignoring tracked bfd {} with weight {} due to {why2}",
+                        t.name, t.weight
+                    ),
                 );
                 continue;
             }
