@@ -16,8 +16,10 @@ pub mod sync;
 use std::net::IpAddr;
 
 use crate::config::diag::Level;
-use crate::config::model::Script;
+use crate::config::model::net::MissingInterfaceLine;
 use crate::config::model::vrrp::{Family, Tracked, TrackedRef, VrrpState};
+use crate::config::model::{Origin, Script};
+use crate::config::netsyntax;
 use crate::config::parser::{HResult, Keyword, Parser, Words, kw_block};
 use crate::config::script as scr;
 use crate::config::values;
@@ -88,12 +90,6 @@ pub struct State {
     /// The default script user, decided at its first use (keepalived's
     /// `get_default_script_user()`).
     pub default_user: Option<scr::DefaultUser>,
-    /// An interface that does not exist was named (keepalived's
-    /// `non_existent_interface_specified`): VRRP validation stops with "Non-existent interface
-    /// specified in configuration".
-    pub nonexistent_interface: bool,
-    /// Interfaces created for `dynamic_interfaces` (keepalived adds them to its interface list).
-    pub created_interfaces: Vec<String>,
     /// Some VRRP root keyword was seen (keepalived's `have_vrrp_config`).
     pub have_vrrp_config: bool,
 }
@@ -110,31 +106,36 @@ pub static ROOT: &[Keyword] = &[
 ];
 
 /// keepalived's `if_get_by_ifname(name, IF_CREATE_IF_DYNAMIC)`: whether the interface can be
-/// used. A missing one is created under `dynamic_interfaces` (with keepalived's log line), and
-/// otherwise remembered as a non-existent interface.
+/// used. The one lookup of every family ([`netsyntax::interface_lookup`]): a missing interface
+/// is created under `dynamic_interfaces` (with keepalived's log line), and otherwise remembered,
+/// so that VRRP validation stops with "Non-existent interface specified in configuration".
 pub fn if_get_dynamic(p: &mut Parser<'_>, name: &str) -> bool {
-    if p.sys.interface_exists(name) || p.b.vrrp.created_interfaces.iter().any(|n| n == name) {
-        return true;
-    }
-    if p.b.cfg.global.dynamic_interfaces {
-        p.report(
-            Level::Info,
-            format!("Configuration specifies interface {name} which doesn't currently exist - will use if created"),
-        );
-        p.b.vrrp.created_interfaces.push(name.to_string());
-        return true;
-    }
-    p.b.vrrp.nonexistent_interface = true;
-    false
+    netsyntax::interface_lookup(p, name)
 }
 
 /// keepalived's `if_get_by_ifname(name, global_data->dynamic_interfaces)` (linkbeat and
-/// up/down delays): without `dynamic_interfaces` a missing interface is simply not found.
+/// up/down delays): without `dynamic_interfaces` a missing interface is simply not found (and
+/// does not stop the VRRP process).
 pub fn if_get_if_dynamic_silent(p: &mut Parser<'_>, name: &str) -> bool {
     if p.b.cfg.global.dynamic_interfaces {
-        return if_get_dynamic(p, name);
+        return netsyntax::interface_lookup(p, name);
     }
-    p.sys.interface_exists(name) || p.b.vrrp.created_interfaces.iter().any(|n| n == name)
+    p.b.net
+        .interfaces
+        .get(name)
+        .copied()
+        .unwrap_or_else(|| p.sys.interface_exists(name))
+}
+
+/// Takes the interface of the last failed lookup and keeps it as a line of the instance or
+/// group being read (`block` `None`: a keyword line such as `interface NAME`).
+pub fn missing_if_line(p: &mut Parser<'_>, block: Option<&str>, words: Vec<String>) -> Option<MissingInterfaceLine> {
+    p.b.net.last_missing.take()?;
+    Some(MissingInterfaceLine {
+        block: block.map(str::to_string),
+        words,
+        origin: Origin(p.loc()),
+    })
 }
 
 /// keepalived's `inet_stosockaddr(s, NULL, ...)`: an address, ignoring anything from a `-` or

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::super::net::{IpAddress, Route, Rule};
+use super::super::net::{IpAddress, MissingInterfaceLine, Route, Rule};
 use super::super::{Origin, Script};
 
 /// keepalived's `VRRP_PRIO_OWNER`: the address owner's priority.
@@ -284,6 +284,10 @@ pub struct VrrpInstance {
     /// Faults found at validation that stop the instance running (keepalived's
     /// `num_config_faults`).
     pub config_faults: u32,
+    /// Lines of the instance dropped because they name a missing interface (`interface`, `vrf`,
+    /// addresses, routes, rules, `track_interface`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_interface_lines: Vec<MissingInterfaceLine>,
     /// Where it was configured.
     pub origin: Origin,
 }

@@ -14,6 +14,7 @@ mod tracking;
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level, Loc};
+use crate::config::model::net::MissingInterfaceLine;
 use crate::config::model::vrrp::{PRIO_OWNER, SyncGroup, VrrpState};
 use crate::config::script_security::{self, flags};
 use crate::config::system::System;
@@ -51,7 +52,23 @@ impl<'d> Reporter<'d> {
 /// Fills computed defaults and cross-checks the VRRP configuration.
 pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &mut Diagnostics) {
     let mut rep = Reporter::new(diags);
-    if b.vrrp.nonexistent_interface {
+    // One flag for every family's interface lookups (netsyntax::interface_lookup), reported
+    // once: keepalived's VRRP process stops here.
+    b.cfg.vrrp.nonexistent_interface = b.net.non_existent_interface;
+    for i in &mut b.cfg.vrrp.instances {
+        // The resolved form writes them block by block.
+        MissingInterfaceLine::sort(
+            &mut i.missing_interface_lines,
+            &[
+                "virtual_ipaddress",
+                "virtual_ipaddress_excluded",
+                "virtual_routes",
+                "virtual_rules",
+                "track_interface",
+            ],
+        );
+    }
+    if b.net.non_existent_interface {
         rep.report(Level::BadIf, None, "Non-existent interface specified in configuration");
         rep.stop();
     }
