@@ -8,7 +8,6 @@ use crate::config::model::net::IpAddress;
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, Family, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
-use crate::config::validate::vrrp::instance::ipaddresstos;
 
 /// Appends the VRRP lines of keepalived's `-d` dump.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {
@@ -44,21 +43,78 @@ fn notify(out: &mut Vec<String>, s: &Option<Script>, kind: &str) {
     }
 }
 
-fn address(a: &IpAddress, i: &VrrpInstance) -> String {
-    let mut s = ipaddresstos(a);
-    if let crate::config::model::net::Broadcast::Addr(b) = a.broadcast {
-        s.push_str(&format!(" brd {b}"));
+/// The interface an address of instance `i` lives on, and its base when that is a VMAC or
+/// ipvlan: addresses of the instance's family on its configured interface use the instance's
+/// VMAC (keepalived's `vrrp_complete_instance()`).
+fn address_dev<'a>(a: &'a IpAddress, i: &'a VrrpInstance) -> (&'a str, Option<&'a str>) {
+    let dev = a.dev.as_deref().or(i.interface.as_deref()).unwrap_or("(null)");
+    let own = i.interface.as_deref() == Some(dev) && Family::of(&a.addr) == i.family;
+    let virt = i
+        .vmac
+        .as_ref()
+        .and_then(|v| v.ifname.as_deref())
+        .or_else(|| i.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()));
+    match virt {
+        Some(v) if own && i.vmac.is_some() => (v, Some(dev)),
+        _ => (dev, None),
     }
-    let dev = a.dev.clone().or_else(|| i.interface.clone()).unwrap_or_default();
-    s.push_str(&format!(" dev {dev}"));
-    if a.use_vmac {
-        s.push_str(" use_vmac");
+}
+
+/// keepalived's VMAC/ipvlan lines and the interface line of `dump_vrrp()`.
+fn interface_lines(i: &VrrpInstance, out: &mut Vec<String>) {
+    let tf = |b: bool| if b { "true" } else { "false" };
+    // The interfaces exist once keepalived has started (`is_up` is then true).
+    if let Some(v) = &i.vmac {
+        out.push(format!(
+            "   Use VMAC, i/f name {}, is_up = true, xmit_base = {}",
+            v.ifname.as_deref().unwrap_or(""),
+            tf(i.vmac_xmit_base)
+        ));
+        if let Some(m) = v.mac {
+            out.push(format!(
+                "     MAC = {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{}",
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                m[5],
+                if v.mac_use_vrid { " (using VRID)" } else { "" }
+            ));
+        }
     }
-    s.push_str(&format!(" scope {}", a.scope.name()));
-    if let Some(l) = &a.label {
-        s.push_str(&format!(" label {l}"));
+    if i.use_vmac_addr {
+        out.push("   Use VMAC for VIPs on other interfaces".into());
+    } else if let Some(v) = &i.ipvlan {
+        let addr = v
+            .addr
+            .map(|(a, p)| format!(", i/f address = {}", crate::config::netsyntax::prefix_text(&a, p)))
+            .unwrap_or_default();
+        out.push(format!(
+            "   Use IPVLAN, i/f {}, is_up = true{addr}, type {}",
+            v.ifname.as_deref().unwrap_or(""),
+            v.mode
+        ));
     }
-    s
+    let virt = i
+        .vmac
+        .as_ref()
+        .and_then(|v| v.ifname.as_deref())
+        .map(|n| (n, "vmac"))
+        .or_else(|| {
+            i.ipvlan
+                .as_ref()
+                .and_then(|v| v.ifname.as_deref())
+                .map(|n| (n, "ipvlan"))
+        });
+    match (&i.interface, virt) {
+        (Some(base), Some((n, kind))) => out.push(format!(
+            "   Interface = {n}, {kind} on {base}{}",
+            if i.vmac_xmit_base { ", xmit base i/f" } else { "" }
+        )),
+        (Some(n), None) => out.push(format!("   Interface = {n}")),
+        (None, _) => out.push("   Interface = not configured".into()),
+    }
 }
 
 fn tracked(out: &mut Vec<String>, title: &str, list: &[Tracked], sep: &str) {
@@ -119,10 +175,7 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     }
     out.push(format!("   Wantstate = {}", i.state.as_str()));
     out.push(format!("   Number of config faults = {}", i.config_faults));
-    match &i.interface {
-        Some(n) => out.push(format!("   Interface = {n}")),
-        None => out.push("   Interface = not configured".into()),
-    }
+    interface_lines(i, out);
     if let Some(v) = &i.vrf {
         out.push(format!("   VRF = {v}"));
     }
@@ -161,6 +214,14 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
         i.garp_lower_prio_repeat
     ));
     out.push(format!("   Down timer adverts = {}", i.down_timer_adverts));
+    if i.garp_extra_if != 0 {
+        // The "Next gratuitous ARP for such secondary" timer line is run time.
+        out.push(format!(
+            "   Gratuitous ARP for each secondary {} = {}",
+            if i.garp_extra_if_all { "i/f" } else { "VMAC" },
+            i.garp_extra_if
+        ));
+    }
     out.push(format!(
         "   Send advert after receive lower priority advert = {}",
         !i.lower_prio_no_advert
@@ -206,13 +267,15 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     if !i.vips.is_empty() {
         out.push(format!("   Virtual IP ({}):", i.vips.len()));
         for a in &i.vips {
-            out.push(format!("     {}", address(a, i)));
+            let (dev, base) = address_dev(a, i);
+            out.push(a.dump_line_on(dev, base));
         }
     }
     if !i.evips.is_empty() {
         out.push("   Virtual IP Excluded :".into());
         for a in &i.evips {
-            out.push(format!("     {}", address(a, i)));
+            let (dev, base) = address_dev(a, i);
+            out.push(a.dump_line_on(dev, base));
         }
     }
     if unicast {
@@ -237,6 +300,16 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
         ));
     }
     out.push("   No sockets allocated".into());
+    if !i.vroutes.is_empty() {
+        out.push("   Virtual Routes :".into());
+        for r in &i.vroutes {
+            out.extend(r.dump_lines());
+        }
+    }
+    if !i.vrules.is_empty() {
+        out.push("   Virtual Rules :".into());
+        out.extend(i.vrules.iter().map(|r| r.dump_line()));
+    }
     tracked(out, "Tracked interfaces", &i.track_interfaces, "");
     tracked(out, "Tracked scripts", &i.track_scripts, "");
     tracked_ref(out, "Tracked files", &i.track_files, ",");

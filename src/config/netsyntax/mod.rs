@@ -20,6 +20,7 @@ mod rule;
 mod words;
 
 pub use address::alloc_ipaddress;
+pub use format::prefix_text;
 pub use route::alloc_route;
 pub use rule::alloc_rule;
 

@@ -626,6 +626,12 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             } else if !on_own || (i.vmac.is_some() && !vmac_here) {
                 use_extra_if = true;
             }
+            // keepalived gives an address without `dev` the instance's configured interface
+            // (on a VMAC instance, addresses of its family then live on the VMAC, which the
+            // `-d` layout shows as `vrrp.VRID@IF`).
+            if a.dev.is_none() {
+                a.dev = i.interface.clone();
+            }
             kept.push(a);
         }
         if excluded {
