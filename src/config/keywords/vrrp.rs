@@ -16,6 +16,7 @@ pub mod sync;
 use std::net::IpAddr;
 
 use crate::config::diag::Level;
+use crate::config::keywords::global;
 use crate::config::model::net::MissingInterfaceLine;
 use crate::config::model::vrrp::{Family, Tracked, TrackedRef, VrrpState};
 use crate::config::model::{Origin, Script};
@@ -87,9 +88,6 @@ pub struct State {
     pub script_user_set: bool,
     /// `vrrp_script`: the script is to be removed at the end of its block.
     pub remove_script: bool,
-    /// The default script user, decided at its first use (keepalived's
-    /// `get_default_script_user()`).
-    pub default_user: Option<scr::DefaultUser>,
     /// Some VRRP root keyword was seen (keepalived's `have_vrrp_config`).
     pub have_vrrp_config: bool,
 }
@@ -150,41 +148,16 @@ pub fn parse_sockaddr(s: &str) -> Option<IpAddr> {
     }
 }
 
-/// The default script user (keepalived's `get_default_script_user()`), decided once.
+/// The default script user (keepalived's `get_default_script_user()`), shared with every
+/// family: decided once, reported where keepalived's VRRP pass would.
 pub fn default_script_user(p: &mut Parser<'_>) -> scr::DefaultUser {
-    if let Some(d) = &p.b.vrrp.default_user {
-        return d.clone();
-    }
-    let mut msgs = Vec::new();
-    let configured = p.b.cfg.global.script_user.clone();
-    let d = scr::default_user(
-        p.sys,
-        configured.as_ref().map(|(u, g)| (u.as_str(), g.as_deref())),
-        p.b.cfg.global.enable_script_security,
-        &mut msgs,
-    );
-    for (l, m) in msgs {
-        p.report(l, m);
-    }
-    p.b.vrrp.default_user = Some(d.clone());
-    d
+    global::default_script_user_in(p, global::ScriptPass::Vrrp)
 }
 
 /// keepalived's `notify_script_init()` with the default user applied: `None` (after keepalived's
 /// log lines) if the script cannot be used.
 pub fn notify_script(p: &mut Parser<'_>, kind: &str) -> Option<Script> {
-    let mut s = scr::notify_script_init(p, kind)?;
-    if s.user.is_none() {
-        let d = default_script_user(p);
-        if !scr::apply_default_user(&mut s, &d) {
-            p.report(
-                Level::Info,
-                format!("Failed to set default user for {kind} script {} - ignoring", s.args[0]),
-            );
-            return None;
-        }
-    }
-    Some(s)
+    global::notify_script_init_in(p, kind, global::ScriptPass::Vrrp)
 }
 
 /// Which tracking list a line of `track_*` belongs to, for messages.

@@ -26,7 +26,7 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     refs::resolve(&mut b.cfg, deferred, diags);
     link_vsg_to_vs(&mut b.cfg.check, diags);
     validate(&mut b.cfg.check, &b.cfg.global, diags);
-    scripts::check_security(&mut b.cfg.check, &b.cfg.global, sys, diags);
+    scripts::check_security(&mut b.cfg.check, &mut b.cfg.global, sys, diags);
 }
 
 fn loc(vs: &VirtualServer) -> Option<Loc> {

@@ -197,11 +197,12 @@ fn check_script_security(b: &mut Builder, sys: &dyn System, rep: &mut Reporter<'
         }
         g.track_scripts.retain(|t| !insecure.contains(&t.name));
     }
-    // The global FIFO scripts count too; their family owns them, so check copies.
-    for f in [&b.cfg.global.notify_fifo, &b.cfg.global.vrrp_notify_fifo] {
-        let mut copy = f.script.clone();
-        all |= script_security::check_notify_script_secure(&mut copy, security, sys, &mut log);
-        log.clear();
+    // The global FIFO scripts count too, and are dropped if they cannot or must not run (the
+    // checker's validation, before, may already have dropped the global one).
+    let g = &mut b.cfg.global;
+    for f in [&mut g.notify_fifo, &mut g.vrrp_notify_fifo] {
+        all |= script_security::check_notify_script_secure(&mut f.script, security, sys, &mut log);
+        flush(&mut log, rep);
     }
     if !security && all & flags::ISSCRIPT != 0 {
         let extra = if all & flags::INSECURE != 0 {
