@@ -72,6 +72,19 @@ pub struct GroupState {
     pub iname: Option<Vec<String>>,
 }
 
+/// A deprecated per-instance `lvs_sync_daemon_interface IF`. keepalived's VRRP pass reads it
+/// after its parent has read `global_defs`, so whether a global `lvs_sync_daemon` wins is settled
+/// once everything is read ([`crate::config::validate::vrrp`]).
+#[derive(Clone, Debug)]
+pub struct LvsSyncdInterface {
+    /// The instance.
+    pub instance: String,
+    /// The interface, or keepalived's missing-parameter message when the line has none.
+    pub ifname: Result<String, String>,
+    /// The line.
+    pub loc: Option<crate::config::diag::Loc>,
+}
+
 /// Handler state while VRRP blocks are open, and what keepalived keeps outside its data
 /// structures until validation.
 #[derive(Debug, Default)]
@@ -90,6 +103,8 @@ pub struct State {
     pub remove_script: bool,
     /// Some VRRP root keyword was seen (keepalived's `have_vrrp_config`).
     pub have_vrrp_config: bool,
+    /// `lvs_sync_daemon_interface` lines, in order.
+    pub lvs_syncd_interfaces: Vec<LvsSyncdInterface>,
 }
 
 /// Top-level keywords of this family, in keepalived's installation order.

@@ -5,7 +5,6 @@ use std::net::IpAddr;
 
 use super::{InstanceState, TrackKind, bool_opt, if_get_dynamic, notify_script, parse_sockaddr};
 use crate::config::diag::Level;
-use crate::config::model::global::LvsSyncDaemon;
 use crate::config::model::vrrp::{AuthType, ChecksumCompat, Family, Ipvlan, UnicastPeer, VrrpInstance, VrrpState};
 use crate::config::model::{Origin, Script};
 use crate::config::netsyntax::{self, ListKind};
@@ -997,7 +996,8 @@ fn notify_priority_changes(p: &mut Parser<'_>, w: &Words) -> HResult {
     Ok(())
 }
 
-/// `lvs_sync_daemon_interface IF` (deprecated): sets the global `lvs_sync_daemon`.
+/// `lvs_sync_daemon_interface IF` (deprecated): the global `lvs_sync_daemon` for this instance,
+/// unless one is already set (decided after parsing, see [`super::LvsSyncdInterface`]).
 fn lvs_sync_daemon_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
     let name = iname(p);
     p.report(
@@ -1009,24 +1009,12 @@ fn lvs_sync_daemon_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
         Level::GeneralError,
         format!("      {pad}Please use global lvs_sync_daemon"),
     );
-    if let Some(l) = &p.b.cfg.global.lvs_sync_daemon {
-        let m = format!(
-            "({name}) lvs_sync_daemon_interface has already been specified as {} - ignoring",
-            l.ifname
-        );
-        p.report(Level::GeneralError, m);
-        return Ok(());
-    }
-    let ifname = w.get(1)?.to_string();
-    p.b.cfg.global.lvs_sync_daemon = Some(LvsSyncDaemon {
+    let ifname = w.get(1).map(str::to_string).map_err(|e| e.0);
+    let loc = p.loc();
+    p.b.vrrp.lvs_syncd_interfaces.push(super::LvsSyncdInterface {
+        instance: name,
         ifname,
-        vrrp_instance: Some(name),
-        syncid: None,
-        sync_maxlen: None,
-        mcast_group: None,
-        mcast_port: None,
-        mcast_ttl: None,
-        origin: Origin(p.loc()),
+        loc,
     });
     Ok(())
 }

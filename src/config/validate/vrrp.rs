@@ -8,6 +8,8 @@
 
 #[path = "vrrp_instance.rs"]
 pub mod instance;
+#[path = "vrrp_lvs.rs"]
+mod lvs_syncd;
 #[path = "vrrp_tracking.rs"]
 mod tracking;
 
@@ -51,6 +53,8 @@ impl<'d> Reporter<'d> {
 
 /// Fills computed defaults and cross-checks the VRRP configuration.
 pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &mut Diagnostics) {
+    // Messages of keepalived's VRRP parse, settled now that global_defs is known.
+    lvs_syncd::settle_interfaces(b, diags);
     let mut rep = Reporter::new(diags);
     // One flag for every family's interface lookups (netsyntax::interface_lookup), reported
     // once: keepalived's VRRP process stops here.
@@ -109,6 +113,7 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     // `-t` stops here; keepalived's start-up goes on with the following.
     rep.stop();
     settle_sync_group_states(b);
+    lvs_syncd::resolve(b, rep.diags);
     remove_unused_scripts(b, rep.diags);
 }
 
