@@ -8,6 +8,7 @@ use crate::config::model::net::IpAddress;
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, Family, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
+use crate::config::netsyntax::cnum::fmt_g;
 
 /// Appends the VRRP lines of keepalived's `-d` dump.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {
@@ -384,10 +385,97 @@ fn script(cfg: &Config, s: &VrrpScript, out: &mut Vec<String>) {
     out.push(format!("   Init state = {init}"));
     out.push(format!("   Script uid:gid = {}:{}", s.script.uid, s.script.gid));
     out.push("   VRRP instances :".into());
+    // keepalived's dump_tracking_obj_list() adds its own heading.
+    let tracking = script_tracking(cfg, &s.name);
+    if !tracking.is_empty() {
+        out.push("   Tracking instances :".into());
+    }
+    for (name, weight, reverse) in tracking {
+        let r = if reverse { " reverse" } else { "" };
+        out.push(format!("     {name}, weight {weight}{r}"));
+    }
+}
+
+/// keepalived's `tracking_vrrp` list of a script: the instances tracking it, then the members
+/// of sync groups tracking it (`add_vrrp_to_track_script()`: an instance already there keeps
+/// one entry, with the group's weight unless its own is 0).
+fn script_tracking(cfg: &Config, script: &str) -> Vec<(String, i32, bool)> {
+    let mut list: Vec<(String, i32, bool)> = Vec::new();
     for i in &cfg.vrrp.instances {
-        if let Some(t) = i.track_scripts.iter().find(|t| t.name == s.name) {
-            let r = if t.reverse { " reverse" } else { "" };
-            out.push(format!("     {}, weight {}{r}", i.name, t.weight));
+        if let Some(t) = i.track_scripts.iter().find(|t| t.name == script) {
+            list.push((i.name.clone(), t.weight, t.reverse));
+        }
+    }
+    for g in &cfg.vrrp.sync_groups {
+        let Some(t) = g.track_scripts.iter().find(|t| t.name == script) else {
+            continue;
+        };
+        for m in &g.members {
+            match list.iter_mut().find(|(n, _, _)| n == m) {
+                Some(e) if e.1 != 0 => {
+                    e.1 = t.weight;
+                    e.2 = t.reverse;
+                }
+                Some(_) => {}
+                None => list.push((m.clone(), t.weight, t.reverse)),
+            }
+        }
+    }
+    list
+}
+
+/// keepalived's "Gratuitous ARP delays" section (`dump_garp_delay_list()`), without the
+/// run-time "next time" lines. keepalived lists a group's interfaces in the order of its
+/// interface list; we list them as configured.
+pub fn garp_delays(cfg: &Config, out: &mut Vec<String>) {
+    if cfg.vrrp.garp_groups.is_empty() {
+        return;
+    }
+    out.push("------< Gratuitous ARP delays >------".into());
+    for g in &cfg.vrrp.garp_groups {
+        out.push(format!("------< GARP delay group {} >------", g.aggregation_group));
+        if let Some(i) = g.garp_interval {
+            out.push(format!(" GARP interval = {}", fmt_g(i as f64 / 1e6)));
+        }
+        if let Some(i) = g.gna_interval {
+            out.push(format!(" GNA interval = {}", fmt_g(i as f64 / 1e6)));
+        } else if g.garp_interval.is_none() {
+            out.push(" No configuration".into());
+        }
+        out.push(" Interfaces".into());
+        for i in g.interface.iter().chain(&g.interfaces) {
+            out.push(format!("  {i}"));
+        }
+    }
+}
+
+/// keepalived's "Static Track groups" section (`dump_static_track_groups_list()`): the groups
+/// left after `static_track_group_init()`, with their existing instances.
+pub fn static_track_groups(cfg: &Config, out: &mut Vec<String>) {
+    let groups: Vec<(&str, Vec<&str>)> = cfg
+        .vrrp
+        .track_groups
+        .iter()
+        .map(|g| {
+            let members = g
+                .instances
+                .iter()
+                .filter(|n| cfg.vrrp.instance(n).is_some())
+                .map(String::as_str)
+                .collect();
+            (g.name.as_str(), members)
+        })
+        .filter(|(_, m): &(&str, Vec<&str>)| !m.is_empty())
+        .collect();
+    if groups.is_empty() {
+        return;
+    }
+    out.push("------< Static Track groups >------".into());
+    for (name, members) in groups {
+        out.push(format!(" Static Track Group = {name}"));
+        out.push("   VRRP member instances :".into());
+        for m in members {
+            out.push(format!("     {m}"));
         }
     }
 }
