@@ -97,6 +97,9 @@ fn can_run() -> Option<&'static str> {
 /// Runs keepalived with `-d` on `text` and returns its log lines (timestamps removed) up to
 /// the line `stop_after` says ends what we need.
 fn keepalived_dump(text: &str, extra: &[&str], stop: impl Fn(&[String]) -> bool) -> Vec<String> {
+    // One keepalived at a time: their BFD processes would share the namespace's BFD ports.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("temp dir");
     let conf = dir.path().join("keepalived.conf");
     std::fs::write(&conf, text).unwrap();
