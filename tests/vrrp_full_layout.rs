@@ -186,7 +186,8 @@ fn keepalived_dump(dir: &std::path::Path, text: &str) -> Vec<String> {
         if text == "------< Interfaces >------" {
             break;
         }
-        if on {
+        // Dump lines are indented or headings; other processes' log lines may come between.
+        if on && (text.starts_with(' ') || text.starts_with("------<")) {
             lines.push(text);
         }
     }

@@ -225,6 +225,10 @@ pub struct Encap {
     pub ttl: Option<u8>,
     /// `flags` (ip, ip6).
     pub flags: Option<u16>,
+    /// The MPLS label stack or ILA locator keepalived refused (it keeps the encapsulation
+    /// without it): written back so that re-reading refuses it again with the same message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// `nexthop ...` of a multipath route (also made from the deprecated `via X or Y`).

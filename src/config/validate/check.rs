@@ -15,7 +15,7 @@ use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level, Loc};
 use crate::config::model::check::{
-    CheckConfig, Family, Forwarding, FwdMethod, Protocol, VirtualServer, VsKey, defaults, svc_flags,
+    CheckConfig, CheckerKind, Family, Forwarding, FwdMethod, Protocol, VirtualServer, VsKey, defaults, svc_flags,
 };
 use crate::config::model::global::GlobalDefs;
 use crate::config::system::System;
@@ -27,6 +27,16 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     link_vsg_to_vs(&mut b.cfg.check, diags);
     validate(&mut b.cfg.check, &b.cfg.global, diags);
     scripts::check_security(&mut b.cfg.check, &mut b.cfg.global, sys, diags);
+    // keepalived sets this for every SSL_GET it reads, even one it drops later; an SSL context
+    // nothing uses is not worth keeping (see doc/compat/check.md).
+    let c = &mut b.cfg.check;
+    c.ssl_required = c.virtual_servers.iter().any(|vs| {
+        vs.real_servers.iter().any(|rs| {
+            rs.checkers
+                .iter()
+                .any(|k| matches!(&k.kind, CheckerKind::Http(h) if h.ssl))
+        })
+    });
 }
 
 fn loc(vs: &VirtualServer) -> Option<Loc> {
@@ -345,6 +355,7 @@ fn validate_real_servers(vs: &mut VirtualServer, global: &GlobalDefs, diags: &mu
             s.forwarding = Some(f);
         }
     }
+    let given = (vs.quorum, vs.hysteresis);
     if vs.quorum > weight_sum {
         diags.report(
             Level::GeneralError,
@@ -371,6 +382,7 @@ fn validate_real_servers(vs: &mut VirtualServer, global: &GlobalDefs, diags: &mu
         );
         vs.hysteresis = h;
     }
+    vs.quorum_given = (vs.quorum == 0).then_some(given);
 }
 
 /// The virtual server's forwarding, set to NAT (with keepalived's message) if unset.
