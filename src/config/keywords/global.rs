@@ -29,8 +29,8 @@ use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block
 use crate::config::values;
 
 pub use script_user::{
-    ScriptPass, ScriptUserState, default_script_user, default_script_user_in, forget_later_pass_decision,
-    notify_script_init_default, notify_script_init_in, take_decision_messages,
+    ScriptPass, ScriptUserState, apply_final_default, default_script_user, default_script_user_in, final_default_ids,
+    forget_later_pass_decision, notify_script_init_default, notify_script_init_in, take_decision_messages,
 };
 
 /// Handler state while `global_defs` is open.

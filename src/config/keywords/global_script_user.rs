@@ -135,3 +135,68 @@ pub fn take_decision_messages(st: &mut ScriptUserState) -> Vec<(Level, Option<Lo
         .map(|(level, m)| (level, loc.clone(), m))
         .collect()
 }
+
+/// The default script user once parsing is over, if it was decided and usable. keepalived's
+/// checker and VRRP processes read their scripts after the parent has read all of `global_defs`,
+/// so a `script_user` anywhere in it applies to them: their scripts without a user take this.
+pub fn final_default_ids(st: &ScriptUserState) -> Option<(u32, u32)> {
+    (st.set && !st.failed).then_some((st.uid, st.gid))
+}
+
+/// Gives `ids` to the script if it names no user of its own.
+pub fn apply_final_default(s: &mut Script, ids: (u32, u32)) {
+    if s.user.is_none() {
+        (s.uid, s.gid) = ids;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::diag::Level;
+    use crate::config::system::{RealSystem, System};
+    use crate::config::{LoadOptions, load_str};
+
+    fn load(text: &str) -> crate::config::Loaded {
+        let opts = LoadOptions {
+            config_test: true,
+            ..LoadOptions::default()
+        };
+        load_str(text, &opts, &RealSystem)
+    }
+
+    const VRRP: &str = "vrrp_instance VI_1 {\n interface lo\n virtual_router_id 1\n notify_master /bin/true\n}\n";
+    const CHECK: &str = "virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  notify_up /bin/true\n }\n}\n";
+
+    #[test]
+    fn a_script_user_after_the_scripts_still_applies_to_them() {
+        let Some(nobody) = RealSystem.user("nobody") else {
+            return;
+        };
+        let l = load(&format!("{VRRP}{CHECK}global_defs {{\n script_user nobody\n}}\n"));
+        let s = l.config.vrrp.instances[0].notify_master.as_ref().unwrap();
+        assert_eq!((s.uid, s.gid), (nobody.uid, nobody.gid));
+        let s = l.config.check.virtual_servers[0].real_servers[0]
+            .notify_up
+            .as_ref()
+            .unwrap();
+        assert_eq!((s.uid, s.gid), (nobody.uid, nobody.gid));
+    }
+
+    #[test]
+    fn the_failed_default_is_reported_at_the_first_pass_needing_it() {
+        if RealSystem.user("keepalived_script").is_some() {
+            return; // the default user exists here: nothing fails
+        }
+        let l = load(&format!("global_defs {{\n enable_script_security\n}}\n{VRRP}{CHECK}"));
+        let lines: Vec<u32> = l
+            .diags
+            .items
+            .iter()
+            .filter(|d| d.message == "Unable to set default user keepalived_script for script")
+            .map(|d| d.loc.as_ref().map_or(0, |l| l.line))
+            .collect();
+        assert_eq!(lines, [11], "the checker's notify_up, read before the VRRP scripts");
+        assert!(l.diags.items.iter().any(|d| d.level == Level::Info
+            && d.message == "Failed to set default user for notify script /bin/true - ignoring"));
+    }
+}

@@ -16,6 +16,7 @@ mod tracking;
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level, Loc};
+use crate::config::keywords::global;
 use crate::config::model::net::MissingInterfaceLine;
 use crate::config::model::vrrp::{PRIO_OWNER, SyncGroup, VrrpState};
 use crate::config::script_security::{self, flags};
@@ -55,6 +56,7 @@ impl<'d> Reporter<'d> {
 pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &mut Diagnostics) {
     // Messages of keepalived's VRRP parse, settled now that global_defs is known.
     lvs_syncd::settle_interfaces(b, diags);
+    final_script_users(b);
     let mut rep = Reporter::new(diags);
     // One flag for every family's interface lookups (netsyntax::interface_lookup), reported
     // once: keepalived's VRRP process stops here.
@@ -115,6 +117,48 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     settle_sync_group_states(b);
     lvs_syncd::resolve(b, rep.diags);
     remove_unused_scripts(b, rep.diags);
+}
+
+/// keepalived's VRRP process reads its scripts after all of `global_defs`: those without a user
+/// run as the final default script user (a `script_user` written after them included).
+fn final_script_users(b: &mut Builder) {
+    let Some(ids) = global::final_default_ids(&b.global.script_user) else {
+        return;
+    };
+    let v = &mut b.cfg.vrrp;
+    for s in &mut v.scripts {
+        global::apply_final_default(&mut s.script, ids);
+    }
+    for i in &mut v.instances {
+        for s in [
+            &mut i.notify_backup,
+            &mut i.notify_master,
+            &mut i.notify_fault,
+            &mut i.notify_stop,
+            &mut i.notify_deleted_script,
+            &mut i.notify,
+            &mut i.notify_master_rx_lower_pri,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            global::apply_final_default(s, ids);
+        }
+    }
+    for g in &mut v.sync_groups {
+        for s in [
+            &mut g.notify_backup,
+            &mut g.notify_master,
+            &mut g.notify_fault,
+            &mut g.notify_stop,
+            &mut g.notify,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            global::apply_final_default(s, ids);
+        }
+    }
 }
 
 /// keepalived drops scripts no instance tracks ("Warning - script %s is not used", logged at
