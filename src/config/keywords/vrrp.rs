@@ -103,6 +103,8 @@ pub struct State {
     pub remove_script: bool,
     /// Some VRRP root keyword was seen (keepalived's `have_vrrp_config`).
     pub have_vrrp_config: bool,
+    /// Names of the instances read so far (the duplicate check, without a scan per instance).
+    pub instance_names: std::collections::HashSet<String>,
     /// `lvs_sync_daemon_interface` lines, in order.
     pub lvs_syncd_interfaces: Vec<LvsSyncdInterface>,
 }

@@ -119,7 +119,7 @@ pub fn vrrp_instance(p: &mut Parser<'_>, w: &Words) -> HResult {
         return Ok(());
     }
     let name = w.words[1].clone();
-    if p.b.cfg.vrrp.instance(&name).is_some() {
+    if !p.b.vrrp.instance_names.insert(name.clone()) {
         p.report(Level::GeneralError, format!("vrrp instance {name} already defined"));
         p.skip_block(true);
         return Ok(());

@@ -464,12 +464,14 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
 fn check_vrid_conflicts(b: &Builder, rep: &mut Reporter<'_>) -> bool {
     let v = &b.cfg.vrrp.instances;
     let mut had_error = false;
+    // Only instances of the same family and VRID can conflict.
+    let mut same: std::collections::HashMap<(u8, u8), Vec<usize>> = std::collections::HashMap::new();
+    for (i, x) in v.iter().enumerate() {
+        same.entry((x.family.number(), x.vrid)).or_default().push(i);
+    }
     for a in 0..v.len() {
-        for c in a + 1..v.len() {
+        for &c in same[&(v[a].family.number(), v[a].vrid)].iter().filter(|&&c| c > a) {
             let (x, y) = (&v[a], &v[c]);
-            if x.family != y.family || x.vrid != y.vrid {
-                continue;
-            }
             let xu = !x.unicast_peers.is_empty();
             let yu = !y.unicast_peers.is_empty();
             if xu != yu {

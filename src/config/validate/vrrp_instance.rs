@@ -51,20 +51,28 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             .and_then(|n| b.cfg.vrrp.sync_group(n))
             .map(|s| s.sync_group_tracking_weight)
     };
-    let other_vmac_names: Vec<String> = b
-        .cfg
-        .vrrp
-        .instances
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != idx)
-        .filter_map(|(_, o)| {
-            o.vmac
-                .as_ref()
-                .and_then(|v| v.ifname.clone())
-                .or_else(|| o.ipvlan.as_ref().and_then(|v| v.ifname.clone()))
-        })
-        .collect();
+    // Only a VMAC/ipvlan instance needs the other instances' interface names.
+    let virt = {
+        let i = &b.cfg.vrrp.instances[idx];
+        i.vmac.is_some() || i.ipvlan.is_some()
+    };
+    let other_vmac_names: Vec<String> = if !virt {
+        Vec::new()
+    } else {
+        b.cfg
+            .vrrp
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != idx)
+            .filter_map(|(_, o)| {
+                o.vmac
+                    .as_ref()
+                    .and_then(|v| v.ifname.clone())
+                    .or_else(|| o.ipvlan.as_ref().and_then(|v| v.ifname.clone()))
+            })
+            .collect()
+    };
     let delays_idx = {
         let i = &b.cfg.vrrp.instances[idx];
         i.interface
