@@ -108,3 +108,42 @@ pub fn add_group(b: &mut Builder, gidx: usize, rep: &mut Reporter<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::model::track::TrackingObj;
+    use crate::config::netsyntax::testutil::load;
+
+    fn obj(name: &str, weight: i32, reverse: bool) -> TrackingObj {
+        TrackingObj {
+            name: name.into(),
+            weight,
+            reverse,
+            dynamic: false,
+        }
+    }
+
+    #[test]
+    fn instances_then_sync_group_members_track_a_file() {
+        let (cfg, _) = load(
+            "track_file tf {\n file /tmp/keepalived-rs-tf\n weight 3\n}\n\
+             vrrp_track_process p {\n process x\n weight 2 reverse\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n\
+              track_file {\n  tf\n }\n track_process {\n  p weight 0\n }\n}\n\
+             vrrp_instance B {\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
+             vrrp_sync_group G {\n group {\n  A\n  B\n }\n sync_group_tracking_weight\n\
+              track_file {\n  tf weight -4 reverse\n }\n track_process {\n  p weight 5\n }\n}\n",
+        );
+        // A tracks the file with its weight 3; the group's -4 reverse replaces it; B joins.
+        assert_eq!(
+            cfg.track.file("tf").unwrap().tracking_vrrp,
+            [obj("A", -4, true), obj("B", -4, true)]
+        );
+        // A's unweighted entry stays unweighted; without `reverse` the group's entry takes the
+        // process's direction.
+        assert_eq!(
+            cfg.track.process("p").unwrap().tracking_vrrp,
+            [obj("A", 0, true), obj("B", 5, true)]
+        );
+    }
+}
