@@ -87,7 +87,10 @@ fn rx_bufs_policy_accumulates() {
 
 #[test]
 fn lvs_settings() {
-    let g = global("lvs_sync_daemon eth1 VI_2 42\nlvs_flush_onstop\nlvs_timeouts udp 9");
+    // The sync daemon's instance must exist (keepalived clears the setting otherwise).
+    let g = global(
+        "lvs_sync_daemon eth1 VI_2 42\nlvs_flush_onstop\nlvs_timeouts udp 9\n}\nvrrp_instance VI_2 {\ninterface eth0\nvirtual_router_id 2",
+    );
     let d = g.lvs_sync_daemon.expect("sync daemon");
     assert_eq!(d.ifname, "eth1");
     assert_eq!(d.vrrp_instance.as_deref(), Some("VI_2"));

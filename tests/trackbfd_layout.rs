@@ -97,6 +97,9 @@ fn can_run() -> Option<&'static str> {
 /// Runs keepalived with `-d` on `text` and returns its log lines (timestamps removed) up to
 /// the line `stop_after` says ends what we need.
 fn keepalived_dump(text: &str, extra: &[&str], stop: impl Fn(&[String]) -> bool) -> Vec<String> {
+    // One keepalived at a time: their BFD processes would share the namespace's BFD ports.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("temp dir");
     let conf = dir.path().join("keepalived.conf");
     std::fs::write(&conf, text).unwrap();
@@ -279,4 +282,112 @@ fn tracked_sections_as_captured() {
    Tracking instances :
      VI_1, weight 10 reverse";
     assert_eq!(mine.join("\n"), captured);
+}
+
+/// Trackers followed by instances and by a sync group (`sync_group_tracking_weight`): the
+/// tracker's own weight when none is given, the group's weight replacing a weighted instance
+/// entry, a track process keeping the instance's direction (keepalived's quirk).
+const TRACKED: &str = r#"
+track_file tf1 {
+    file @DIR@/tf1
+    weight 3
+}
+track_file tf2 {
+    file @DIR@/tf2
+    weight -2 reverse
+}
+track_file untracked {
+    file @DIR@/untracked
+}
+vrrp_track_process p1 {
+    process keepalived-rs-no-such-process-1
+    weight 5
+}
+vrrp_track_process p2 {
+    process keepalived-rs-no-such-process-2
+}
+bfd_instance b1 {
+    neighbor_ip 10.0.0.1
+    weight 7 reverse
+}
+bfd_instance b2 {
+    neighbor_ip 10.0.0.2
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    virtual_ipaddress {
+        10.100.0.100/24
+    }
+    track_file {
+        tf1
+        tf2 weight 4
+    }
+    track_process {
+        p1
+        p2 weight 6 reverse
+    }
+    track_bfd {
+        b1
+        b2 weight -3
+    }
+}
+vrrp_instance VI_2 {
+    interface eth1
+    virtual_router_id 52
+    virtual_ipaddress {
+        10.100.1.100/24
+    }
+}
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+    sync_group_tracking_weight
+    track_file {
+        tf1 weight 2
+    }
+    track_process {
+        p1 weight -1 reverse
+    }
+    track_bfd {
+        b1 weight 0
+        b2
+    }
+}
+"#;
+
+#[test]
+fn tracking_instances_match_keepalived() {
+    if let Some(why) = can_run() {
+        eprintln!("SKIP tracking_instances_match_keepalived: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = TRACKED.replace("@DIR@", &dir.path().display().to_string());
+    let ka = keepalived_dump(&text, &["-P", "-B"], |l| {
+        l.last().is_some_and(|x| x.contains("------< Interfaces >------"))
+    });
+    let headers = &[
+        "VRRP Sync groups",
+        "VRRP Track files",
+        "VRRP Track processes",
+        "VRRP Track BFDs",
+    ];
+    let ka = sections(&ka, headers);
+    assert!(
+        ka.iter().any(|l| l.contains("Tracking instances")),
+        "keepalived printed no tracking lists:\n{}",
+        ka.join("\n")
+    );
+    // The group's state depends on the trackers at run time (here FAULT).
+    let runtime = |l: &String| l.starts_with(" VRRP Sync Group = ") || l.starts_with("   Num member fault");
+    let ka: Vec<String> = ka.into_iter().filter(|l| !runtime(l)).collect();
+    let cfg = ours(&text);
+    let mine: Vec<String> = sections(&dump::vrrp_layout(&cfg), headers)
+        .into_iter()
+        .filter(|l| !runtime(l))
+        .collect();
+    assert_eq!(mine.join("\n"), ka.join("\n"));
 }

@@ -38,8 +38,14 @@ fn write_instance(i: &BfdInstance, w: &mut ConfWriter) {
             w.line(&[ttl_kw.to_string(), s.ttl.to_string()]);
             w.line(&["max_hops".to_string(), s.max_hops.to_string()]);
         }
-        // Without a neighbour the BFD process refuses the block again on reading, as it did.
-        None => w.comment("not run by the BFD process: only tracked by name"),
+        // The BFD process refuses the block again on reading, as it did: without a neighbour,
+        // or with the addresses it refused.
+        None => {
+            w.comment("not run by the BFD process: only tracked by name");
+            for l in &i.refused_address_lines {
+                w.line(l);
+            }
+        }
     }
     if let Some(v) = &i.vrrp {
         let mut words = vec!["weight".to_string(), v.weight.to_string()];

@@ -173,11 +173,11 @@ fn write_vs(vs: &VirtualServer, w: &mut ConfWriter) {
         timer(w, "warmup", d);
     }
     w.line(&["weight".to_string(), vs.weight.to_string()]);
-    // A quorum of 0 (reduced by validation) cannot be written; validation reduces it again.
-    if vs.quorum != 0 {
-        w.line(&["quorum".to_string(), vs.quorum.to_string()]);
-    }
-    w.line(&["hysteresis".to_string(), vs.hysteresis.to_string()]);
+    // A quorum of 0 (reduced by validation) cannot be written: the configured values, which
+    // validation reduces again.
+    let (quorum, hysteresis) = vs.quorum_given.unwrap_or((vs.quorum, vs.hysteresis));
+    w.line(&["quorum".to_string(), quorum.to_string()]);
+    w.line(&["hysteresis".to_string(), hysteresis.to_string()]);
     for (set, k) in [
         (vs.alpha, "alpha"),
         (vs.omega, "omega"),
@@ -347,6 +347,10 @@ fn write_co(co: &ConnOpts, w: &mut ConfWriter) {
     }
     if co.fwmark != 0 {
         w.line(&["fwmark".to_string(), co.fwmark.to_string()]);
+    }
+    // After `bindto`: refused again for the same reason.
+    if let Some(s) = &co.dst_refused {
+        w.line(&["connect_ip", s.as_str()]);
     }
 }
 

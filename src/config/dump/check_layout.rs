@@ -626,11 +626,13 @@ fn track_files(cfg: &Config, out: &mut Vec<String>) {
 }
 
 fn track_bfds(cfg: &Config, out: &mut Vec<String>) {
-    if cfg.bfd.instances.is_empty() {
+    // The checker's own list: the blocks it kept (`checker_tracked()`).
+    let mut kept = cfg.bfd.instances.iter().filter(|b| b.checker).peekable();
+    if kept.peek().is_none() {
         return;
     }
     out.push("------< Checker track BFDs >------".into());
-    for b in &cfg.bfd.instances {
+    for b in kept {
         out.push(format!(" Checker Track BFD = {}", b.name));
         out.push("   Tracking RS :".into());
         for vs in &cfg.check.virtual_servers {

@@ -55,7 +55,11 @@ fn process(w: &mut ConfWriter, name: &str, p: &ProcessSettings) {
         words.extend(p.cpu_affinity.iter().map(u32::to_string));
         w.line(&words);
     }
-    w.line(&[format!("{name}_rlimit_rttime"), p.rlimit_rttime.to_string()]);
+    // A refused value left no limit (0), which only a refused value gives again.
+    match &p.rlimit_rttime_refused {
+        Some(s) => w.line(&[format!("{name}_rlimit_rttime"), s.clone()]),
+        None => w.line(&[format!("{name}_rlimit_rttime"), p.rlimit_rttime.to_string()]),
+    }
 }
 
 fn rcv_bufs(w: &mut ConfWriter, name: &str, b: &RcvBufs) {

@@ -31,12 +31,17 @@ pub fn json(cfg: &Config) -> String {
     serde_json::to_string_pretty(cfg).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// keepalived's `-d` dump as the VRRP child logs it, one line per entry.
+/// keepalived's `-d` dump as the VRRP child logs it, one line per entry, in the order of its
+/// `dump_data_vrrp()`: global definitions, gratuitous ARP delays, then `dump_vrrp_data()`
+/// (static addresses, routes, rules and track groups, VRRP topology, sync groups, scripts,
+/// track files, track processes, track BFDs). The run-time "Interfaces" section is not part of
+/// a configuration.
 pub fn vrrp_layout(cfg: &Config) -> Vec<String> {
     let mut out = Vec::new();
     global::layout(cfg, &mut out);
-    // keepalived's dump_vrrp_data() prints the static sections before the VRRP ones.
+    vrrp::garp_delays(cfg, &mut out);
     net::layout(cfg, &mut out);
+    vrrp::static_track_groups(cfg, &mut out);
     vrrp::layout(cfg, &mut out);
     track::layout(cfg, &mut out);
     bfd::layout(cfg, &mut out);

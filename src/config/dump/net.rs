@@ -6,24 +6,31 @@ use crate::config::model::Config;
 /// Writes `static_ipaddress`/`static_routes`/`static_rules` of the resolved configuration.
 pub fn write_resolved(cfg: &Config, w: &mut ConfWriter) {
     let s = &cfg.statics;
-    if !s.addresses.is_empty() {
-        w.open("static_ipaddress");
-        for a in &s.addresses {
-            w.line(&a.conf_words());
+    let lines = |block| {
+        s.missing_interface_lines
+            .iter()
+            .filter(move |l| l.block.as_deref() == Some(block))
+    };
+    let blocks = [
+        (
+            "static_ipaddress",
+            s.addresses.iter().map(|a| a.conf_words()).collect::<Vec<_>>(),
+        ),
+        ("static_routes", s.routes.iter().map(|r| r.conf_words()).collect()),
+        ("static_rules", s.rules.iter().map(|r| r.conf_words()).collect()),
+    ];
+    for (key, entries) in blocks {
+        let missing: Vec<_> = lines(key).collect();
+        if entries.is_empty() && missing.is_empty() {
+            continue;
         }
-        w.close();
-    }
-    if !s.routes.is_empty() {
-        w.open("static_routes");
-        for r in &s.routes {
-            w.line(&r.conf_words());
+        w.open(key);
+        for e in &entries {
+            w.line(e);
         }
-        w.close();
-    }
-    if !s.rules.is_empty() {
-        w.open("static_rules");
-        for r in &s.rules {
-            w.line(&r.conf_words());
+        // Lines refused for a missing interface, so that re-reading refuses them again.
+        for l in missing {
+            w.line(&l.words);
         }
         w.close();
     }

@@ -8,13 +8,13 @@ mod layout_impl;
 use super::writer::ConfWriter;
 use crate::config::model::Config;
 use crate::config::model::Script;
-use crate::config::model::net::{IpAddress, Route, Rule};
+use crate::config::model::net::{IpAddress, MissingInterfaceLine, Route, Rule};
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, LinkbeatType, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
 use crate::config::values::format_secs;
 
-pub use layout_impl::layout;
+pub use layout_impl::{garp_delays, layout, static_track_groups};
 
 /// Writes the VRRP part of the resolved configuration.
 pub fn write_resolved(cfg: &Config, w: &mut ConfWriter) {
@@ -42,6 +42,10 @@ pub fn write_resolved(cfg: &Config, w: &mut ConfWriter) {
             w.line(&["gna_interval", &format_secs(i)]);
         }
         for i in &g.interface {
+            w.line(&["interface", i]);
+        }
+        // Missing interfaces give the same message as `interface NAME`.
+        for i in &g.missing_interfaces {
             w.line(&["interface", i]);
         }
         if !g.interfaces.is_empty() {
@@ -125,8 +129,10 @@ fn onoff(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-fn tracked(w: &mut ConfWriter, key: &str, list: &[Tracked], reverse_word: bool) {
-    if list.is_empty() {
+/// `track_interface { }`, with the interfaces refused as missing.
+fn tracked(w: &mut ConfWriter, key: &str, list: &[Tracked], missing: &[MissingInterfaceLine]) {
+    let missing: Vec<&MissingInterfaceLine> = missing.iter().filter(|l| l.block.as_deref() == Some(key)).collect();
+    if list.is_empty() && missing.is_empty() {
         return;
     }
     w.open(key);
@@ -134,11 +140,26 @@ fn tracked(w: &mut ConfWriter, key: &str, list: &[Tracked], reverse_word: bool) 
         let wt = t.weight.to_string();
         if t.reverse {
             w.line(&[&t.name, "weight", &wt, "reverse"]);
-        } else if reverse_word {
-            w.line(&[&t.name, "weight", &wt, "noreverse"]);
         } else {
             w.line(&[&t.name, "weight", &wt]);
         }
+    }
+    for l in missing {
+        w.line(&l.words);
+    }
+    w.close();
+}
+
+/// `track_script { }`: `noreverse` spelled out (the script's own direction is the default).
+fn tracked_scripts(w: &mut ConfWriter, list: &[Tracked]) {
+    if list.is_empty() {
+        return;
+    }
+    w.open("track_script");
+    for t in list {
+        let wt = t.weight.to_string();
+        let rev = if t.reverse { "reverse" } else { "noreverse" };
+        w.line(&[&t.name, "weight", &wt, rev]);
     }
     w.close();
 }
@@ -149,14 +170,9 @@ fn tracked_refs(w: &mut ConfWriter, key: &str, list: &[TrackedRef]) {
     }
     w.open(key);
     for t in list {
-        match (t.weight, t.reverse) {
-            (Some(wt), Some(r)) => {
-                let rev = if r { "reverse" } else { "noreverse" };
-                w.line(&[t.name.as_str(), "weight", &wt.to_string(), rev])
-            }
-            (Some(wt), None) => w.line(&[&t.name, "weight", &wt.to_string()]),
-            _ => w.line(&[&t.name]),
-        }
+        // Always explicit: the tracker's own weight was copied in when it was read.
+        let rev = if t.reverse { "reverse" } else { "noreverse" };
+        w.line(&[t.name.as_str(), "weight", &t.weight.to_string(), rev]);
     }
     w.close();
 }
@@ -176,19 +192,36 @@ pub fn rule_words(r: &Rule) -> Vec<String> {
     r.conf_words()
 }
 
-fn block_of<T>(w: &mut ConfWriter, key: &str, list: &[T], words: impl Fn(&T) -> Vec<String>) {
-    if list.is_empty() {
+/// A value block of entries, followed by the lines of that block refused for naming a missing
+/// interface (written back so that re-reading refuses them again).
+fn block_of<T>(
+    w: &mut ConfWriter,
+    key: &str,
+    list: &[T],
+    missing: &[MissingInterfaceLine],
+    words: impl Fn(&T) -> Vec<String>,
+) {
+    let missing: Vec<&MissingInterfaceLine> = missing.iter().filter(|l| l.block.as_deref() == Some(key)).collect();
+    if list.is_empty() && missing.is_empty() {
         return;
     }
     w.open(key);
     for x in list {
         w.line(&words(x));
     }
+    for l in missing {
+        w.line(&l.words);
+    }
     w.close();
 }
 
 fn write_instance(i: &VrrpInstance, w: &mut ConfWriter) {
     w.open(format!("vrrp_instance {}", crate::config::tokens::quote_word(&i.name)));
+    // `interface`/`vrf` lines refused for a missing interface, first: keepalived read them
+    // before the instance's own interface took effect.
+    for l in i.missing_interface_lines.iter().filter(|l| l.block.is_none()) {
+        w.line(&l.words);
+    }
     if i.native_ipv6 {
         w.line(&["native_ipv6"]);
     }
@@ -264,12 +297,13 @@ fn write_instance(i: &VrrpInstance, w: &mut ConfWriter) {
     if let Some(m) = &i.mcast_dst_ip {
         w.line(&["mcast_dst_ip", &m.to_string()]);
     }
-    block_of(w, "virtual_ipaddress", &i.vips, address_words);
-    block_of(w, "virtual_ipaddress_excluded", &i.evips, address_words);
-    block_of(w, "virtual_routes", &i.vroutes, route_words);
-    block_of(w, "virtual_rules", &i.vrules, rule_words);
-    tracked(w, "track_interface", &i.track_interfaces, false);
-    tracked(w, "track_script", &i.track_scripts, true);
+    let m = &i.missing_interface_lines;
+    block_of(w, "virtual_ipaddress", &i.vips, m, address_words);
+    block_of(w, "virtual_ipaddress_excluded", &i.evips, m, address_words);
+    block_of(w, "virtual_routes", &i.vroutes, m, route_words);
+    block_of(w, "virtual_rules", &i.vrules, m, rule_words);
+    tracked(w, "track_interface", &i.track_interfaces, m);
+    tracked_scripts(w, &i.track_scripts);
     tracked_refs(w, "track_file", &i.track_files);
     tracked_refs(w, "track_process", &i.track_processes);
     tracked_refs(w, "track_bfd", &i.track_bfds);
@@ -361,8 +395,8 @@ fn write_sync_group(g: &SyncGroup, w: &mut ConfWriter) {
         w.line(&[m]);
     }
     w.close();
-    tracked(w, "track_interface", &g.track_interfaces, false);
-    tracked(w, "track_script", &g.track_scripts, true);
+    tracked(w, "track_interface", &g.track_interfaces, &g.missing_interface_lines);
+    tracked_scripts(w, &g.track_scripts);
     tracked_refs(w, "track_file", &g.track_files);
     tracked_refs(w, "track_process", &g.track_processes);
     tracked_refs(w, "track_bfd", &g.track_bfds);

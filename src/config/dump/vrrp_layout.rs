@@ -8,7 +8,7 @@ use crate::config::model::net::IpAddress;
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, Family, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
-use crate::config::validate::vrrp::instance::ipaddresstos;
+use crate::config::netsyntax::cnum::fmt_g;
 
 /// Appends the VRRP lines of keepalived's `-d` dump.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {
@@ -44,21 +44,78 @@ fn notify(out: &mut Vec<String>, s: &Option<Script>, kind: &str) {
     }
 }
 
-fn address(a: &IpAddress, i: &VrrpInstance) -> String {
-    let mut s = ipaddresstos(a);
-    if let crate::config::model::net::Broadcast::Addr(b) = a.broadcast {
-        s.push_str(&format!(" brd {b}"));
+/// The interface an address of instance `i` lives on, and its base when that is a VMAC or
+/// ipvlan: addresses of the instance's family on its configured interface use the instance's
+/// VMAC (keepalived's `vrrp_complete_instance()`).
+fn address_dev<'a>(a: &'a IpAddress, i: &'a VrrpInstance) -> (&'a str, Option<&'a str>) {
+    let dev = a.dev.as_deref().or(i.interface.as_deref()).unwrap_or("(null)");
+    let own = i.interface.as_deref() == Some(dev) && Family::of(&a.addr) == i.family;
+    let virt = i
+        .vmac
+        .as_ref()
+        .and_then(|v| v.ifname.as_deref())
+        .or_else(|| i.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()));
+    match virt {
+        Some(v) if own && i.vmac.is_some() => (v, Some(dev)),
+        _ => (dev, None),
     }
-    let dev = a.dev.clone().or_else(|| i.interface.clone()).unwrap_or_default();
-    s.push_str(&format!(" dev {dev}"));
-    if a.use_vmac {
-        s.push_str(" use_vmac");
+}
+
+/// keepalived's VMAC/ipvlan lines and the interface line of `dump_vrrp()`.
+fn interface_lines(i: &VrrpInstance, out: &mut Vec<String>) {
+    let tf = |b: bool| if b { "true" } else { "false" };
+    // The interfaces exist once keepalived has started (`is_up` is then true).
+    if let Some(v) = &i.vmac {
+        out.push(format!(
+            "   Use VMAC, i/f name {}, is_up = true, xmit_base = {}",
+            v.ifname.as_deref().unwrap_or(""),
+            tf(i.vmac_xmit_base)
+        ));
+        if let Some(m) = v.mac {
+            out.push(format!(
+                "     MAC = {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{}",
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                m[5],
+                if v.mac_use_vrid { " (using VRID)" } else { "" }
+            ));
+        }
     }
-    s.push_str(&format!(" scope {}", a.scope.name()));
-    if let Some(l) = &a.label {
-        s.push_str(&format!(" label {l}"));
+    if i.use_vmac_addr {
+        out.push("   Use VMAC for VIPs on other interfaces".into());
+    } else if let Some(v) = &i.ipvlan {
+        let addr = v
+            .addr
+            .map(|(a, p)| format!(", i/f address = {}", crate::config::netsyntax::prefix_text(&a, p)))
+            .unwrap_or_default();
+        out.push(format!(
+            "   Use IPVLAN, i/f {}, is_up = true{addr}, type {}",
+            v.ifname.as_deref().unwrap_or(""),
+            v.mode
+        ));
     }
-    s
+    let virt = i
+        .vmac
+        .as_ref()
+        .and_then(|v| v.ifname.as_deref())
+        .map(|n| (n, "vmac"))
+        .or_else(|| {
+            i.ipvlan
+                .as_ref()
+                .and_then(|v| v.ifname.as_deref())
+                .map(|n| (n, "ipvlan"))
+        });
+    match (&i.interface, virt) {
+        (Some(base), Some((n, kind))) => out.push(format!(
+            "   Interface = {n}, {kind} on {base}{}",
+            if i.vmac_xmit_base { ", xmit base i/f" } else { "" }
+        )),
+        (Some(n), None) => out.push(format!("   Interface = {n}")),
+        (None, _) => out.push("   Interface = not configured".into()),
+    }
 }
 
 fn tracked(out: &mut Vec<String>, title: &str, list: &[Tracked], sep: &str) {
@@ -78,8 +135,8 @@ fn tracked_ref(out: &mut Vec<String>, title: &str, list: &[TrackedRef], sep: &st
     }
     out.push(format!("   {title} :"));
     for t in list {
-        let r = if t.reverse == Some(true) { " reverse" } else { "" };
-        out.push(format!("     {}{sep} weight {}{r}", t.name, t.weight.unwrap_or(0)));
+        let r = if t.reverse { " reverse" } else { "" };
+        out.push(format!("     {}{sep} weight {}{r}", t.name, t.weight));
     }
 }
 
@@ -119,10 +176,7 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     }
     out.push(format!("   Wantstate = {}", i.state.as_str()));
     out.push(format!("   Number of config faults = {}", i.config_faults));
-    match &i.interface {
-        Some(n) => out.push(format!("   Interface = {n}")),
-        None => out.push("   Interface = not configured".into()),
-    }
+    interface_lines(i, out);
     if let Some(v) = &i.vrf {
         out.push(format!("   VRF = {v}"));
     }
@@ -161,6 +215,14 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
         i.garp_lower_prio_repeat
     ));
     out.push(format!("   Down timer adverts = {}", i.down_timer_adverts));
+    if i.garp_extra_if != 0 {
+        // The "Next gratuitous ARP for such secondary" timer line is run time.
+        out.push(format!(
+            "   Gratuitous ARP for each secondary {} = {}",
+            if i.garp_extra_if_all { "i/f" } else { "VMAC" },
+            i.garp_extra_if
+        ));
+    }
     out.push(format!(
         "   Send advert after receive lower priority advert = {}",
         !i.lower_prio_no_advert
@@ -206,13 +268,15 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     if !i.vips.is_empty() {
         out.push(format!("   Virtual IP ({}):", i.vips.len()));
         for a in &i.vips {
-            out.push(format!("     {}", address(a, i)));
+            let (dev, base) = address_dev(a, i);
+            out.push(a.dump_line_on(dev, base));
         }
     }
     if !i.evips.is_empty() {
         out.push("   Virtual IP Excluded :".into());
         for a in &i.evips {
-            out.push(format!("     {}", address(a, i)));
+            let (dev, base) = address_dev(a, i);
+            out.push(a.dump_line_on(dev, base));
         }
     }
     if unicast {
@@ -237,9 +301,19 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
         ));
     }
     out.push("   No sockets allocated".into());
+    if !i.vroutes.is_empty() {
+        out.push("   Virtual Routes :".into());
+        for r in &i.vroutes {
+            out.extend(r.dump_lines());
+        }
+    }
+    if !i.vrules.is_empty() {
+        out.push("   Virtual Rules :".into());
+        out.extend(i.vrules.iter().map(|r| r.dump_line()));
+    }
     tracked(out, "Tracked interfaces", &i.track_interfaces, "");
     tracked(out, "Tracked scripts", &i.track_scripts, "");
-    tracked_ref(out, "Tracked files", &i.track_files, "");
+    tracked_ref(out, "Tracked files", &i.track_files, ",");
     tracked_ref(out, "Tracked processes", &i.track_processes, ",");
     tracked_ref(out, "Tracked BFDs", &i.track_bfds, ":");
     out.push(format!(
@@ -288,7 +362,7 @@ fn sync_group(cfg: &Config, g: &SyncGroup, out: &mut Vec<String>) {
     }
     tracked(out, "Tracked interfaces", &g.track_interfaces, "");
     tracked(out, "Tracked scripts", &g.track_scripts, "");
-    tracked_ref(out, "Tracked files", &g.track_files, "");
+    tracked_ref(out, "Tracked files", &g.track_files, ",");
     tracked_ref(out, "Tracked process", &g.track_processes, ",");
     tracked_ref(out, "Tracked BFDs", &g.track_bfds, ":");
     notify(out, &g.notify_backup, "Backup");
@@ -311,10 +385,97 @@ fn script(cfg: &Config, s: &VrrpScript, out: &mut Vec<String>) {
     out.push(format!("   Init state = {init}"));
     out.push(format!("   Script uid:gid = {}:{}", s.script.uid, s.script.gid));
     out.push("   VRRP instances :".into());
+    // keepalived's dump_tracking_obj_list() adds its own heading.
+    let tracking = script_tracking(cfg, &s.name);
+    if !tracking.is_empty() {
+        out.push("   Tracking instances :".into());
+    }
+    for (name, weight, reverse) in tracking {
+        let r = if reverse { " reverse" } else { "" };
+        out.push(format!("     {name}, weight {weight}{r}"));
+    }
+}
+
+/// keepalived's `tracking_vrrp` list of a script: the instances tracking it, then the members
+/// of sync groups tracking it (`add_vrrp_to_track_script()`: an instance already there keeps
+/// one entry, with the group's weight unless its own is 0).
+fn script_tracking(cfg: &Config, script: &str) -> Vec<(String, i32, bool)> {
+    let mut list: Vec<(String, i32, bool)> = Vec::new();
     for i in &cfg.vrrp.instances {
-        if let Some(t) = i.track_scripts.iter().find(|t| t.name == s.name) {
-            let r = if t.reverse { " reverse" } else { "" };
-            out.push(format!("     {}, weight {}{r}", i.name, t.weight));
+        if let Some(t) = i.track_scripts.iter().find(|t| t.name == script) {
+            list.push((i.name.clone(), t.weight, t.reverse));
+        }
+    }
+    for g in &cfg.vrrp.sync_groups {
+        let Some(t) = g.track_scripts.iter().find(|t| t.name == script) else {
+            continue;
+        };
+        for m in &g.members {
+            match list.iter_mut().find(|(n, _, _)| n == m) {
+                Some(e) if e.1 != 0 => {
+                    e.1 = t.weight;
+                    e.2 = t.reverse;
+                }
+                Some(_) => {}
+                None => list.push((m.clone(), t.weight, t.reverse)),
+            }
+        }
+    }
+    list
+}
+
+/// keepalived's "Gratuitous ARP delays" section (`dump_garp_delay_list()`), without the
+/// run-time "next time" lines. keepalived lists a group's interfaces in the order of its
+/// interface list; we list them as configured.
+pub fn garp_delays(cfg: &Config, out: &mut Vec<String>) {
+    if cfg.vrrp.garp_groups.is_empty() {
+        return;
+    }
+    out.push("------< Gratuitous ARP delays >------".into());
+    for g in &cfg.vrrp.garp_groups {
+        out.push(format!("------< GARP delay group {} >------", g.aggregation_group));
+        if let Some(i) = g.garp_interval {
+            out.push(format!(" GARP interval = {}", fmt_g(i as f64 / 1e6)));
+        }
+        if let Some(i) = g.gna_interval {
+            out.push(format!(" GNA interval = {}", fmt_g(i as f64 / 1e6)));
+        } else if g.garp_interval.is_none() {
+            out.push(" No configuration".into());
+        }
+        out.push(" Interfaces".into());
+        for i in g.interface.iter().chain(&g.interfaces) {
+            out.push(format!("  {i}"));
+        }
+    }
+}
+
+/// keepalived's "Static Track groups" section (`dump_static_track_groups_list()`): the groups
+/// left after `static_track_group_init()`, with their existing instances.
+pub fn static_track_groups(cfg: &Config, out: &mut Vec<String>) {
+    let groups: Vec<(&str, Vec<&str>)> = cfg
+        .vrrp
+        .track_groups
+        .iter()
+        .map(|g| {
+            let members = g
+                .instances
+                .iter()
+                .filter(|n| cfg.vrrp.instance(n).is_some())
+                .map(String::as_str)
+                .collect();
+            (g.name.as_str(), members)
+        })
+        .filter(|(_, m): &(&str, Vec<&str>)| !m.is_empty())
+        .collect();
+    if groups.is_empty() {
+        return;
+    }
+    out.push("------< Static Track groups >------".into());
+    for (name, members) in groups {
+        out.push(format!(" Static Track Group = {name}"));
+        out.push("   VRRP member instances :".into());
+        for m in members {
+            out.push(format!("     {m}"));
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct BfdDraft {
     pub weight: i32,
     /// `weight N reverse`.
     pub weight_reverse: bool,
+    /// The `neighbor_ip`/`source_ip` lines the BFD process read, as written.
+    pub address_lines: Vec<Vec<String>>,
     /// `vrrp` was given.
     pub event_vrrp: bool,
     /// `checker` was given.
@@ -133,6 +135,7 @@ fn bfd_handler(p: &mut Parser<'_>, w: &Words) -> HResult {
         max_hops: 0,
         weight: 0,
         weight_reverse: false,
+        address_lines: Vec::new(),
         event_vrrp: false,
         event_checker: false,
     };
@@ -167,6 +170,9 @@ fn bfd_cur(p: &Parser<'_>) -> Option<String> {
 fn nbrip(p: &mut Parser<'_>, w: &Words) -> HResult {
     let Some(name) = bfd_cur(p) else { return Ok(()) };
     let word = w.get(1)?.to_string();
+    if let Some(d) = p.b.bfd.cur.as_mut() {
+        d.address_lines.push(w.words.clone());
+    }
     if word == "neighbour_ip" {
         p.b.bfd.neighbour_spelling = true;
     }
@@ -198,6 +204,9 @@ fn nbrip(p: &mut Parser<'_>, w: &Words) -> HResult {
 fn srcip(p: &mut Parser<'_>, w: &Words) -> HResult {
     let Some(name) = bfd_cur(p) else { return Ok(()) };
     let word = w.get(1)?.to_string();
+    if let Some(d) = p.b.bfd.cur.as_mut() {
+        d.address_lines.push(w.words.clone());
+    }
     match parse_sockaddr(&word) {
         Some(a) => {
             if let Some(d) = p.b.bfd.cur.as_mut() {

@@ -22,10 +22,11 @@ mod rs;
 mod vs;
 
 use crate::config::diag::{Level, Loc};
+use crate::config::keywords::global;
 use crate::config::model::check::{Checker, ConnOpts, RealServer, SslConfig, VirtualServer, VirtualServerGroup};
 use crate::config::model::{Origin, Script};
 use crate::config::parser::{Block, HResult, Keyword, MissingParam, Parser, Words, kw, kw_block};
-use crate::config::script::{self, DefaultUser};
+use crate::config::script::DefaultUser;
 
 pub use checkers::cmd_str;
 use http::UrlBuilder;
@@ -132,9 +133,6 @@ pub struct State {
     pub deferred: Vec<Deferred>,
     /// Real servers read so far (numbers them for [`Deferred`]).
     rs_seq: usize,
-    /// The default script user once looked up (keepalived's `get_default_script_user()`
-    /// decides it at its first use while parsing).
-    default_user: Option<DefaultUser>,
 }
 
 /// The current virtual server.
@@ -172,28 +170,13 @@ fn dequeue_checker(p: &mut Parser<'_>) {
     p.b.check.in_checker = false;
 }
 
-/// keepalived's `get_default_script_user()`: the ids scripts without a user run as, decided at
-/// the first use from the settings read so far. `None` if it cannot be set.
+/// keepalived's `get_default_script_user()` (shared with every family, reported where
+/// keepalived's checker pass would): the ids scripts without a user run as. `None` if it cannot
+/// be set.
 fn default_script_user(p: &mut Parser<'_>) -> Option<(u32, u32)> {
-    if p.b.check.default_user.is_none() {
-        let g = &p.b.cfg.global;
-        let configured = g.script_user.clone();
-        let security = g.enable_script_security;
-        let mut msgs = Vec::new();
-        let d = script::default_user(
-            p.sys,
-            configured.as_ref().map(|(u, g)| (u.as_str(), g.as_deref())),
-            security,
-            &mut msgs,
-        );
-        for (level, m) in msgs {
-            p.report(level, m);
-        }
-        p.b.check.default_user = Some(d);
-    }
-    match p.b.check.default_user {
-        Some(DefaultUser::Ids(u, g)) => Some((u, g)),
-        _ => None,
+    match global::default_script_user_in(p, global::ScriptPass::Checker) {
+        DefaultUser::Ids(u, g) => Some((u, g)),
+        DefaultUser::Failed => None,
     }
 }
 
@@ -206,23 +189,7 @@ fn notify_script(p: &mut Parser<'_>, w: &Words, kind: &str) -> Result<Option<Scr
 }
 
 fn notify_script_user(p: &mut Parser<'_>, kind: &str) -> Option<Script> {
-    let mut s = script::notify_script_init(p, kind)?;
-    if s.user.is_none() {
-        match default_script_user(p) {
-            Some((uid, gid)) => {
-                s.uid = uid;
-                s.gid = gid;
-            }
-            None => {
-                p.report(
-                    Level::Info,
-                    format!("Failed to set default user for {kind} script {} - ignoring", s.args[0]),
-                );
-                return None;
-            }
-        }
-    }
-    Some(s)
+    global::notify_script_init_in(p, kind, global::ScriptPass::Checker)
 }
 
 /// `[BOOL]` after a flag keyword: `Ok(true)` without a word, `Err(())` for a bad one.
@@ -405,7 +372,9 @@ pub(crate) mod tests {
         parse_with(text, |b| {
             b.cfg.global.enable_script_security = true;
             if user_exists {
+                // As `script_user root` in global_defs leaves it.
                 b.cfg.global.script_user = Some(("root".into(), None));
+                b.global.script_user.set = true;
             }
         })
     }
@@ -417,7 +386,15 @@ pub(crate) mod tests {
         if RealSystem.user("keepalived_script").is_some() {
             return; // the default user exists here: nothing fails
         }
-        let (b, msgs) = parse_secure(TEXT, false);
+        let (mut b, mut msgs) = parse_secure(TEXT, false);
+        // The complaint is given at the deciding script once parsing is over.
+        let decided = crate::config::keywords::global::take_decision_messages(&mut b.global.script_user);
+        assert!(
+            decided
+                .iter()
+                .all(|(_, loc, _)| loc.as_ref().is_some_and(|l| l.line == 3))
+        );
+        msgs.extend(decided.into_iter().map(|(l, _, m)| (l, m)));
         let vs = &b.cfg.check.virtual_servers[0];
         assert!(vs.quorum_up.is_none());
         assert!(vs.real_servers[0].notify_up.is_none());

@@ -95,16 +95,27 @@ fn connect_ip(p: &mut Parser<'_>, w: &Words) -> HResult {
                 Level::GeneralError,
                 format!("Invalid connect_ip address {s} - ignoring"),
             );
-            with_co(p, |co| co.dst = None);
+            let s = s.to_string();
+            with_co(p, |co| {
+                co.dst = None;
+                co.dst_refused = Some(s);
+            });
         }
         Some(ip) if bind_family.is_some_and(|v4| v4 != ip.is_ipv4()) => {
             p.report(
                 Level::GeneralError,
                 format!("connect_ip address {s} does not match address family of bindto - skipping"),
             );
-            with_co(p, |co| co.dst = None);
+            let s = s.to_string();
+            with_co(p, |co| {
+                co.dst = None;
+                co.dst_refused = Some(s);
+            });
         }
-        Some(ip) => with_co(p, |co| co.dst = Some(ip)),
+        Some(ip) => with_co(p, |co| {
+            co.dst = Some(ip);
+            co.dst_refused = None;
+        }),
     }
     Ok(())
 }

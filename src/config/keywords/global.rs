@@ -16,31 +16,22 @@ mod lvs;
 mod mail;
 #[path = "global_process.rs"]
 mod process;
+#[path = "global_script_user.rs"]
+mod script_user;
 #[path = "global_vrrp.rs"]
 mod vrrp;
 
 use std::net::IpAddr;
 
 use crate::config::diag::Level;
-use crate::config::model::{Origin, Script};
+use crate::config::model::Origin;
 use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block};
-use crate::config::script::{self, DefaultUser};
 use crate::config::values;
 
-/// keepalived's default script user as resolved so far (`lib/notify.c`: `default_script_uid_set`,
-/// `default_user_fail`, `default_script_uid`/`gid`). It is decided the first time a script or FIFO
-/// without a user is read, or by `script_user`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ScriptUserState {
-    /// The default has been decided (keepalived never decides it twice).
-    pub set: bool,
-    /// Deciding it failed; sticky, as in keepalived.
-    pub failed: bool,
-    /// The default uid.
-    pub uid: u32,
-    /// The default gid.
-    pub gid: u32,
-}
+pub use script_user::{
+    ScriptPass, ScriptUserState, apply_final_default, default_script_user, default_script_user_in, final_default_ids,
+    forget_later_pass_decision, notify_script_init_default, notify_script_init_in, take_decision_messages,
+};
 
 /// Handler state while `global_defs` is open.
 #[derive(Debug, Default)]
@@ -52,57 +43,6 @@ pub struct State {
     pub reload_file_default: bool,
     /// `vmac_prefix` has been given (keepalived accepts it once).
     pub vmac_prefix_set: bool,
-}
-
-/// keepalived's `get_default_script_user()` at parse time: the ids a script or FIFO without an
-/// explicit user runs as. The first call decides the default (`keepalived_script` if that user
-/// exists, else our own ids) and, when `enable_script_security` is set and `keepalived_script`
-/// does not exist, reports "Unable to set default user keepalived_script for script" at the
-/// current line. Other families call this when they read a script without a user.
-pub fn default_script_user(p: &mut Parser<'_>) -> DefaultUser {
-    let st = p.b.global.script_user;
-    if st.failed {
-        return DefaultUser::Failed;
-    }
-    if st.set {
-        return DefaultUser::Ids(st.uid, st.gid);
-    }
-    let mut msgs = Vec::new();
-    let d = script::default_user(p.sys, None, p.b.cfg.global.enable_script_security, &mut msgs);
-    for (level, m) in msgs {
-        p.report(level, m);
-    }
-    let st = &mut p.b.global.script_user;
-    st.set = true;
-    match d {
-        DefaultUser::Ids(u, g) => {
-            st.uid = u;
-            st.gid = g;
-        }
-        DefaultUser::Failed => st.failed = true,
-    }
-    d
-}
-
-/// keepalived's `notify_script_init()`: the current line's script, with the default script user
-/// applied when the line names none. `kind` names the script in messages ("startup",
-/// "vrrp_notify_fifo", "notify"...). `None` (after keepalived's log lines) if unusable.
-pub fn notify_script_init_default(p: &mut Parser<'_>, kind: &str) -> Option<Script> {
-    let mut s = script::notify_script_init(p, kind)?;
-    if s.user.is_none() {
-        match default_script_user(p) {
-            DefaultUser::Ids(u, g) => {
-                s.uid = u;
-                s.gid = g;
-            }
-            DefaultUser::Failed => {
-                let m = format!("Failed to set default user for {kind} script {} - ignoring", s.args[0]);
-                p.report(Level::Info, m);
-                return None;
-            }
-        }
-    }
-    Some(s)
 }
 
 /// The `[BOOL]` argument of a flag keyword (keepalived's `check_true_false()` pattern): `true`

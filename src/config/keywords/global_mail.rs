@@ -219,6 +219,7 @@ pub(super) fn script_user(p: &mut Parser<'_>, w: &Words) -> HResult {
     // keepalived's default_user_fail is sticky: after one failure every later script_user
     // reports an error too, even a valid one.
     let st = &mut p.b.global.script_user;
+    super::forget_later_pass_decision(st);
     st.set = true;
     match d {
         DefaultUser::Ids(u, g) => {

@@ -204,15 +204,19 @@ fn rlimit_rttime(
         );
     }
     let s = w.get(1)?;
+    let mut refused = None;
     let v = match values::read_unsigned(p, s, 1, u32::MAX, true) {
         Some(1) => 2,
         Some(v) => v as u64,
         None => {
             error(p, format!("Invalid {process} real-time limit - {s}"));
+            refused = Some(s.to_string());
             0
         }
     };
-    field(&mut p.b.cfg.global).rlimit_rttime = v;
+    let settings = field(&mut p.b.cfg.global);
+    settings.rlimit_rttime = v;
+    settings.rlimit_rttime_refused = refused;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::config::diag::{Level, Loc};
-use crate::config::netsyntax::{self, rttables::RtNames};
+use crate::config::netsyntax::{self, ListKind, rttables::RtNames};
 use crate::config::parser::{HResult, Keyword, Parser, Words, kw};
 
 /// keepalived's `RULE_START_PRIORITY`: rules without a preference count down from here.
@@ -39,8 +39,12 @@ pub struct State {
     /// Interfaces looked up so far: exists (or created by `dynamic_interfaces`) or not.
     pub interfaces: HashMap<String, bool>,
     /// An interface named in the configuration does not exist (keepalived's
-    /// `non_existent_interface_specified`): the VRRP process stops after parsing.
+    /// `non_existent_interface_specified`): the VRRP process stops after parsing. Every family
+    /// looks interfaces up through [`netsyntax::interface_lookup`], which sets it.
     pub non_existent_interface: bool,
+    /// The interface of the last failed lookup, for the caller to keep the refused line
+    /// ([`netsyntax::missing_line`]).
+    pub last_missing: Option<String>,
     /// `track_group` blocks defined so far.
     pub static_track_groups: HashSet<String>,
     /// Static addresses waiting for the default interface.
@@ -55,9 +59,17 @@ impl Default for State {
             next_rule_priority_v6: RULE_START_PRIORITY,
             interfaces: HashMap::new(),
             non_existent_interface: false,
+            last_missing: None,
             static_track_groups: HashSet::new(),
             pending_default_if: Vec::new(),
         }
+    }
+}
+
+/// Keeps the line if it was refused for naming a missing interface.
+fn keep_missing(p: &mut Parser<'_>, kind: ListKind, block: &str, line: &Words) {
+    if let Some(l) = netsyntax::missing_line(p, kind, Some(block), line) {
+        p.b.cfg.statics.missing_interface_lines.push(l);
     }
 }
 
@@ -66,6 +78,7 @@ fn static_ipaddress(p: &mut Parser<'_>, w: &Words) -> HResult {
         let mut list = std::mem::take(&mut p.b.cfg.statics.addresses);
         netsyntax::alloc_ipaddress(p, &mut list, line, true);
         p.b.cfg.statics.addresses = list;
+        keep_missing(p, ListKind::Address, "static_ipaddress", line);
         Ok(())
     });
     Ok(())
@@ -76,6 +89,7 @@ fn static_routes(p: &mut Parser<'_>, w: &Words) -> HResult {
         let mut list = std::mem::take(&mut p.b.cfg.statics.routes);
         netsyntax::alloc_route(p, &mut list, line, true);
         p.b.cfg.statics.routes = list;
+        keep_missing(p, ListKind::Route, "static_routes", line);
         Ok(())
     });
     Ok(())
@@ -86,6 +100,7 @@ fn static_rules(p: &mut Parser<'_>, w: &Words) -> HResult {
         let mut list = std::mem::take(&mut p.b.cfg.statics.rules);
         netsyntax::alloc_rule(p, &mut list, line, true);
         p.b.cfg.statics.rules = list;
+        keep_missing(p, ListKind::Rule, "static_rules", line);
         Ok(())
     });
     Ok(())

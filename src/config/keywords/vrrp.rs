@@ -16,8 +16,11 @@ pub mod sync;
 use std::net::IpAddr;
 
 use crate::config::diag::Level;
-use crate::config::model::Script;
+use crate::config::keywords::global;
+use crate::config::model::net::MissingInterfaceLine;
 use crate::config::model::vrrp::{Family, Tracked, TrackedRef, VrrpState};
+use crate::config::model::{Origin, Script};
+use crate::config::netsyntax;
 use crate::config::parser::{HResult, Keyword, Parser, Words, kw_block};
 use crate::config::script as scr;
 use crate::config::values;
@@ -69,6 +72,19 @@ pub struct GroupState {
     pub iname: Option<Vec<String>>,
 }
 
+/// A deprecated per-instance `lvs_sync_daemon_interface IF`. keepalived's VRRP pass reads it
+/// after its parent has read `global_defs`, so whether a global `lvs_sync_daemon` wins is settled
+/// once everything is read ([`crate::config::validate::vrrp`]).
+#[derive(Clone, Debug)]
+pub struct LvsSyncdInterface {
+    /// The instance.
+    pub instance: String,
+    /// The interface, or keepalived's missing-parameter message when the line has none.
+    pub ifname: Result<String, String>,
+    /// The line.
+    pub loc: Option<crate::config::diag::Loc>,
+}
+
 /// Handler state while VRRP blocks are open, and what keepalived keeps outside its data
 /// structures until validation.
 #[derive(Debug, Default)]
@@ -85,17 +101,12 @@ pub struct State {
     pub script_user_set: bool,
     /// `vrrp_script`: the script is to be removed at the end of its block.
     pub remove_script: bool,
-    /// The default script user, decided at its first use (keepalived's
-    /// `get_default_script_user()`).
-    pub default_user: Option<scr::DefaultUser>,
-    /// An interface that does not exist was named (keepalived's
-    /// `non_existent_interface_specified`): VRRP validation stops with "Non-existent interface
-    /// specified in configuration".
-    pub nonexistent_interface: bool,
-    /// Interfaces created for `dynamic_interfaces` (keepalived adds them to its interface list).
-    pub created_interfaces: Vec<String>,
     /// Some VRRP root keyword was seen (keepalived's `have_vrrp_config`).
     pub have_vrrp_config: bool,
+    /// Names of the instances read so far (the duplicate check, without a scan per instance).
+    pub instance_names: std::collections::HashSet<String>,
+    /// `lvs_sync_daemon_interface` lines, in order.
+    pub lvs_syncd_interfaces: Vec<LvsSyncdInterface>,
 }
 
 /// Top-level keywords of this family, in keepalived's installation order.
@@ -110,31 +121,36 @@ pub static ROOT: &[Keyword] = &[
 ];
 
 /// keepalived's `if_get_by_ifname(name, IF_CREATE_IF_DYNAMIC)`: whether the interface can be
-/// used. A missing one is created under `dynamic_interfaces` (with keepalived's log line), and
-/// otherwise remembered as a non-existent interface.
+/// used. The one lookup of every family ([`netsyntax::interface_lookup`]): a missing interface
+/// is created under `dynamic_interfaces` (with keepalived's log line), and otherwise remembered,
+/// so that VRRP validation stops with "Non-existent interface specified in configuration".
 pub fn if_get_dynamic(p: &mut Parser<'_>, name: &str) -> bool {
-    if p.sys.interface_exists(name) || p.b.vrrp.created_interfaces.iter().any(|n| n == name) {
-        return true;
-    }
-    if p.b.cfg.global.dynamic_interfaces {
-        p.report(
-            Level::Info,
-            format!("Configuration specifies interface {name} which doesn't currently exist - will use if created"),
-        );
-        p.b.vrrp.created_interfaces.push(name.to_string());
-        return true;
-    }
-    p.b.vrrp.nonexistent_interface = true;
-    false
+    netsyntax::interface_lookup(p, name)
 }
 
 /// keepalived's `if_get_by_ifname(name, global_data->dynamic_interfaces)` (linkbeat and
-/// up/down delays): without `dynamic_interfaces` a missing interface is simply not found.
+/// up/down delays): without `dynamic_interfaces` a missing interface is simply not found (and
+/// does not stop the VRRP process).
 pub fn if_get_if_dynamic_silent(p: &mut Parser<'_>, name: &str) -> bool {
     if p.b.cfg.global.dynamic_interfaces {
-        return if_get_dynamic(p, name);
+        return netsyntax::interface_lookup(p, name);
     }
-    p.sys.interface_exists(name) || p.b.vrrp.created_interfaces.iter().any(|n| n == name)
+    p.b.net
+        .interfaces
+        .get(name)
+        .copied()
+        .unwrap_or_else(|| p.sys.interface_exists(name))
+}
+
+/// Takes the interface of the last failed lookup and keeps it as a line of the instance or
+/// group being read (`block` `None`: a keyword line such as `interface NAME`).
+pub fn missing_if_line(p: &mut Parser<'_>, block: Option<&str>, words: Vec<String>) -> Option<MissingInterfaceLine> {
+    p.b.net.last_missing.take()?;
+    Some(MissingInterfaceLine {
+        block: block.map(str::to_string),
+        words,
+        origin: Origin(p.loc()),
+    })
 }
 
 /// keepalived's `inet_stosockaddr(s, NULL, ...)`: an address, ignoring anything from a `-` or
@@ -149,41 +165,16 @@ pub fn parse_sockaddr(s: &str) -> Option<IpAddr> {
     }
 }
 
-/// The default script user (keepalived's `get_default_script_user()`), decided once.
+/// The default script user (keepalived's `get_default_script_user()`), shared with every
+/// family: decided once, reported where keepalived's VRRP pass would.
 pub fn default_script_user(p: &mut Parser<'_>) -> scr::DefaultUser {
-    if let Some(d) = &p.b.vrrp.default_user {
-        return d.clone();
-    }
-    let mut msgs = Vec::new();
-    let configured = p.b.cfg.global.script_user.clone();
-    let d = scr::default_user(
-        p.sys,
-        configured.as_ref().map(|(u, g)| (u.as_str(), g.as_deref())),
-        p.b.cfg.global.enable_script_security,
-        &mut msgs,
-    );
-    for (l, m) in msgs {
-        p.report(l, m);
-    }
-    p.b.vrrp.default_user = Some(d.clone());
-    d
+    global::default_script_user_in(p, global::ScriptPass::Vrrp)
 }
 
 /// keepalived's `notify_script_init()` with the default user applied: `None` (after keepalived's
 /// log lines) if the script cannot be used.
 pub fn notify_script(p: &mut Parser<'_>, kind: &str) -> Option<Script> {
-    let mut s = scr::notify_script_init(p, kind)?;
-    if s.user.is_none() {
-        let d = default_script_user(p);
-        if !scr::apply_default_user(&mut s, &d) {
-            p.report(
-                Level::Info,
-                format!("Failed to set default user for {kind} script {} - ignoring", s.args[0]),
-            );
-            return None;
-        }
-    }
-    Some(s)
+    global::notify_script_init_in(p, kind, global::ScriptPass::Vrrp)
 }
 
 /// Which tracking list a line of `track_*` belongs to, for messages.
@@ -363,18 +354,25 @@ pub fn alloc_track_ref(
         TrackKind::Process => ("process", "track_process"),
         TrackKind::Bfd => ("bfd", "track_bfd"),
     };
-    let exists = match kind {
-        TrackKind::File => p.b.cfg.track.file(&tracked).is_some(),
-        TrackKind::Process => p.b.cfg.track.process(&tracked).is_some(),
-        TrackKind::Bfd => p.b.cfg.bfd.instance(&tracked).is_some(),
+    // The tracker's own weight is the default (keepalived's `vsf->weight` & co.); BFD
+    // instances are looked up as the VRRP process knows them.
+    let defaults = match kind {
+        TrackKind::File => p.b.cfg.track.file(&tracked).map(|f| (f.weight, f.weight_reverse)),
+        TrackKind::Process => p.b.cfg.track.process(&tracked).map(|t| (t.weight, t.weight_reverse)),
+        TrackKind::Bfd => {
+            p.b.cfg
+                .bfd
+                .vrrp_tracked(&tracked)
+                .map(|(_, v)| (v.weight, v.weight_reverse))
+        }
     };
-    if !exists {
+    let Some((def_weight, def_reverse)) = defaults else {
         p.report(
             Level::GeneralError,
             format!("({owner}) track {what} {tracked} not found, ignoring..."),
         );
         return Ok(());
-    }
+    };
     if list.iter().any(|t| t.name == tracked) {
         p.report(
             Level::GeneralError,
@@ -382,8 +380,8 @@ pub fn alloc_track_ref(
         );
         return Ok(());
     }
-    let mut weight = None;
-    let mut reverse = None;
+    let mut weight = def_weight;
+    let mut reverse = def_reverse;
     if w.len() >= 2 {
         if w.words[1] != "weight" {
             let m = match kind {
@@ -409,7 +407,7 @@ pub fn alloc_track_ref(
             (-254, 254)
         };
         match values::read_int(p, &w.words[2], lo, hi, true) {
-            Some(v) => weight = Some(v),
+            Some(v) => weight = v,
             None => {
                 let m = match kind {
                     TrackKind::File => {
@@ -431,8 +429,8 @@ pub fn alloc_track_ref(
         }
         if w.len() >= 4 {
             match w.words[3].as_str() {
-                "reverse" => reverse = Some(true),
-                "noreverse" => reverse = Some(false),
+                "reverse" => reverse = true,
+                "noreverse" => reverse = false,
                 o => {
                     let m = match kind {
                         TrackKind::File => {

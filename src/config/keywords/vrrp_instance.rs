@@ -5,10 +5,9 @@ use std::net::IpAddr;
 
 use super::{InstanceState, TrackKind, bool_opt, if_get_dynamic, notify_script, parse_sockaddr};
 use crate::config::diag::Level;
-use crate::config::model::global::LvsSyncDaemon;
 use crate::config::model::vrrp::{AuthType, ChecksumCompat, Family, Ipvlan, UnicastPeer, VrrpInstance, VrrpState};
 use crate::config::model::{Origin, Script};
-use crate::config::netsyntax;
+use crate::config::netsyntax::{self, ListKind};
 use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block};
 use crate::config::values::{self, TIMER_HZ};
 
@@ -84,6 +83,7 @@ fn new_instance(p: &Parser<'_>, name: &str) -> VrrpInstance {
         debug: 0,
         sync_group: None,
         config_faults: 0,
+        missing_interface_lines: Vec::new(),
         origin: Origin(p.loc()),
     }
 }
@@ -119,7 +119,7 @@ pub fn vrrp_instance(p: &mut Parser<'_>, w: &Words) -> HResult {
         return Ok(());
     }
     let name = w.words[1].clone();
-    if p.b.cfg.vrrp.instance(&name).is_some() {
+    if !p.b.vrrp.instance_names.insert(name.clone()) {
         p.report(Level::GeneralError, format!("vrrp instance {name} already defined"));
         p.skip_block(true);
         return Ok(());
@@ -541,6 +541,7 @@ fn interface(p: &mut Parser<'_>, w: &Words) -> HResult {
             Level::GeneralError,
             format!("WARNING - interface {ifname} for vrrp_instance {name} doesn't exist"),
         );
+        keep_missing(p, None, vec!["interface".into(), ifname]);
         inst(p).interface = None;
         ist(p).if_exists = false;
         return Ok(());
@@ -588,6 +589,7 @@ fn vrf(p: &mut Parser<'_>, w: &Words) -> HResult {
             Level::GeneralError,
             format!("({name}) WARNING - VRF interface {ifname} doesn't exist"),
         );
+        keep_missing(p, None, vec!["vrf".into(), ifname]);
         return Ok(());
     }
     if ifname == "lo" {
@@ -615,11 +617,28 @@ fn track_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
     p.value_block(w, |p, line| {
         let name = iname(p);
         let mut list = std::mem::take(&mut inst(p).track_interfaces);
+        p.b.net.last_missing = None;
         let r = super::alloc_track_if(p, &name, &mut list, line);
         inst(p).track_interfaces = list;
+        let words = line.words.first().cloned().into_iter().collect();
+        keep_missing(p, Some("track_interface"), words);
         r
     });
     Ok(())
+}
+
+/// Keeps a line refused for naming a missing interface in the instance.
+fn keep_missing(p: &mut Parser<'_>, block: Option<&str>, words: Vec<String>) {
+    if let Some(l) = super::missing_if_line(p, block, words) {
+        inst(p).missing_interface_lines.push(l);
+    }
+}
+
+/// Keeps an address/route/rule line refused for naming a missing interface in the instance.
+fn keep_missing_entry(p: &mut Parser<'_>, kind: ListKind, block: &str, line: &Words) {
+    if let Some(l) = netsyntax::missing_line(p, kind, Some(block), line) {
+        inst(p).missing_interface_lines.push(l);
+    }
 }
 
 fn track_script(p: &mut Parser<'_>, w: &Words) -> HResult {
@@ -977,7 +996,8 @@ fn notify_priority_changes(p: &mut Parser<'_>, w: &Words) -> HResult {
     Ok(())
 }
 
-/// `lvs_sync_daemon_interface IF` (deprecated): sets the global `lvs_sync_daemon`.
+/// `lvs_sync_daemon_interface IF` (deprecated): the global `lvs_sync_daemon` for this instance,
+/// unless one is already set (decided after parsing, see [`super::LvsSyncdInterface`]).
 fn lvs_sync_daemon_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
     let name = iname(p);
     p.report(
@@ -989,24 +1009,12 @@ fn lvs_sync_daemon_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
         Level::GeneralError,
         format!("      {pad}Please use global lvs_sync_daemon"),
     );
-    if let Some(l) = &p.b.cfg.global.lvs_sync_daemon {
-        let m = format!(
-            "({name}) lvs_sync_daemon_interface has already been specified as {} - ignoring",
-            l.ifname
-        );
-        p.report(Level::GeneralError, m);
-        return Ok(());
-    }
-    let ifname = w.get(1)?.to_string();
-    p.b.cfg.global.lvs_sync_daemon = Some(LvsSyncDaemon {
+    let ifname = w.get(1).map(str::to_string).map_err(|e| e.0);
+    let loc = p.loc();
+    p.b.vrrp.lvs_syncd_interfaces.push(super::LvsSyncdInterface {
+        instance: name,
         ifname,
-        vrrp_instance: Some(name),
-        syncid: None,
-        sync_maxlen: None,
-        mcast_group: None,
-        mcast_port: None,
-        mcast_ttl: None,
-        origin: Origin(p.loc()),
+        loc,
     });
     Ok(())
 }
@@ -1244,6 +1252,7 @@ fn alloc_vip(p: &mut Parser<'_>, w: &Words) -> HResult {
         }
     }
     inst(p).vips = list;
+    keep_missing_entry(p, ListKind::Address, "virtual_ipaddress", w);
     Ok(())
 }
 
@@ -1257,6 +1266,7 @@ fn virtual_ipaddress_excluded(p: &mut Parser<'_>, w: &Words) -> HResult {
         let mut list = std::mem::take(&mut inst(p).evips);
         netsyntax::alloc_ipaddress(p, &mut list, line, false);
         inst(p).evips = list;
+        keep_missing_entry(p, ListKind::Address, "virtual_ipaddress_excluded", line);
         Ok(())
     });
     Ok(())
@@ -1272,6 +1282,7 @@ fn virtual_routes(p: &mut Parser<'_>, w: &Words) -> HResult {
         let mut list = std::mem::take(&mut inst(p).vroutes);
         netsyntax::alloc_route(p, &mut list, line, false);
         inst(p).vroutes = list;
+        keep_missing_entry(p, ListKind::Route, "virtual_routes", line);
         Ok(())
     });
     Ok(())
@@ -1282,6 +1293,7 @@ fn virtual_rules(p: &mut Parser<'_>, w: &Words) -> HResult {
         let mut list = std::mem::take(&mut inst(p).vrules);
         netsyntax::alloc_rule(p, &mut list, line, false);
         inst(p).vrules = list;
+        keep_missing_entry(p, ListKind::Rule, "virtual_rules", line);
         Ok(())
     });
     Ok(())

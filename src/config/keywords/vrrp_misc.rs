@@ -21,6 +21,8 @@ pub fn track_group(p: &mut Parser<'_>, w: &Words) -> HResult {
         p.skip_block(true);
         return Ok(());
     }
+    // Static addresses, routes and rules below this line may now name the group.
+    crate::config::netsyntax::register_static_track_group(p, &name);
     p.b.cfg.vrrp.track_groups.push(TrackGroup {
         name,
         instances: Vec::new(),
@@ -77,6 +79,7 @@ pub fn garp_group(p: &mut Parser<'_>, _w: &Words) -> HResult {
         interface: Vec::new(),
         interfaces: Vec::new(),
         aggregation_group: 0,
+        missing_interfaces: Vec::new(),
         origin: Origin(p.loc()),
     });
     Ok(())
@@ -128,6 +131,8 @@ fn garp_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
             Level::GeneralError,
             format!("WARNING - interface {ifname} specified for garp_group doesn't exist"),
         );
+        p.b.net.last_missing = None;
+        garp_cur(p).missing_interfaces.push(ifname);
         return Ok(());
     }
     if has_garp_group(p, &ifname) {
@@ -159,6 +164,8 @@ fn garp_interfaces(p: &mut Parser<'_>, w: &Words) -> HResult {
                 Level::GeneralError,
                 format!("WARNING - interface {ifname} specified for garp_group doesn't exist"),
             );
+            p.b.net.last_missing = None;
+            garp_cur(p).missing_interfaces.push(ifname.clone());
             continue;
         }
         if has_garp_group(p, ifname) {

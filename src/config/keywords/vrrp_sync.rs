@@ -53,6 +53,7 @@ pub fn sync_group(p: &mut Parser<'_>, w: &Words) -> HResult {
         smtp_alert: false,
         sync_group_tracking_weight: false,
         notify_priority_changes: None,
+        missing_interface_lines: Vec::new(),
         origin: Origin(p.loc()),
     });
     p.b.vrrp.groups.push(GroupState::default());
@@ -87,8 +88,13 @@ fn track_interface(p: &mut Parser<'_>, w: &Words) -> HResult {
     p.value_block(w, |p, line| {
         let name = gname(p);
         let mut list = std::mem::take(&mut grp(p).track_interfaces);
+        p.b.net.last_missing = None;
         let r = super::alloc_track_if(p, &name, &mut list, line);
         grp(p).track_interfaces = list;
+        let words = line.words.first().cloned().into_iter().collect();
+        if let Some(l) = super::missing_if_line(p, Some("track_interface"), words) {
+            grp(p).missing_interface_lines.push(l);
+        }
         r
     });
     Ok(())

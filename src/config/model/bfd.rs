@@ -102,6 +102,11 @@ pub struct BfdInstance {
     pub checker: bool,
     /// `vrrp` / `checker`.
     pub events: BfdEvents,
+    /// When the BFD process refused the block over its addresses (malformed, duplicate, of
+    /// different families): the `neighbor_ip`/`source_ip` lines as written, so that the
+    /// resolved form is refused again with the same message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_address_lines: Vec<Vec<String>>,
     /// Where it was configured.
     pub origin: Origin,
 }
@@ -175,6 +180,7 @@ impl BfdInstance {
             vrrp: None,
             checker: true,
             events: BfdEvents::default(),
+            refused_address_lines: Vec::new(),
             origin,
         }
     }

@@ -359,6 +359,11 @@ pub struct VirtualServer {
     pub quorum: u32,
     /// `hysteresis` (default 0).
     pub hysteresis: u32,
+    /// When validation reduced the quorum to 0 (the real servers weigh nothing): the quorum and
+    /// hysteresis as configured. A quorum of 0 cannot be written, so the resolved form writes
+    /// these and re-reading reduces them again with the same messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum_given: Option<(u32, u32)>,
     /// `smtp_alert [BOOL]`; from `smtp_alert_checker`/`smtp_alert`, else off, when unset.
     pub smtp_alert: Option<bool>,
     /// Real servers, in order.
@@ -402,6 +407,7 @@ impl VirtualServer {
             quorum_down: None,
             quorum: 1,
             hysteresis: 0,
+            quorum_given: None,
             smtp_alert: None,
             real_servers: Vec::new(),
             origin,

@@ -28,6 +28,11 @@ pub struct ConnOpts {
     pub connect_timeout: Option<u64>,
     /// `fwmark` (SO_MARK; 0 = none).
     pub fwmark: u32,
+    /// The `connect_ip` word that left `dst` unset (invalid, or not of the family of `bindto`):
+    /// the resolved form writes it back after `bindto`, so re-reading refuses it again with the
+    /// same message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_refused: Option<String>,
 }
 
 /// `http_protocol`.

@@ -123,6 +123,10 @@ pub struct ProcessSettings {
     pub cpu_affinity: Vec<u32>,
     /// `*_rlimit_rttime` in microseconds.
     pub rlimit_rttime: u64,
+    /// The `*_rlimit_rttime` value keepalived refused (it then sets no limit, 0): no valid value
+    /// means 0, so the resolved form writes this and re-reading refuses it again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rlimit_rttime_refused: Option<String>,
     /// `*_process_name`.
     pub process_name: Option<String>,
 }
@@ -135,6 +139,7 @@ impl Default for ProcessSettings {
             rt_priority: 0,
             cpu_affinity: Vec::new(),
             rlimit_rttime: defaults::RLIMIT_RTTIME,
+            rlimit_rttime_refused: None,
             process_name: None,
         }
     }

@@ -225,6 +225,10 @@ pub struct Encap {
     pub ttl: Option<u8>,
     /// `flags` (ip, ip6).
     pub flags: Option<u16>,
+    /// The MPLS label stack or ILA locator keepalived refused (it keeps the encapsulation
+    /// without it): written back so that re-reading refuses it again with the same message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// `nexthop ...` of a multipath route (also made from the deprecated `via X or Y`).
@@ -434,6 +438,33 @@ pub struct Rule {
     pub origin: Origin,
 }
 
+/// A configuration line keepalived refused because it names an interface that does not exist
+/// (without `dynamic_interfaces`): the entry is dropped and keepalived's VRRP process then stops
+/// with "Non-existent interface specified in configuration". The line is kept, reduced to the
+/// words that give the same message, so that the resolved configuration reproduces the refusal.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MissingInterfaceLine {
+    /// The value block the line was in (`virtual_ipaddress`, `track_interface`,
+    /// `static_routes`...), or `None` for a keyword of the block itself (`interface`, `vrf`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<String>,
+    /// The words that reproduce the message (keepalived stops reading the line there).
+    pub words: Vec<String>,
+    /// Where it was configured.
+    pub origin: Origin,
+}
+
+impl MissingInterfaceLine {
+    /// Orders lines as the resolved form writes them: keyword lines, then the blocks in the
+    /// order given (a stable sort, so lines of one block keep their order).
+    pub fn sort(lines: &mut [MissingInterfaceLine], blocks: &[&str]) {
+        lines.sort_by_key(|l| match &l.block {
+            None => 0,
+            Some(b) => 1 + blocks.iter().position(|x| x == b).unwrap_or(blocks.len()),
+        });
+    }
+}
+
 /// The `static_ipaddress`, `static_routes` and `static_rules` blocks: installed at startup
 /// whatever the VRRP state.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -444,4 +475,7 @@ pub struct StaticNet {
     pub routes: Vec<Route>,
     /// `static_rules { ... }`.
     pub rules: Vec<Rule>,
+    /// Lines of these blocks dropped because they name a missing interface.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_interface_lines: Vec<MissingInterfaceLine>,
 }

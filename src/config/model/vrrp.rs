@@ -39,6 +39,10 @@ pub struct VrrpConfig {
     pub linkbeat_interfaces: Vec<LinkbeatInterface>,
     /// `interface_up_down_delays { ... }` entries.
     pub interface_up_down_delays: Vec<UpDownDelay>,
+    /// An interface named in the configuration does not exist and `dynamic_interfaces` is off
+    /// (keepalived's `non_existent_interface_specified`): keepalived's VRRP process refuses to
+    /// start ("Non-existent interface specified in configuration").
+    pub nonexistent_interface: bool,
 }
 
 impl VrrpConfig {

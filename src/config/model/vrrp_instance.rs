@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::super::net::{IpAddress, Route, Rule};
+use super::super::net::{IpAddress, MissingInterfaceLine, Route, Rule};
 use super::super::{Origin, Script};
 
 /// keepalived's `VRRP_PRIO_OWNER`: the address owner's priority.
@@ -112,15 +112,16 @@ pub struct Tracked {
 }
 
 /// A tracked `track_file`, `vrrp_track_process` or `bfd_instance`. Without an explicit weight
-/// the tracker's own weight applies (`None`), which its family's model holds.
+/// the tracker's own weight and direction apply: keepalived copies them while parsing, and so
+/// do we (the tracker must be defined above the reference).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrackedRef {
     /// Name of the tracker.
     pub name: String,
-    /// `weight N`, if given.
-    pub weight: Option<i32>,
-    /// `reverse`/`noreverse`, if given.
-    pub reverse: Option<bool>,
+    /// The weight (given, or the tracker's).
+    pub weight: i32,
+    /// The weight applies in reverse (given, or the tracker's).
+    pub reverse: bool,
 }
 
 /// `use_vmac [IFNAME] [MAC]`.
@@ -283,6 +284,10 @@ pub struct VrrpInstance {
     /// Faults found at validation that stop the instance running (keepalived's
     /// `num_config_faults`).
     pub config_faults: u32,
+    /// Lines of the instance dropped because they name a missing interface (`interface`, `vrf`,
+    /// addresses, routes, rules, `track_interface`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_interface_lines: Vec<MissingInterfaceLine>,
     /// Where it was configured.
     pub origin: Origin,
 }

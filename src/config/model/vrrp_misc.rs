@@ -30,6 +30,10 @@ pub struct GarpGroup {
     pub interfaces: Vec<String>,
     /// keepalived's aggregation group number (0 without `interfaces`).
     pub aggregation_group: u32,
+    /// Interfaces named in the group that do not exist (written back as `interface NAME`, which
+    /// gives the same message).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_interfaces: Vec<String>,
     /// Where it was configured.
     pub origin: Origin,
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::super::net::MissingInterfaceLine;
 use super::super::{Origin, Script};
 use super::vrrp_instance::{Tracked, TrackedRef};
 
@@ -38,6 +39,9 @@ pub struct SyncGroup {
     pub sync_group_tracking_weight: bool,
     /// `notify_priority_changes` (keepalived keeps "unset").
     pub notify_priority_changes: Option<bool>,
+    /// `track_interface` lines dropped because they name a missing interface.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_interface_lines: Vec<MissingInterfaceLine>,
     /// Where it was configured.
     pub origin: Origin,
 }

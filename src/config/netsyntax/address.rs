@@ -23,6 +23,7 @@ const IFNAMSIZ: usize = 16;
 /// to `list`. `static_addr` is true for `static_ipaddress` (then `track_group` is accepted,
 /// `use_vmac` is not, and an address without `dev` gets the default interface in validation).
 pub fn alloc_ipaddress(p: &mut Parser<'_>, list: &mut Vec<IpAddress>, words: &Words, static_addr: bool) {
+    p.b.net.last_missing = None;
     let Some((addr, pending)) = parse(p, words, static_addr) else {
         return;
     };

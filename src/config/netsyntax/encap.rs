@@ -46,6 +46,7 @@ fn parse_mpls(p: &mut Parser<'_>, w: &Words, i: &mut usize, e: &mut Encap) {
         Some(l) => e.labels = l,
         None => {
             e.labels.clear();
+            e.refused = Some(s.to_string());
             error(p, format!("invalid mpls address {s} for encapsulation"));
         }
     }
@@ -61,7 +62,10 @@ fn parse_ila(p: &mut Parser<'_>, w: &Words, i: &mut usize, e: &mut Encap) {
     *i += 1;
     match get_addr64(s) {
         Some(l) => e.locator = l,
-        None => error(p, format!("invalid locator {s} for ila encapsulation")),
+        None => {
+            e.refused = Some(s.to_string());
+            error(p, format!("invalid locator {s} for ila encapsulation"));
+        }
     }
 }
 

@@ -108,6 +108,11 @@ impl IpAddress {
     pub fn dump_line(&self) -> String {
         log_line(format!("     {}", self.dump_text()))
     }
+
+    /// The `-d` dump line for an address on interface `dev` (a VMAC on `base` when given).
+    pub fn dump_line_on(&self, dev: &str, base: Option<&str>) -> String {
+        log_line(format!("     {}", self.dump_text_on(dev, base)))
+    }
 }
 
 fn encap_text(s: &mut String, e: &Encap) {

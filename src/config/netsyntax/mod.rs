@@ -20,11 +20,12 @@ mod rule;
 mod words;
 
 pub use address::alloc_ipaddress;
+pub use format::prefix_text;
 pub use route::alloc_route;
 pub use rule::alloc_rule;
 
 use super::diag::Level;
-use super::parser::{MissingParam, Parser};
+use super::parser::{MissingParam, Parser, Words};
 use rttables::RtKind;
 
 /// keepalived's `if_get_by_ifname(name, IF_CREATE_IF_DYNAMIC)`: whether the interface exists (or
@@ -45,6 +46,7 @@ pub fn interface_lookup(p: &mut Parser<'_>, name: &str) -> bool {
     }
     if !p.b.cfg.global.dynamic_interfaces {
         p.b.net.non_existent_interface = true;
+        p.b.net.last_missing = Some(name.to_string());
         return false;
     }
     p.b.net.interfaces.insert(name.to_string(), true);
@@ -53,6 +55,43 @@ pub fn interface_lookup(p: &mut Parser<'_>, name: &str) -> bool {
         format!("Configuration specifies interface {name} which doesn't currently exist - will use if created"),
     );
     true
+}
+
+/// Which list an address/route/rule line belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListKind {
+    /// An address list (`virtual_ipaddress`, `static_ipaddress`...).
+    Address,
+    /// A route list.
+    Route,
+    /// A rule list.
+    Rule,
+}
+
+/// After a line of `kind` was read with [`alloc_ipaddress`], [`alloc_route`] or [`alloc_rule`]
+/// (or a keyword looked an interface up): if it named an interface that does not exist, the
+/// shortest line giving the same message, to keep in the model (the entry itself was dropped,
+/// or for a route only its next hop). `None` when every interface existed.
+pub fn missing_line(
+    p: &mut Parser<'_>,
+    kind: ListKind,
+    block: Option<&str>,
+    line: &Words,
+) -> Option<crate::config::model::net::MissingInterfaceLine> {
+    let ifname = p.b.net.last_missing.take()?;
+    let first = line.words.first().cloned().unwrap_or_default();
+    // The messages name the interface (and an address its first word), nothing else: keepalived
+    // stops reading the line at the interface.
+    let words = match kind {
+        ListKind::Address => vec![first, "dev".into(), ifname],
+        ListKind::Route => vec!["default".into(), "dev".into(), ifname],
+        ListKind::Rule => vec!["dev".into(), ifname],
+    };
+    Some(crate::config::model::net::MissingInterfaceLine {
+        block: block.map(str::to_string),
+        words,
+        origin: crate::config::model::Origin(line.loc.clone()),
+    })
 }
 
 /// Records a `track_group NAME { ... }` definition, so that later `track_group NAME` options of

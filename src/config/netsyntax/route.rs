@@ -17,6 +17,7 @@ use crate::config::parser::{Parser, Words};
 /// keepalived's `alloc_route()`: parses one line of a route list and appends the route to
 /// `list`. `allow_track_group` is true for `static_routes`.
 pub fn alloc_route(p: &mut Parser<'_>, list: &mut Vec<Route>, words: &Words, allow_track_group: bool) {
+    p.b.net.last_missing = None;
     match parse(p, words, allow_track_group) {
         Ok(r) => list.push(r),
         Err(a) => report_abort(p, a),

@@ -13,6 +13,7 @@ use crate::config::values;
 /// keepalived's `alloc_rule()`: parses one line of a rule list and appends the rule to `list`.
 /// A rule without a preference gets the next one of keepalived's per-family countdown.
 pub fn alloc_rule(p: &mut Parser<'_>, list: &mut Vec<Rule>, words: &Words, allow_track_group: bool) {
+    p.b.net.last_missing = None;
     match parse(p, words, allow_track_group) {
         Ok(r) => list.push(r),
         Err(a) => report_abort(p, a),

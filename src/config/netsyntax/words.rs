@@ -106,12 +106,22 @@ fn metric(w: &mut W, key: &str, m: &Option<Metric>) {
 fn encap_words(w: &mut W, e: &Encap) {
     w.w("encap");
     match e.kind {
+        // A refused address is written back to be refused again; MPLS without labels (the
+        // address was missing) is written without one, which keepalived only accepts last.
         EncapKind::Mpls => {
-            w.w("mpls")
-                .w(e.labels.iter().map(u32::to_string).collect::<Vec<_>>().join("/"));
+            w.w("mpls");
+            if let Some(r) = &e.refused {
+                w.w(r.clone());
+            } else if !e.labels.is_empty() {
+                w.w(e.labels.iter().map(u32::to_string).collect::<Vec<_>>().join("/"));
+            }
         }
         EncapKind::Ila => {
-            w.w("ila").w(addr64_groups(e.locator));
+            w.w("ila");
+            match &e.refused {
+                Some(r) => w.w(r.clone()),
+                None => w.w(addr64_groups(e.locator)),
+            };
         }
         EncapKind::Ip | EncapKind::Ip6 => {
             let v6 = e.kind == EncapKind::Ip6;

@@ -128,12 +128,14 @@ pub fn end_bfd_instance(p: &mut Parser<'_>, d: BfdDraft) {
     if checker {
         st.checker_names.insert(d.name.clone());
     }
+    let refused_address_lines = if session.is_none() { d.address_lines } else { Vec::new() };
     p.b.cfg.bfd.instances.push(BfdInstance {
         name: d.name,
         session,
         vrrp,
         checker,
         events,
+        refused_address_lines,
         origin: d.origin,
     });
 }

@@ -14,19 +14,54 @@ mod scripts;
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level, Loc};
+use crate::config::keywords;
 use crate::config::model::check::{
-    CheckConfig, Family, Forwarding, FwdMethod, Protocol, VirtualServer, VsKey, defaults, svc_flags,
+    CheckConfig, CheckerKind, Family, Forwarding, FwdMethod, Protocol, VirtualServer, VsKey, defaults, svc_flags,
 };
 use crate::config::model::global::GlobalDefs;
 use crate::config::system::System;
 
 /// Fills computed defaults and cross-checks the check configuration.
 pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &mut Diagnostics) {
+    final_script_users(b);
     let deferred = std::mem::take(&mut b.check.deferred);
     refs::resolve(&mut b.cfg, deferred, diags);
     link_vsg_to_vs(&mut b.cfg.check, diags);
     validate(&mut b.cfg.check, &b.cfg.global, diags);
-    scripts::check_security(&mut b.cfg.check, &b.cfg.global, sys, diags);
+    scripts::check_security(&mut b.cfg.check, &mut b.cfg.global, sys, diags);
+    // keepalived sets this for every SSL_GET it reads, even one it drops later; an SSL context
+    // nothing uses is not worth keeping (see doc/compat/check.md).
+    let c = &mut b.cfg.check;
+    c.ssl_required = c.virtual_servers.iter().any(|vs| {
+        vs.real_servers.iter().any(|rs| {
+            rs.checkers
+                .iter()
+                .any(|k| matches!(&k.kind, CheckerKind::Http(h) if h.ssl))
+        })
+    });
+}
+
+/// keepalived's checker process reads its scripts after all of `global_defs`: those without a
+/// user run as the final default script user (a `script_user` written after them included).
+fn final_script_users(b: &mut Builder) {
+    let Some(ids) = keywords::global::final_default_ids(&b.global.script_user) else {
+        return;
+    };
+    for vs in &mut b.cfg.check.virtual_servers {
+        for s in [&mut vs.quorum_up, &mut vs.quorum_down].into_iter().flatten() {
+            keywords::global::apply_final_default(s, ids);
+        }
+        for rs in &mut vs.real_servers {
+            for s in [&mut rs.notify_up, &mut rs.notify_down].into_iter().flatten() {
+                keywords::global::apply_final_default(s, ids);
+            }
+            for c in &mut rs.checkers {
+                if let CheckerKind::Misc(m) = &mut c.kind {
+                    keywords::global::apply_final_default(&mut m.script, ids);
+                }
+            }
+        }
+    }
 }
 
 fn loc(vs: &VirtualServer) -> Option<Loc> {
@@ -345,6 +380,7 @@ fn validate_real_servers(vs: &mut VirtualServer, global: &GlobalDefs, diags: &mu
             s.forwarding = Some(f);
         }
     }
+    let given = (vs.quorum, vs.hysteresis);
     if vs.quorum > weight_sum {
         diags.report(
             Level::GeneralError,
@@ -371,6 +407,7 @@ fn validate_real_servers(vs: &mut VirtualServer, global: &GlobalDefs, diags: &mu
         );
         vs.hysteresis = h;
     }
+    vs.quorum_given = (vs.quorum == 0).then_some(given);
 }
 
 /// The virtual server's forwarding, set to NAT (with keepalived's message) if unset.

@@ -39,22 +39,23 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                 names,
                 close,
             } => {
-                let mut found: Option<String> = None;
+                // The last track_file found, with its weight (the default of the checker's).
+                let mut found: Option<(String, i32, bool)> = None;
                 for (name, at) in names {
-                    let ok = cfg
+                    let file = cfg
                         .track
                         .files
                         .iter()
-                        .any(|f| f.name == name && defined_before(&f.origin, &at));
-                    if ok {
-                        found = Some(name);
+                        .find(|f| f.name == name && defined_before(&f.origin, &at));
+                    if let Some(f) = file {
+                        found = Some((name, f.weight, f.weight_reverse));
                     } else {
                         diags.report(Level::GeneralError, at, format!("track_file {name} not found"));
                     }
                 }
                 match found {
                     Some(_) if dropped => {}
-                    Some(name) => {
+                    Some((name, weight, reverse)) => {
                         if let Some(fc) = cfg
                             .check
                             .virtual_servers
@@ -63,6 +64,11 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                             .and_then(|r| r.file_checks.get_mut(idx))
                         {
                             fc.track_file = name;
+                            // keepalived's file_end_handler(): no weight given, the file's.
+                            if fc.weight.is_none() {
+                                fc.weight = Some(weight);
+                                fc.reverse = reverse;
+                            }
                         }
                     }
                     None => {
@@ -100,9 +106,8 @@ pub fn resolve(cfg: &mut Config, deferred: Vec<Deferred>, diags: &mut Diagnostic
                                 ))
                             } else if !cfg
                                 .bfd
-                                .instances
-                                .iter()
-                                .any(|b| b.name == name && defined_before(&b.origin, &loc))
+                                .checker_tracked(&name)
+                                .is_some_and(|b| defined_before(&b.origin, &loc))
                             {
                                 Some(format!("({fmt_rs}) BFD_CHECK - BFD {name} not configured"))
                             } else if let Some(prev) = &bfd {
@@ -270,5 +275,56 @@ mod tests {
         assert_eq!(rs.checkers.len(), 1);
         assert!(matches!(&rs.checkers[0].kind, CheckerKind::Bfd(x) if x.name == "b1"));
         assert_eq!(rs.checkers[0].alpha, Some(true));
+    }
+}
+
+#[cfg(test)]
+mod cross_family_tests {
+    use crate::config::model::check::CheckerKind;
+    use crate::config::system::RealSystem;
+    use crate::config::{LoadOptions, load_str};
+
+    fn load(text: &str) -> crate::config::model::Config {
+        let o = LoadOptions {
+            config_test: true,
+            config_id: Some("t".into()),
+            ..LoadOptions::default()
+        };
+        load_str(text, &o, &RealSystem).config
+    }
+
+    #[test]
+    fn file_check_without_weight_takes_the_track_file_weight() {
+        let cfg = load(
+            "track_file tf {\n file /tmp/keepalived-rs-tf\n weight -5 reverse\n}\n\
+             virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  FILE_CHECK {\n   track_file tf\n  }\n }\n\
+             real_server 10.0.1.2 80 {\n  FILE_CHECK {\n   track_file tf\n   weight 9\n  }\n }\n}\n",
+        );
+        let rs = &cfg.check.virtual_servers[0].real_servers;
+        assert_eq!(
+            (rs[0].file_checks[0].weight, rs[0].file_checks[0].reverse),
+            (Some(-5), true)
+        );
+        assert_eq!(
+            (rs[1].file_checks[0].weight, rs[1].file_checks[0].reverse),
+            (Some(9), false)
+        );
+    }
+
+    #[test]
+    fn bfd_check_finds_only_instances_the_checker_kept() {
+        let cfg = load(
+            "bfd_instance v {\n neighbor_ip 10.0.0.9\n vrrp\n}\nbfd_instance c {\n neighbor_ip 10.0.0.8\n checker\n}\n\
+             virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name v\n  }\n  BFD_CHECK {\n   name c\n  }\n }\n}\n",
+        );
+        let names: Vec<&str> = cfg.check.virtual_servers[0].real_servers[0]
+            .checkers
+            .iter()
+            .filter_map(|c| match &c.kind {
+                CheckerKind::Bfd(b) => Some(b.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["c"]);
     }
 }

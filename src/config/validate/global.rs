@@ -6,6 +6,7 @@
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level, Loc};
+use crate::config::keywords;
 use crate::config::model::Script;
 use crate::config::model::global::{GlobalDefs, NotifyFifo, defaults};
 use crate::config::script::{self, DefaultUser};
@@ -27,7 +28,7 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     }
     identity_defaults(g, sys);
     fifo_conflicts(g, at.clone(), diags);
-    default_script_user(b, sys);
+    default_script_user(b, sys, diags);
     start_stop_scripts(&mut b.cfg.global, sys, diags);
 }
 
@@ -107,8 +108,12 @@ fn fifo_conflicts(g: &mut GlobalDefs, at: Option<Loc>, diags: &mut Diagnostics) 
 /// Stores the default script user in the model and gives it to every global script and FIFO
 /// configured without a user. keepalived decides the default the first time it is needed, so a
 /// `script_user` after a script does not apply to that script there; here it applies to all.
-fn default_script_user(b: &mut Builder, sys: &dyn System) {
-    let st = b.global.script_user;
+fn default_script_user(b: &mut Builder, sys: &dyn System, diags: &mut Diagnostics) {
+    // keepalived's complaint, at the script where its first pass needing the default decided it.
+    for (level, loc, m) in keywords::global::take_decision_messages(&mut b.global.script_user) {
+        diags.report(level, loc, m);
+    }
+    let st = b.global.script_user.clone();
     let g = &mut b.cfg.global;
     let (failed, uid, gid) = if st.set {
         (st.failed, st.uid, st.gid)

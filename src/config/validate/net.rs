@@ -7,6 +7,8 @@
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level};
+use crate::config::model::Origin;
+use crate::config::model::net::MissingInterfaceLine;
 use crate::config::system::System;
 
 /// keepalived's `DFLT_INT`.
@@ -15,9 +17,12 @@ pub const DEFAULT_INTERFACE: &str = "eth0";
 /// Fills computed defaults and cross-checks the static addresses, routes and rules.
 pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &mut Diagnostics) {
     default_interfaces(b, sys, diags);
-    if b.net.non_existent_interface {
-        diags.report(Level::BadIf, None, "Non-existent interface specified in configuration");
-    }
+    MissingInterfaceLine::sort(
+        &mut b.cfg.statics.missing_interface_lines,
+        &["static_ipaddress", "static_routes", "static_rules"],
+    );
+    // A missing interface is reported by the VRRP validation, where keepalived's VRRP process
+    // stops.
 }
 
 /// keepalived's `get_default_if()` for each static address given without `dev`.
@@ -68,6 +73,12 @@ fn default_interfaces(b: &mut Builder, sys: &dyn System, diags: &mut Diagnostics
                 ),
             );
             remove.push(pd.index);
+            // Kept as written, so that the resolved form gives the same refusal.
+            b.cfg.statics.missing_interface_lines.push(MissingInterfaceLine {
+                block: Some("static_ipaddress".into()),
+                words: vec![pd.word.clone()],
+                origin: Origin(pd.loc.clone()),
+            });
             continue;
         }
         if let Some(a) = b.cfg.statics.addresses.get_mut(pd.index) {
@@ -142,9 +153,17 @@ mod tests {
                     Level::Fatal,
                     "Static address fe80::1 requires either an interface or default interface must exist".into()
                 ),
-                (Level::BadIf, "Non-existent interface specified in configuration".into()),
             ]
         );
+        assert!(b.net.non_existent_interface, "the VRRP validation reports it");
+        let kept: Vec<&[String]> = b
+            .cfg
+            .statics
+            .missing_interface_lines
+            .iter()
+            .map(|l| &l.words[..])
+            .collect();
+        assert_eq!(kept, [["10.0.0.1".to_string()], ["fe80::1".to_string()]]);
     }
 
     #[test]

@@ -8,10 +8,16 @@
 
 #[path = "vrrp_instance.rs"]
 pub mod instance;
+#[path = "vrrp_lvs.rs"]
+mod lvs_syncd;
+#[path = "vrrp_tracking.rs"]
+mod tracking;
 
 use crate::config::LoadOptions;
 use crate::config::builder::Builder;
 use crate::config::diag::{Diagnostics, Level, Loc};
+use crate::config::keywords::global;
+use crate::config::model::net::MissingInterfaceLine;
 use crate::config::model::vrrp::{PRIO_OWNER, SyncGroup, VrrpState};
 use crate::config::script_security::{self, flags};
 use crate::config::system::System;
@@ -48,8 +54,27 @@ impl<'d> Reporter<'d> {
 
 /// Fills computed defaults and cross-checks the VRRP configuration.
 pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &mut Diagnostics) {
+    // Messages of keepalived's VRRP parse, settled now that global_defs is known.
+    lvs_syncd::settle_interfaces(b, diags);
+    final_script_users(b);
     let mut rep = Reporter::new(diags);
-    if b.vrrp.nonexistent_interface {
+    // One flag for every family's interface lookups (netsyntax::interface_lookup), reported
+    // once: keepalived's VRRP process stops here.
+    b.cfg.vrrp.nonexistent_interface = b.net.non_existent_interface;
+    for i in &mut b.cfg.vrrp.instances {
+        // The resolved form writes them block by block.
+        MissingInterfaceLine::sort(
+            &mut i.missing_interface_lines,
+            &[
+                "virtual_ipaddress",
+                "virtual_ipaddress_excluded",
+                "virtual_routes",
+                "virtual_rules",
+                "track_interface",
+            ],
+        );
+    }
+    if b.net.non_existent_interface {
         rep.report(Level::BadIf, None, "Non-existent interface specified in configuration");
         rep.stop();
     }
@@ -76,7 +101,9 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     set_sync_groups(b, &mut rep);
     let mut ok = true;
     for idx in 0..b.cfg.vrrp.instances.len() {
-        if !instance::complete_instance(b, idx, sys, &mut rep) && ok {
+        if instance::complete_instance(b, idx, sys, &mut rep) {
+            tracking::add_instance(b, idx, &mut rep);
+        } else if ok {
             ok = false;
             rep.stop();
         }
@@ -88,7 +115,50 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     // `-t` stops here; keepalived's start-up goes on with the following.
     rep.stop();
     settle_sync_group_states(b);
+    lvs_syncd::resolve(b, rep.diags);
     remove_unused_scripts(b, rep.diags);
+}
+
+/// keepalived's VRRP process reads its scripts after all of `global_defs`: those without a user
+/// run as the final default script user (a `script_user` written after them included).
+fn final_script_users(b: &mut Builder) {
+    let Some(ids) = global::final_default_ids(&b.global.script_user) else {
+        return;
+    };
+    let v = &mut b.cfg.vrrp;
+    for s in &mut v.scripts {
+        global::apply_final_default(&mut s.script, ids);
+    }
+    for i in &mut v.instances {
+        for s in [
+            &mut i.notify_backup,
+            &mut i.notify_master,
+            &mut i.notify_fault,
+            &mut i.notify_stop,
+            &mut i.notify_deleted_script,
+            &mut i.notify,
+            &mut i.notify_master_rx_lower_pri,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            global::apply_final_default(s, ids);
+        }
+    }
+    for g in &mut v.sync_groups {
+        for s in [
+            &mut g.notify_backup,
+            &mut g.notify_master,
+            &mut g.notify_fault,
+            &mut g.notify_stop,
+            &mut g.notify,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            global::apply_final_default(s, ids);
+        }
+    }
 }
 
 /// keepalived drops scripts no instance tracks ("Warning - script %s is not used", logged at
@@ -176,11 +246,12 @@ fn check_script_security(b: &mut Builder, sys: &dyn System, rep: &mut Reporter<'
         }
         g.track_scripts.retain(|t| !insecure.contains(&t.name));
     }
-    // The global FIFO scripts count too; their family owns them, so check copies.
-    for f in [&b.cfg.global.notify_fifo, &b.cfg.global.vrrp_notify_fifo] {
-        let mut copy = f.script.clone();
-        all |= script_security::check_notify_script_secure(&mut copy, security, sys, &mut log);
-        log.clear();
+    // The global FIFO scripts count too, and are dropped if they cannot or must not run (the
+    // checker's validation, before, may already have dropped the global one).
+    let g = &mut b.cfg.global;
+    for f in [&mut g.notify_fifo, &mut g.vrrp_notify_fifo] {
+        all |= script_security::check_notify_script_secure(&mut f.script, security, sys, &mut log);
+        flush(&mut log, rep);
     }
     if !security && all & flags::ISSCRIPT != 0 {
         let extra = if all & flags::INSECURE != 0 {
@@ -300,7 +371,8 @@ fn set_sync_groups(b: &mut Builder, rep: &mut Reporter<'_>) {
 /// member is the address owner; the group's `smtp_alert` default is decided.
 fn sync_group_tracking_init(b: &mut Builder, rep: &mut Reporter<'_>) {
     let global_smtp = b.cfg.global.smtp_alert_vrrp.or(b.cfg.global.smtp_alert);
-    for (idx, g) in b.cfg.vrrp.sync_groups.iter_mut().enumerate() {
+    for idx in 0..b.cfg.vrrp.sync_groups.len() {
+        let g = &b.cfg.vrrp.sync_groups[idx];
         if g.members.is_empty() {
             continue;
         }
@@ -312,11 +384,13 @@ fn sync_group_tracking_init(b: &mut Builder, rep: &mut Reporter<'_>) {
                 .any(|i| &i.name == m && i.priority == PRIO_OWNER)
         });
         let loc = g.origin.0.clone();
+        let g = &mut b.cfg.vrrp.sync_groups[idx];
         if owner {
             clear_group_weights(g, rep, loc);
         }
         let smtp = b.vrrp.group_smtp.get(idx).copied().flatten();
         g.smtp_alert = smtp.or(global_smtp).unwrap_or(false);
+        tracking::add_group(b, idx, rep);
     }
 }
 
@@ -335,9 +409,8 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
             t.weight = 0;
         }
     }
-    // A track_file without its own weight uses the file's (default 1).
     for t in &mut g.track_files {
-        if t.weight != Some(0) {
+        if t.weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
@@ -346,11 +419,11 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
                     t.name
                 ),
             );
-            t.weight = Some(0);
+            t.weight = 0;
         }
     }
     for t in &mut g.track_processes {
-        if t.weight.is_some_and(|w| w != 0) {
+        if t.weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
@@ -359,11 +432,11 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
                     t.name
                 ),
             );
-            t.weight = Some(0);
+            t.weight = 0;
         }
     }
     for t in &mut g.track_bfds {
-        if t.weight.is_some_and(|w| w != 0) {
+        if t.weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
@@ -372,7 +445,7 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
                     t.name
                 ),
             );
-            t.weight = Some(0);
+            t.weight = 0;
         }
     }
     for t in &mut g.track_interfaces {
@@ -391,12 +464,14 @@ fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Lo
 fn check_vrid_conflicts(b: &Builder, rep: &mut Reporter<'_>) -> bool {
     let v = &b.cfg.vrrp.instances;
     let mut had_error = false;
+    // Only instances of the same family and VRID can conflict.
+    let mut same: std::collections::HashMap<(u8, u8), Vec<usize>> = std::collections::HashMap::new();
+    for (i, x) in v.iter().enumerate() {
+        same.entry((x.family.number(), x.vrid)).or_default().push(i);
+    }
     for a in 0..v.len() {
-        for c in a + 1..v.len() {
+        for &c in same[&(v[a].family.number(), v[a].vrid)].iter().filter(|&&c| c > a) {
             let (x, y) = (&v[a], &v[c]);
-            if x.family != y.family || x.vrid != y.vrid {
-                continue;
-            }
             let xu = !x.unicast_peers.is_empty();
             let yu = !y.unicast_peers.is_empty();
             if xu != yu {

@@ -51,20 +51,28 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             .and_then(|n| b.cfg.vrrp.sync_group(n))
             .map(|s| s.sync_group_tracking_weight)
     };
-    let other_vmac_names: Vec<String> = b
-        .cfg
-        .vrrp
-        .instances
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != idx)
-        .filter_map(|(_, o)| {
-            o.vmac
-                .as_ref()
-                .and_then(|v| v.ifname.clone())
-                .or_else(|| o.ipvlan.as_ref().and_then(|v| v.ifname.clone()))
-        })
-        .collect();
+    // Only a VMAC/ipvlan instance needs the other instances' interface names.
+    let virt = {
+        let i = &b.cfg.vrrp.instances[idx];
+        i.vmac.is_some() || i.ipvlan.is_some()
+    };
+    let other_vmac_names: Vec<String> = if !virt {
+        Vec::new()
+    } else {
+        b.cfg
+            .vrrp
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != idx)
+            .filter_map(|(_, o)| {
+                o.vmac
+                    .as_ref()
+                    .and_then(|v| v.ifname.clone())
+                    .or_else(|| o.ipvlan.as_ref().and_then(|v| v.ifname.clone()))
+            })
+            .collect()
+    };
     let delays_idx = {
         let i = &b.cfg.vrrp.instances[idx];
         i.interface
@@ -626,6 +634,12 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
             } else if !on_own || (i.vmac.is_some() && !vmac_here) {
                 use_extra_if = true;
             }
+            // keepalived gives an address without `dev` the instance's configured interface
+            // (on a VMAC instance, addresses of its family then live on the VMAC, which the
+            // `-d` layout shows as `vrrp.VRID@IF`).
+            if a.dev.is_none() {
+                a.dev = i.interface.clone();
+            }
             kept.push(a);
         }
         if excluded {
@@ -697,9 +711,9 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         i.track_scripts = kept;
         let mut kept = Vec::new();
         for mut t in std::mem::take(&mut i.track_files) {
-            // Without its own weight a tracked file has the file's weight (default 1).
+            // keepalived takes weight 1 (the track_file default) as "not given".
             match t.weight {
-                None | Some(1) => {
+                1 => {
                     err(
                         rep,
                         format!(
@@ -707,10 +721,10 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
                             t.name
                         ),
                     );
-                    t.weight = Some(0);
+                    t.weight = 0;
                 }
-                Some(0) => {}
-                Some(w) => {
+                0 => {}
+                w => {
                     err(
                         rep,
                         format!(
@@ -726,10 +740,13 @@ pub fn complete_instance(b: &mut Builder, idx: usize, sys: &dyn System, rep: &mu
         i.track_files = kept;
         let mut kept = Vec::new();
         for t in std::mem::take(&mut i.track_bfds) {
-            if let Some(w) = t.weight.filter(|w| *w != 0) {
+            if t.weight != 0 {
                 err(
                     rep,
-                    format!("({name}) ignoring tracked bfd {} with weight {w} due to {why2}", t.name),
+                    format!(
+                        "({name}) ignoring tracked bfd {} with weight {} due to {why2}",
+                        t.name, t.weight
+                    ),
                 );
                 continue;
             }
