@@ -234,7 +234,8 @@ impl System for RealSystem {
     }
 }
 
-/// A host described in advance, for tests and fuzzing: deterministic and side-effect free.
+/// A host described in advance (interfaces, users, node name), for tests and fuzzing; files are
+/// looked up on the real file system.
 #[derive(Clone, Debug, Default)]
 pub struct FixedSystem {
     /// Interfaces that exist.
@@ -275,14 +276,16 @@ impl System for FixedSystem {
     fn nodename(&self) -> String {
         self.nodename.clone()
     }
-    fn stat(&self, _path: &str) -> Option<FileStat> {
-        None
+    // Files are the real ones: scripts like /bin/true exist everywhere the tests run, and
+    // looking at them has no side effect.
+    fn stat(&self, path: &str) -> Option<FileStat> {
+        RealSystem.stat(path)
     }
-    fn lstat(&self, _path: &str) -> Option<FileStat> {
-        None
+    fn lstat(&self, path: &str) -> Option<FileStat> {
+        RealSystem.lstat(path)
     }
-    fn realpath(&self, _path: &str) -> Option<String> {
-        None
+    fn realpath(&self, path: &str) -> Option<String> {
+        RealSystem.realpath(path)
     }
     fn path_env(&self) -> Option<String> {
         Some("/usr/sbin:/usr/bin:/sbin:/bin".into())
