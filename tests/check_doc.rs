@@ -1,4 +1,4 @@
-//! doc/compat/check.md lists every keyword of the check family's keyword tables.
+//! doc/compatibility.md lists every keyword of the check family's keyword tables.
 
 use std::collections::BTreeSet;
 
@@ -24,7 +24,7 @@ fn collect(kws: &'static [Keyword], out: &mut BTreeSet<&'static str>, seen: &mut
 fn every_keyword_is_documented() {
     let mut names = BTreeSet::new();
     collect(ROOT, &mut names, &mut Vec::new());
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/compat/check.md")).unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/compatibility.md")).unwrap();
     let documented: BTreeSet<String> = doc
         .lines()
         .filter_map(|l| l.strip_prefix("| `"))
@@ -41,7 +41,7 @@ fn every_keyword_is_documented() {
     let missing: Vec<&str> = names.iter().copied().filter(|n| !documented.contains(*n)).collect();
     assert!(
         missing.is_empty(),
-        "keywords missing from doc/compat/check.md: {missing:?}"
+        "keywords missing from doc/compatibility.md: {missing:?}"
     );
     assert!(names.len() > 80, "only {} keywords found", names.len());
 }

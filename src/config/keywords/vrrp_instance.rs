@@ -258,7 +258,7 @@ fn use_vmac(p: &mut Parser<'_>, w: &Words) -> HResult {
                 continue;
             }
             // An existing interface of that name must be a private macvlan: we cannot tell the
-            // type of a host interface, so we accept it (see doc/compat/vrrp.md).
+            // type of a host interface, so we accept it (see doc/compatibility.md).
             vmac.ifname = Some(word);
         }
     }

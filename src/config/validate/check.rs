@@ -30,7 +30,7 @@ pub fn complete(b: &mut Builder, sys: &dyn System, _opts: &LoadOptions, diags: &
     validate(&mut b.cfg.check, &b.cfg.global, diags);
     scripts::check_security(&mut b.cfg.check, &mut b.cfg.global, sys, diags);
     // keepalived sets this for every SSL_GET it reads, even one it drops later; an SSL context
-    // nothing uses is not worth keeping (see doc/compat/check.md).
+    // nothing uses is not worth keeping (see doc/compatibility.md).
     let c = &mut b.cfg.check;
     c.ssl_required = c.virtual_servers.iter().any(|vs| {
         vs.real_servers.iter().any(|rs| {
