@@ -12,46 +12,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use keepalived_rs::config::model::Config;
-use keepalived_rs::config::system::{FileStat, RealSystem, System, UserInfo};
+use keepalived_rs::config::system::HostWithInterfaces;
 use keepalived_rs::config::{LoadOptions, Loaded, dump, load, load_str};
-
-/// This machine, with the oracle's interfaces.
-struct Host {
-    interfaces: Vec<String>,
-}
-
-impl System for Host {
-    fn interface_exists(&self, name: &str) -> bool {
-        self.interfaces.iter().any(|i| i == name)
-    }
-    fn user(&self, name: &str) -> Option<UserInfo> {
-        RealSystem.user(name)
-    }
-    fn group(&self, name: &str) -> Option<u32> {
-        RealSystem.group(name)
-    }
-    fn nodename(&self) -> String {
-        RealSystem.nodename()
-    }
-    fn stat(&self, path: &str) -> Option<FileStat> {
-        RealSystem.stat(path)
-    }
-    fn lstat(&self, path: &str) -> Option<FileStat> {
-        RealSystem.lstat(path)
-    }
-    fn realpath(&self, path: &str) -> Option<String> {
-        RealSystem.realpath(path)
-    }
-    fn path_env(&self) -> Option<String> {
-        RealSystem.path_env()
-    }
-    fn local_name(&self) -> Option<String> {
-        RealSystem.local_name()
-    }
-    fn read_file(&self, path: &str) -> Option<String> {
-        RealSystem.read_file(path)
-    }
-}
 
 fn files_in(dir: &Path, recurse: bool, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
@@ -157,7 +119,7 @@ fn differences(a: &Config, b: &Config) -> Vec<String> {
 /// One configuration: `None` if it round-trips, else what went wrong.
 fn check(file: &Path) -> Option<String> {
     let text = String::from_utf8_lossy(&std::fs::read(file).ok()?).into_owned();
-    let host = Host {
+    let host = HostWithInterfaces {
         interfaces: support::interfaces_for(&text),
     };
     let first = load(&opts(file), &host);

@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use keepalived_rs::config::system::{FileStat, RealSystem, System, UserInfo};
+use keepalived_rs::config::system::HostWithInterfaces;
 use keepalived_rs::config::{LoadOptions, dump, load_str};
 
 const CONF: &str = r#"
@@ -109,36 +109,6 @@ vrrp_sync_group G {
     notify_backup "/bin/echo backup"
 }
 "#;
-
-/// The host as the `kaorc` namespace shows it (eth0..eth3), whatever the test host has.
-struct Kaorc;
-
-impl System for Kaorc {
-    fn interface_exists(&self, name: &str) -> bool {
-        matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
-    }
-    fn user(&self, name: &str) -> Option<UserInfo> {
-        RealSystem.user(name)
-    }
-    fn group(&self, name: &str) -> Option<u32> {
-        RealSystem.group(name)
-    }
-    fn nodename(&self) -> String {
-        RealSystem.nodename()
-    }
-    fn stat(&self, path: &str) -> Option<FileStat> {
-        RealSystem.stat(path)
-    }
-    fn lstat(&self, path: &str) -> Option<FileStat> {
-        RealSystem.lstat(path)
-    }
-    fn realpath(&self, path: &str) -> Option<String> {
-        RealSystem.realpath(path)
-    }
-    fn path_env(&self) -> Option<String> {
-        RealSystem.path_env()
-    }
-}
 
 fn can_run() -> Option<&'static str> {
     // SAFETY: geteuid cannot fail.
@@ -242,7 +212,7 @@ fn vrrp_child_dump_matches_keepalived() {
         config_test: true,
         ..LoadOptions::default()
     };
-    let loaded = load_str(&text, &opts, &Kaorc);
+    let loaded = load_str(&text, &opts, &HostWithInterfaces::eth0_to_eth3());
     let ours: Vec<String> = dump::vrrp_layout(&loaded.config)
         .into_iter()
         .filter(|l| !runtime(l))

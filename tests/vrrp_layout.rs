@@ -6,38 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use keepalived_rs::config::system::{FileStat, RealSystem, System, UserInfo};
+use keepalived_rs::config::system::HostWithInterfaces;
 use keepalived_rs::config::{LoadOptions, dump, load_str};
-
-/// The `kaorc` namespace's interfaces, whatever the test host has.
-struct Kaorc;
-
-impl System for Kaorc {
-    fn interface_exists(&self, name: &str) -> bool {
-        matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
-    }
-    fn user(&self, name: &str) -> Option<UserInfo> {
-        RealSystem.user(name)
-    }
-    fn group(&self, name: &str) -> Option<u32> {
-        RealSystem.group(name)
-    }
-    fn nodename(&self) -> String {
-        RealSystem.nodename()
-    }
-    fn stat(&self, path: &str) -> Option<FileStat> {
-        RealSystem.stat(path)
-    }
-    fn lstat(&self, path: &str) -> Option<FileStat> {
-        RealSystem.lstat(path)
-    }
-    fn realpath(&self, path: &str) -> Option<String> {
-        RealSystem.realpath(path)
-    }
-    fn path_env(&self) -> Option<String> {
-        RealSystem.path_env()
-    }
-}
 
 const CONF: &str = r#"
 vrrp_script chk {
@@ -214,7 +184,7 @@ fn vrrp_layout_matches_keepalived() {
         eprintln!("SKIP vrrp_layout_matches_keepalived: keepalived printed no VRRP dump:\n{text}");
         return;
     }
-    let loaded = load_str(CONF, &LoadOptions::default(), &Kaorc);
+    let loaded = load_str(CONF, &LoadOptions::default(), &HostWithInterfaces::eth0_to_eth3());
     let mut ours = Vec::new();
     dump::vrrp::layout(&loaded.config, &mut ours);
     let ours: Vec<String> = ours.into_iter().filter(|l| !runtime(l)).collect();

@@ -6,6 +6,7 @@
 //! defaults and cross-checks. Every problem is a [`diag::Diagnostic`] naming file and line.
 
 pub mod builder;
+pub mod cnum;
 pub mod diag;
 pub mod dump;
 pub mod keywords;
@@ -104,30 +105,23 @@ pub fn default_config_id(sys: &dyn System) -> String {
     n.split('.').next().unwrap_or("").to_string()
 }
 
-/// Loads and validates a configuration.
-pub fn load(opts: &LoadOptions, sys: &dyn System) -> Loaded {
-    let cwd = opts
-        .cwd
-        .clone()
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("/"));
-    let ropts = ReaderOptions {
+/// The reader settings a load uses.
+fn reader_options(opts: &LoadOptions, sys: &dyn System) -> ReaderOptions {
+    ReaderOptions {
         config_id: Some(opts.config_id.clone().unwrap_or_else(|| default_config_id(sys))),
         include_check: if opts.all_config { include::check::ALL } else { 0 },
         random_seed: opts.random_seed,
-        cwd,
+        cwd: opts
+            .cwd
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("/")),
         ..ReaderOptions::default()
-    };
-    let mut reader = Reader::new(ropts);
-    let mut diags = Diagnostics::default();
-    if !reader.check_conf_file(&opts.config_file, &mut diags) {
-        return Loaded {
-            config: Config::default(),
-            diags,
-            main_file_ok: false,
-        };
     }
-    reader.open_main(&opts.config_file, &mut diags);
+}
+
+/// Parses everything the reader gives, then validates: the shared tail of every load.
+fn parse_and_validate(reader: Reader, diags: Diagnostics, sys: &dyn System, opts: &LoadOptions) -> Loaded {
     let mut parser = Parser::new(reader, sys, opts.config_test);
     parser.diags = diags;
     parser.run(&keywords::ROOT);
@@ -141,34 +135,30 @@ pub fn load(opts: &LoadOptions, sys: &dyn System) -> Loaded {
     }
 }
 
+/// Loads and validates a configuration.
+pub fn load(opts: &LoadOptions, sys: &dyn System) -> Loaded {
+    let mut reader = Reader::new(reader_options(opts, sys));
+    let mut diags = Diagnostics::default();
+    if !reader.check_conf_file(&opts.config_file, &mut diags) {
+        return Loaded {
+            config: Config::default(),
+            diags,
+            main_file_ok: false,
+        };
+    }
+    reader.open_main(&opts.config_file, &mut diags);
+    parse_and_validate(reader, diags, sys, opts)
+}
+
 /// Loads a configuration held in memory (tests, fuzzing, benchmarks), named `keepalived.conf`
 /// in messages. `includes` false ignores `include` lines, so the input cannot read host files.
 pub fn load_text(text: &str, opts: &LoadOptions, sys: &dyn System, includes: bool) -> Loaded {
-    let cwd = opts
-        .cwd
-        .clone()
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("/"));
-    let ropts = ReaderOptions {
-        config_id: Some(opts.config_id.clone().unwrap_or_else(|| default_config_id(sys))),
-        include_check: if opts.all_config { include::check::ALL } else { 0 },
-        random_seed: opts.random_seed,
-        cwd,
+    let mut reader = Reader::new(ReaderOptions {
         includes,
-        ..ReaderOptions::default()
-    };
-    let mut reader = Reader::new(ropts);
+        ..reader_options(opts, sys)
+    });
     reader.open_text("keepalived.conf", text);
-    let mut parser = Parser::new(reader, sys, opts.config_test);
-    parser.run(&keywords::ROOT);
-    let (reader, builder, mut diags) = parser.into_parts();
-    diags.file_error |= reader.file_error;
-    let config = validate::complete(builder, sys, opts, &mut diags);
-    Loaded {
-        config,
-        diags,
-        main_file_ok: true,
-    }
+    parse_and_validate(reader, Diagnostics::default(), sys, opts)
 }
 
 /// Loads a configuration from text (for tests): the text is written to a temporary directory
@@ -204,22 +194,17 @@ pub fn fuzz_one(data: &[u8]) {
         cwd: Some(PathBuf::from("/nonexistent-keepalived-rs-fuzz")),
         ..LoadOptions::default()
     };
-    let ropts = ReaderOptions {
+    let mut reader = Reader::new(ReaderOptions {
         config_id: Some("lb1".into()),
-        random_seed: Some(1),
-        cwd: PathBuf::from("/nonexistent-keepalived-rs-fuzz"),
         max_generated_lines: 10_000,
         max_expanded_len: 8 * 1024,
         includes: false,
-        ..ReaderOptions::default()
-    };
-    let mut reader = Reader::new(ropts);
+        ..reader_options(&opts, &sys)
+    });
     reader.open_text("fuzz.conf", &text);
-    let mut parser = Parser::new(reader, &sys, true);
-    parser.run(&keywords::ROOT);
-    let (_, builder, mut diags) = parser.into_parts();
-    let config = validate::complete(builder, &sys, &opts, &mut diags);
-    let _ = diags.config_test_exit_code();
+    let loaded = parse_and_validate(reader, Diagnostics::default(), &sys, &opts);
+    let _ = loaded.config_test_exit_code();
+    let config = loaded.config;
     let resolved = dump::resolved(&config);
     let _ = dump::json(&config);
     let _ = dump::vrrp_layout(&config);

@@ -291,3 +291,59 @@ impl System for FixedSystem {
         Some("/usr/sbin:/usr/bin:/sbin:/bin".into())
     }
 }
+
+/// This machine (users, files, names), but with a given set of network interfaces: the
+/// conditions of keepalived's `-t` oracle runs, without needing a network namespace.
+#[derive(Clone, Debug, Default)]
+pub struct HostWithInterfaces {
+    /// Interfaces that exist.
+    pub interfaces: Vec<String>,
+}
+
+impl HostWithInterfaces {
+    /// This machine with eth0..eth3.
+    pub fn eth0_to_eth3() -> Self {
+        HostWithInterfaces {
+            interfaces: (0..4).map(|i| format!("eth{i}")).collect(),
+        }
+    }
+}
+
+impl System for HostWithInterfaces {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.interfaces.iter().any(|i| i == name)
+    }
+    fn user(&self, name: &str) -> Option<UserInfo> {
+        RealSystem.user(name)
+    }
+    fn group(&self, name: &str) -> Option<u32> {
+        RealSystem.group(name)
+    }
+    fn nodename(&self) -> String {
+        RealSystem.nodename()
+    }
+    fn stat(&self, path: &str) -> Option<FileStat> {
+        RealSystem.stat(path)
+    }
+    fn lstat(&self, path: &str) -> Option<FileStat> {
+        RealSystem.lstat(path)
+    }
+    fn realpath(&self, path: &str) -> Option<String> {
+        RealSystem.realpath(path)
+    }
+    fn path_env(&self) -> Option<String> {
+        RealSystem.path_env()
+    }
+    fn local_name(&self) -> Option<String> {
+        RealSystem.local_name()
+    }
+    fn resolve_host(&self, name: &str) -> Option<std::net::IpAddr> {
+        RealSystem.resolve_host(name)
+    }
+    fn current_user_name(&self) -> Option<String> {
+        RealSystem.current_user_name()
+    }
+    fn online_cpus(&self) -> u32 {
+        RealSystem.online_cpus()
+    }
+}

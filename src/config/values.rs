@@ -6,6 +6,7 @@
 //! is still in range is accepted with a "WARNING - " message; under `-t` the same value is
 //! rejected. [`Report::config_test`] selects which.
 
+use super::cnum;
 use super::diag::Level;
 
 /// Somewhere to send diagnostics at the current line.
@@ -32,78 +33,20 @@ fn warn_prefix(r: &impl Report, ignore_error: bool) -> &'static str {
 }
 
 fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+    cnum::is_c_space(b)
 }
 
-/// C `strtol`/`strtoul` core in a given base: returns (negative, magnitude, overflowed,
-/// index after the digits, whether any digit was read).
-fn c_strto(s: &str, base: u32) -> (bool, u128, bool, usize, bool) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && is_c_space(b[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        neg = b[i] == b'-';
-        i += 1;
-    }
-    let mut base = base;
-    if (base == 0 || base == 16)
-        && i + 1 < b.len()
-        && b[i] == b'0'
-        && (b[i + 1] | 0x20) == b'x'
-        && b.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit())
-    {
-        i += 2;
-        base = 16;
-    } else if base == 0 {
-        base = if b.get(i) == Some(&b'0') { 8 } else { 10 };
-    }
-    let start = i;
-    let mut v: u128 = 0;
-    let mut over = false;
-    while i < b.len() {
-        let Some(d) = (b[i] as char).to_digit(base) else { break };
-        v = v * base as u128 + d as u128;
-        if v > u64::MAX as u128 {
-            over = true;
-            v = u64::MAX as u128 + 1;
-        }
-        i += 1;
-    }
-    if i == start {
-        return (false, 0, false, 0, false);
-    }
-    (neg, v, over, i, true)
-}
-
-/// `strtol(s, &end, 10)` plus "did the whole string parse".
+/// `strtol(s, &end, base)`: (value as C returns it, `*endptr == '\0'`, overflow).
 fn strtol(s: &str, base: u32) -> (i64, bool, bool) {
-    let (neg, mag, over, end, _) = c_strto(s, base);
-    let over = over || (!neg && mag > i64::MAX as u128) || (neg && mag > i64::MAX as u128 + 1);
-    let v = if over {
-        if neg { i64::MIN } else { i64::MAX }
-    } else if neg {
-        (mag as i128).wrapping_neg() as i64
-    } else {
-        mag as i64
-    };
-    (v, end == s.len(), over)
+    let r = cnum::strtol(s, base);
+    (r.value, r.end == s.len(), r.overflow)
 }
 
-/// `strtoul`: returns (value as C would, whole string parsed, overflow). A leading `-` negates
+/// `strtoul`: (value as C returns it, `*endptr == '\0'`, overflow). A leading `-` negates
 /// (wrapping), as in C.
 fn strtoul(s: &str, base: u32) -> (u64, bool, bool) {
-    let (neg, mag, over, end, _) = c_strto(s, base);
-    let v = if over {
-        u64::MAX
-    } else if neg {
-        (mag as u64).wrapping_neg()
-    } else {
-        mag as u64
-    };
-    (v, end == s.len(), over)
+    let r = cnum::strtoul(s, base);
+    (r.value, r.end == s.len(), r.overflow)
 }
 
 /// keepalived's `read_int()`: `Some(value)` when keepalived's function returns true.

@@ -2,13 +2,13 @@
 //! `VRRP Topology`, `VRRP Sync groups` and `VRRP Scripts` sections, with the lines that come from
 //! the configuration (no run-time state: sockets, timers, interface addresses).
 
+use crate::config::cnum::fmt_g;
 use crate::config::model::Config;
 use crate::config::model::Script;
 use crate::config::model::net::IpAddress;
 use crate::config::model::vrrp::{
     AuthType, ChecksumCompat, Family, SyncGroup, Tracked, TrackedRef, VrrpInstance, VrrpScript,
 };
-use crate::config::netsyntax::cnum::fmt_g;
 
 /// Appends the VRRP lines of keepalived's `-d` dump.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {

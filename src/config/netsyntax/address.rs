@@ -3,10 +3,10 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::cnum::inet_pton4;
 use super::helpers::parse_ipaddress;
 use super::rttables::RtKind;
 use super::{error, interface_lookup, rt_find, static_track_group_find};
+use crate::config::cnum::inet_pton4;
 use crate::config::diag::Level;
 use crate::config::keywords::net::PendingDefaultIf;
 use crate::config::model::Origin;

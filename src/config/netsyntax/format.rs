@@ -5,10 +5,10 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use super::cnum::fmt_g;
 use super::helpers::{mpls_entries, unspecified};
 use super::route::inet_word;
 use super::rttables::rtntype_name;
+use crate::config::cnum::fmt_g;
 use crate::config::model::net::{
     Broadcast, Encap, EncapKind, IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD,
     IFA_F_NOPREFIXROUTE, INFINITY_LIFE_TIME, IpAddress, Metric, RT_TABLE_MAIN, Route, RouteMode, Rule, RuleAction,

@@ -3,9 +3,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::cnum::{is_c_space, parse_ip, skip_space, strtoul};
 use super::rttables::RtKind;
 use super::{error, rt_find};
+use crate::config::cnum::{is_c_space, parse_ip, skip_space, strtoul};
 use crate::config::diag::Level;
 use crate::config::parser::Parser;
 use crate::config::values;

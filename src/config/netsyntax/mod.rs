@@ -9,7 +9,6 @@
 //! configuration", and honours `dynamic_interfaces`.
 
 mod address;
-pub mod cnum;
 mod encap;
 mod format;
 mod helpers;

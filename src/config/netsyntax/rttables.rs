@@ -2,7 +2,7 @@
 //! keepalived's `lib/rttables.c` reads them: a number (C `strtoul` base 0, truncated to 32 bits)
 //! or a name from `/etc/iproute2/<file>` followed by keepalived's built-in names.
 
-use super::cnum::{is_c_space, strtoul};
+use crate::config::cnum::{is_c_space, strtoul};
 use crate::config::system::System;
 
 /// One of the name files keepalived consults.

@@ -1,10 +1,10 @@
 //! keepalived's `alloc_rule()`: one line of `virtual_rules` or `static_rules` in `ip rule`
 //! syntax.
 
-use super::cnum::{is_c_space, scan_range, skip_space, strtoul};
 use super::helpers::{Prefix, get_realms, inet_proto_a2n, parse_route, read_u64_truncated};
 use super::rttables::{RtKind, find_rtntype};
 use super::{Abort, error, interface_lookup, report_abort, rt_find, static_track_group_find};
+use crate::config::cnum::{is_c_space, scan_range, skip_space, strtoul};
 use crate::config::model::Origin;
 use crate::config::model::net::{RTPROT_KEEPALIVED, RouteType, Rule, RuleAction};
 use crate::config::parser::{Parser, Words};

@@ -40,45 +40,10 @@ pub enum SeqError {
     Invalid,
 }
 
-/// C `strtol(s, &end, 0)`: optional blanks and sign, then `0x` hex, `0` octal or decimal.
-/// Returns the value and the number of bytes consumed (0 if no digits).
+/// C `strtol(s, &end, 0)`: the value and the number of bytes consumed (0 if no digits).
 pub fn strtol0(s: &str) -> (i64, usize) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        neg = b[i] == b'-';
-        i += 1;
-    }
-    let (radix, mut j) = if i + 1 < b.len() && b[i] == b'0' && (b[i + 1] == b'x' || b[i + 1] == b'X') {
-        if b.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit()) {
-            (16, i + 2)
-        } else {
-            // "0x" without hex digits parses as 0 followed by "x".
-            return (0, i + 1);
-        }
-    } else if i < b.len() && b[i] == b'0' {
-        (8, i)
-    } else {
-        (10, i)
-    };
-    let start = j;
-    let mut v: i64 = 0;
-    while j < b.len() {
-        let d = match (b[j] as char).to_digit(radix) {
-            Some(d) => d as i64,
-            None => break,
-        };
-        v = v.saturating_mul(radix as i64).saturating_add(d);
-        j += 1;
-    }
-    if j == start {
-        return (0, 0);
-    }
-    (if neg { -v } else { v }, j)
+    let r = crate::config::cnum::strtol(s, 0);
+    (r.value, r.end)
 }
 
 fn skip_blanks(s: &str, i: usize) -> usize {

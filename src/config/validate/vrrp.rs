@@ -562,37 +562,7 @@ mod tests {
     use crate::config::model::vrrp::Family;
     use crate::config::parser::Parser;
     use crate::config::reader::{Reader, ReaderOptions};
-    use crate::config::system::{FileStat, RealSystem, UserInfo};
-
-    /// The host, with interfaces eth0..eth3 whatever the test machine has.
-    struct Host;
-
-    impl System for Host {
-        fn interface_exists(&self, name: &str) -> bool {
-            matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
-        }
-        fn user(&self, name: &str) -> Option<UserInfo> {
-            RealSystem.user(name)
-        }
-        fn group(&self, name: &str) -> Option<u32> {
-            RealSystem.group(name)
-        }
-        fn nodename(&self) -> String {
-            "test".into()
-        }
-        fn stat(&self, path: &str) -> Option<FileStat> {
-            RealSystem.stat(path)
-        }
-        fn lstat(&self, path: &str) -> Option<FileStat> {
-            RealSystem.lstat(path)
-        }
-        fn realpath(&self, path: &str) -> Option<String> {
-            RealSystem.realpath(path)
-        }
-        fn path_env(&self) -> Option<String> {
-            RealSystem.path_env()
-        }
-    }
+    use crate::config::system::HostWithInterfaces;
 
     /// Parses `text`, lets `f` add what the address parser would have added, then validates.
     fn check(text: &str, f: impl FnOnce(&mut Builder)) -> (Builder, Vec<String>) {
@@ -606,12 +576,13 @@ mod tests {
         let mut diags = Diagnostics::default();
         assert!(reader.check_conf_file("k.conf", &mut diags));
         reader.open_main("k.conf", &mut diags);
-        let mut p = Parser::new(reader, &Host, true);
+        let host = HostWithInterfaces::eth0_to_eth3();
+        let mut p = Parser::new(reader, &host, true);
         p.diags = diags;
         p.run(&keywords::ROOT);
         let (_, mut b, mut diags) = p.into_parts();
         f(&mut b);
-        complete(&mut b, &Host, &LoadOptions::default(), &mut diags);
+        complete(&mut b, &host, &LoadOptions::default(), &mut diags);
         let msgs = diags.reported().map(|d| d.message.clone()).collect();
         (b, msgs)
     }

@@ -1,5 +1,5 @@
-//! The C library behaviour keepalived's address, route and rule parsers rely on: `strtoul()` with
-//! its end pointer, `sscanf("%u-%u")`, `inet_pton()` and printf's `%g`.
+//! The C library behaviour keepalived's parsers rely on, in one place: `strtoul()`/`strtol()`
+//! with their end pointer and overflow, `sscanf("%u-%u")`, `inet_pton()` and printf's `%g`.
 
 use std::ffi::CString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -83,6 +83,62 @@ pub fn strtoul(s: &str, base: u32) -> Strtoul {
     Strtoul {
         value,
         end: i,
+        overflow,
+    }
+}
+
+/// The result of C's `strtol()` on a 64-bit host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Strtol {
+    /// The value C returns (clamped to `LONG_MIN`/`LONG_MAX` on overflow).
+    pub value: i64,
+    /// Byte index of `*endptr`; 0 when no digit was read.
+    pub end: usize,
+    /// `errno == ERANGE`.
+    pub overflow: bool,
+}
+
+impl Strtol {
+    /// `endptr != nptr && *endptr == '\0'`: the whole, non-empty string is a number.
+    pub fn whole(&self, s: &str) -> bool {
+        self.end != 0 && self.end == s.len()
+    }
+}
+
+/// C `strtol(s, &end, base)` (base 0, 8, 10 or 16).
+pub fn strtol(s: &str, base: u32) -> Strtol {
+    let t = skip_space(s);
+    let neg = t.starts_with('-');
+    let u = strtoul(s, base);
+    if u.end == 0 {
+        return Strtol {
+            value: 0,
+            end: 0,
+            overflow: false,
+        };
+    }
+    // Recover the magnitude strtoul saw (it negates a leading '-').
+    let mag: u128 = if u.overflow {
+        u128::MAX
+    } else if neg {
+        (u.value.wrapping_neg()) as u128
+    } else {
+        u.value as u128
+    };
+    let (value, overflow) = if neg {
+        if mag > i64::MAX as u128 + 1 {
+            (i64::MIN, true)
+        } else {
+            ((mag as i128).wrapping_neg() as i64, false)
+        }
+    } else if mag > i64::MAX as u128 {
+        (i64::MAX, true)
+    } else {
+        (mag as i64, false)
+    };
+    Strtol {
+        value,
+        end: u.end,
         overflow,
     }
 }
