@@ -45,41 +45,8 @@ fn with_url(p: &mut Parser<'_>, f: impl FnOnce(&mut UrlBuilder)) {
 /// C's `strtoul(s, &end, base)`: the value (negated values wrap, overflow saturates) and the
 /// unparsed rest.
 fn strtoul(s: &str, base: u32) -> (u64, &str) {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, t) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let t = if base == 16
-        && (t.starts_with("0x") || t.starts_with("0X"))
-        && t[2..].starts_with(|c: char| c.is_ascii_hexdigit())
-    {
-        &t[2..]
-    } else {
-        t
-    };
-    let n = t.find(|c: char| !c.is_digit(base)).unwrap_or(t.len());
-    if n == 0 {
-        return (0, s);
-    }
-    let mut v: u64 = 0;
-    let mut over = false;
-    for c in t[..n].chars() {
-        match v
-            .checked_mul(base as u64)
-            .and_then(|x| x.checked_add(c.to_digit(base).unwrap_or(0) as u64))
-        {
-            Some(x) => v = x,
-            None => over = true,
-        }
-    }
-    if over {
-        v = u64::MAX;
-    } else if neg {
-        v = v.wrapping_neg();
-    }
-    (v, &t[n..])
+    let r = crate::config::cnum::strtoul(s, base);
+    (r.value, &s[r.end..])
 }
 
 fn http_checker(p: &mut Parser<'_>, w: &Words, ssl: bool) {

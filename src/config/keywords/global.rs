@@ -94,19 +94,7 @@ fn domain_stosockaddr(p: &mut Parser<'_>, name: &str, port: Option<&str>) -> Opt
 /// C's `strtol(s, NULL, 10)` truncated to `int`, as keepalived prints a value `read_int()`
 /// rejected.
 fn c_atoi(s: &str) -> i32 {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let mut v: i128 = 0;
-    for c in digits.bytes().take_while(u8::is_ascii_digit) {
-        v = (v * 10 + (c - b'0') as i128).min(i64::MAX as i128 + 1);
-    }
-    let v = if neg { -v } else { v };
-    let v = v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
-    v as i32
+    crate::config::cnum::strtol(s, 10).value as i32
 }
 
 // --- top-level keywords ---
