@@ -1,20 +1,17 @@
 //! Our `-d` layout of the tracker and BFD sections against Debian's keepalived 2.2.7: the VRRP
 //! child's "VRRP Track processes" / "VRRP Track BFDs" (and the absence of "VRRP Track files"
 //! when nothing tracks a file), and the BFD child's "BFD Topology". keepalived is run in the
-//! `kaorc` namespace with `-n -l -d` and stopped as soon as its dump is complete. The test skips
+//! namespace made for it with `-n -l -d` and stopped as soon as its dump is complete. The test skips
 //! loudly when it cannot run (not root, no namespace, no keepalived).
 //!
 //! The configurations track nothing from a vrrp_instance: who tracks what ("Tracking
 //! instances") comes from the VRRP family's model.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
 
 use keepalived_rs::config::model::Config;
 use keepalived_rs::config::system::RealSystem;
 use keepalived_rs::config::{LoadOptions, dump, load_str};
-
-const NETNS: &str = "kaorc";
 
 const TRACKERS: &str = r#"
 track_file untracked {
@@ -78,80 +75,6 @@ bfd_instance nonbr {
 
 const VRRP_INSTANCE: &str = "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n}\n";
 
-fn can_run() -> Option<&'static str> {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("needs root to run keepalived in a network namespace");
-    }
-    if !std::path::Path::new("/run/netns").join(NETNS).exists() {
-        return Some("the kaorc network namespace is absent");
-    }
-    let v = Command::new("/usr/sbin/keepalived").arg("-v").output().ok();
-    let ok = v.is_some_and(|o| String::from_utf8_lossy(&o.stderr).starts_with("Keepalived v2.2.7"));
-    if !ok {
-        return Some("Debian's keepalived 2.2.7 is not installed");
-    }
-    None
-}
-
-/// Runs keepalived with `-d` on `text` and returns its log lines (timestamps removed) up to
-/// the line `stop_after` says ends what we need.
-fn keepalived_dump(text: &str, extra: &[&str], stop: impl Fn(&[String]) -> bool) -> Vec<String> {
-    // One keepalived at a time: their BFD processes would share the namespace's BFD ports.
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let conf = dir.path().join("keepalived.conf");
-    std::fs::write(&conf, text).unwrap();
-    let pid = |n: &str| dir.path().join(n).display().to_string();
-    let mut args: Vec<String> = vec!["netns", "exec", NETNS, "timeout", "10", "/usr/sbin/keepalived"]
-        .into_iter()
-        .map(String::from)
-        .collect();
-    args.extend(["-n", "-l", "-D", "-d", "-G"].map(String::from));
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend([
-        "-f".into(),
-        conf.display().to_string(),
-        "-p".into(),
-        pid("k.pid"),
-        "-r".into(),
-        pid("v.pid"),
-        "-c".into(),
-        pid("c.pid"),
-        "-b".into(),
-        pid("b.pid"),
-    ]);
-    let mut child = Command::new("ip")
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keepalived");
-    let mut lines = Vec::new();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let Ok(line) = line else { break };
-        // "Sat Nov 21 01:14:14 2026: text"
-        let text = if line.len() >= 26 && &line[24..26] == ": " {
-            line[26..].to_string()
-        } else {
-            line
-        };
-        lines.push(text);
-        if stop(&lines) {
-            break;
-        }
-    }
-    // `timeout` passes SIGTERM on to keepalived, which stops its children.
-    // SAFETY: kill() on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-    }
-    let _ = child.wait();
-    lines
-}
-
 /// The sections named in `headers`: each header line and the indented lines after it.
 fn sections(lines: &[String], headers: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
@@ -183,13 +106,13 @@ const VRRP_HEADERS: &[&str] = &["VRRP Track files", "VRRP Track processes", "VRR
 
 #[test]
 fn vrrp_child_sections_match_keepalived() {
-    if let Some(why) = can_run() {
+    if let Some(why) = support::dump_unavailable() {
         eprintln!("SKIP vrrp_child_sections_match_keepalived: {why}");
         return;
     }
     let text = format!("{TRACKERS}{VRRP_INSTANCE}");
     // -P -B: only the VRRP child, so no other process's lines interleave.
-    let ka = keepalived_dump(&text, &["-P", "-B"], |l| {
+    let ka = support::keepalived_dump(&text, &["-P", "-B"], |l| {
         l.last().is_some_and(|x| x.contains("------< Interfaces >------"))
     });
     let ka = sections(&ka, VRRP_HEADERS);
@@ -207,12 +130,12 @@ fn vrrp_child_sections_match_keepalived() {
 
 #[test]
 fn bfd_child_topology_matches_keepalived() {
-    if let Some(why) = can_run() {
+    if let Some(why) = support::dump_unavailable() {
         eprintln!("SKIP bfd_child_topology_matches_keepalived: {why}");
         return;
     }
     // Without a vrrp_instance or virtual_server only the BFD child starts.
-    let ka = keepalived_dump(TRACKERS, &[], |l| {
+    let ka = support::keepalived_dump(TRACKERS, &[], |l| {
         let Some(start) = l.iter().position(|x| x.contains("BFD Topology")) else {
             return false;
         };
@@ -227,7 +150,7 @@ fn bfd_child_topology_matches_keepalived() {
 
 /// With trackers filled in (as the VRRP validation records them), the sections read as
 /// keepalived 2.2.7 printed them for a vrrp_instance VI_1 with `track_file { tf1 }`,
-/// `track_process { p1 weight 3 }` and `track_bfd { b1 }` (captured in the kaorc namespace).
+/// `track_process { p1 weight 3 }` and `track_bfd { b1 }` (captured from keepalived -d).
 #[test]
 fn tracked_sections_as_captured() {
     use keepalived_rs::config::model::track::TrackingObj;
@@ -360,13 +283,13 @@ vrrp_sync_group G {
 
 #[test]
 fn tracking_instances_match_keepalived() {
-    if let Some(why) = can_run() {
+    if let Some(why) = support::dump_unavailable() {
         eprintln!("SKIP tracking_instances_match_keepalived: {why}");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let text = TRACKED.replace("@DIR@", &dir.path().display().to_string());
-    let ka = keepalived_dump(&text, &["-P", "-B"], |l| {
+    let ka = support::keepalived_dump(&text, &["-P", "-B"], |l| {
         l.last().is_some_and(|x| x.contains("------< Interfaces >------"))
     });
     let headers = &[

@@ -1,12 +1,11 @@
 //! The whole `-d` dump of keepalived's VRRP child (`dump_data_vrrp()`), section order and glue
-//! lines included, against Debian's keepalived 2.2.7 run with `-d` in the `kaorc` namespace:
+//! lines included, against Debian's keepalived 2.2.7 run with `-d` in a namespace made for it:
 //! global definitions, gratuitous ARP delays, static addresses/routes/rules and track groups,
 //! VRRP topology, sync groups, scripts, track files, processes and BFDs. Lines that depend on
 //! the host or the run (interface addresses, timers, the libnftnl version) are left out on both
 //! sides, and so is the run-time "Interfaces" section. Skips loudly when it cannot run.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
 
 use keepalived_rs::config::system::HostWithInterfaces;
 use keepalived_rs::config::{LoadOptions, dump, load_str};
@@ -110,46 +109,14 @@ vrrp_sync_group G {
 }
 "#;
 
-fn can_run() -> Option<&'static str> {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("needs root to run keepalived in a network namespace");
-    }
-    if !std::path::Path::new("/run/netns/kaorc").exists() {
-        return Some("the kaorc network namespace is absent");
-    }
-    let v = Command::new("/usr/sbin/keepalived").arg("-v").output().ok();
-    if !v.is_some_and(|o| String::from_utf8_lossy(&o.stderr).starts_with("Keepalived v2.2.7")) {
-        return Some("Debian's keepalived 2.2.7 is not installed");
-    }
-    None
-}
-
 /// keepalived's VRRP child dump, from "Global definitions" to "Interfaces" (excluded).
-fn keepalived_dump(dir: &std::path::Path, text: &str) -> Vec<String> {
-    let conf = dir.join("keepalived.conf");
-    std::fs::write(&conf, text).unwrap();
-    let pid = |n: &str| dir.join(n).display().to_string();
-    let mut child = Command::new("ip")
-        .args(["netns", "exec", "kaorc", "timeout", "10", "/usr/sbin/keepalived"])
-        .args(["-n", "-l", "-D", "-d", "-P", "-f"])
-        .arg(&conf)
-        .args(["-p", &pid("k.pid"), "-r", &pid("v.pid"), "-c", &pid("c.pid")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keepalived");
-    let mut lines = Vec::new();
+fn keepalived_vrrp_dump(text: &str) -> Vec<String> {
+    let lines = support::keepalived_dump(text, &["-P", "-G"], |l| {
+        l.last().is_some_and(|x| x == "------< Interfaces >------")
+    });
+    let mut out = Vec::new();
     let mut on = false;
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let Ok(line) = line else { break };
-        // "Sat Nov 21 01:14:14 2026: text"
-        let text = if line.len() >= 26 && &line[24..26] == ": " {
-            line[26..].to_string()
-        } else {
-            line
-        };
+    for text in lines {
         if text == "------< Global definitions >------" {
             on = true;
         }
@@ -158,15 +125,10 @@ fn keepalived_dump(dir: &std::path::Path, text: &str) -> Vec<String> {
         }
         // Dump lines are indented or headings; other processes' log lines may come between.
         if on && (text.starts_with(' ') || text.starts_with("------<")) {
-            lines.push(text);
+            out.push(text);
         }
     }
-    // SAFETY: kill() on our own child's pid; `timeout` passes SIGTERM on to keepalived.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-    }
-    let _ = child.wait();
-    lines
+    out
 }
 
 /// Lines that depend on the host, the build or the run rather than on the configuration.
@@ -188,16 +150,20 @@ fn runtime(l: &str) -> bool {
 
 #[test]
 fn vrrp_child_dump_matches_keepalived() {
-    if let Some(why) = can_run() {
+    if let Some(why) = support::dump_unavailable() {
         eprintln!("SKIP vrrp_child_dump_matches_keepalived: {why}");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let text = CONF.replace("@DIR@", &dir.path().display().to_string());
-    // " set": the address is installed (run-time state).
-    let theirs: Vec<String> = keepalived_dump(dir.path(), &text)
+    // " set" and " [installed ifindex N]": the address or route is installed (run-time state).
+    let theirs: Vec<String> = keepalived_vrrp_dump(&text)
         .into_iter()
         .filter(|l| !runtime(l))
+        .map(|l| match l.find(" [installed ifindex ") {
+            Some(i) if l.ends_with(']') => l[..i].to_string(),
+            _ => l,
+        })
         .map(|l| match l.strip_suffix(" set") {
             Some(s) if l.starts_with("     ") => s.to_string(),
             _ => l,

@@ -1,10 +1,9 @@
 //! keepalived's `-d` layout of the VRRP data, compared with Debian's keepalived 2.2.7 run with
-//! `-d` in the `kaorc` network namespace (the configuration-derived lines of the `VRRP
+//! `-d` in a network namespace made for it (the configuration-derived lines of the `VRRP
 //! Topology`, `VRRP Sync groups` and `VRRP Scripts` sections). Skips, saying why, when it cannot
 //! run keepalived.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
 use keepalived_rs::config::system::HostWithInterfaces;
 use keepalived_rs::config::{LoadOptions, dump, load_str};
@@ -142,43 +141,14 @@ fn runtime(l: &str) -> bool {
 
 #[test]
 fn vrrp_layout_matches_keepalived() {
-    let root = unsafe { libc::geteuid() } == 0;
-    let have = Path::new("/usr/sbin/keepalived").exists() && Path::new("/run/netns/kaorc").exists();
-    if !root || !have {
-        eprintln!("SKIP vrrp_layout_matches_keepalived: needs root, /usr/sbin/keepalived and the kaorc namespace");
+    if let Some(why) = support::dump_unavailable() {
+        eprintln!("SKIP vrrp_layout_matches_keepalived: {why}");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("d.conf"), CONF).unwrap();
-    let p = |f: &str| dir.path().join(f).display().to_string();
-    let out = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            "kaorc",
-            "timeout",
-            "3",
-            "/usr/sbin/keepalived",
-            "-n",
-            "-l",
-            "-D",
-            "-d",
-            "-G",
-        ])
-        .args([
-            "-f",
-            &p("d.conf"),
-            "-p",
-            &p("k.pid"),
-            "-r",
-            &p("v.pid"),
-            "-c",
-            &p("c.pid"),
-        ])
-        .current_dir(dir.path())
-        .output()
-        .expect("run keepalived");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let lines = support::keepalived_dump(CONF, &["-G"], |l| {
+        l.last().is_some_and(|x| x == "------< Interfaces >------")
+    });
+    let text = lines.join("\n");
     let theirs: Vec<String> = keepalived_layout(&text).into_iter().filter(|l| !runtime(l)).collect();
     if theirs.is_empty() {
         eprintln!("SKIP vrrp_layout_matches_keepalived: keepalived printed no VRRP dump:\n{text}");

@@ -134,7 +134,6 @@ fn shared_samples_round_trip() {
     let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(|d| std::path::PathBuf::from(d).join("../shared/samples"))
         .filter(|d| d.is_dir())
-        .or_else(|| Some(std::path::PathBuf::from("/work/shared/samples")).filter(|d| d.is_dir()))
     else {
         eprintln!("SKIP shared_samples_round_trip: ../shared/samples is absent");
         return;

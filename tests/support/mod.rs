@@ -223,3 +223,62 @@ pub fn run_t(ns: &Netns, dir: &Path, prog: &str, file: &str, extra: &[&str]) -> 
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
+
+/// Why keepalived's `-d` output cannot be captured here, if it cannot.
+pub fn dump_unavailable() -> Option<&'static str> {
+    if !can_netns() {
+        return Some("needs root and `ip netns` to run keepalived -d in a namespace of its own");
+    }
+    if oracle_keepalived().is_none() {
+        return Some("Debian's keepalived 2.2.7 is not installed");
+    }
+    None
+}
+
+/// Runs Debian's keepalived with `-n -l -D -d` (plus `extra`) on `text`, inside a namespace
+/// made for it with the interfaces the text names, and returns its console lines with the
+/// timestamps removed, up to the line after which `stop` says enough. The keepalived started
+/// (by pid) is then stopped; pid and FIFO files go to a temporary directory.
+pub fn keepalived_dump(text: &str, extra: &[&str], stop: impl Fn(&[String]) -> bool) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let oracle = oracle_keepalived().expect("keepalived installed");
+    let ns = Netns::with_interfaces(&interfaces_for(text));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("keepalived.conf"), text).expect("write config");
+    let pid = |n: &str| dir.path().join(n).display().to_string();
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &ns.name, "timeout", "10"])
+        .arg(&oracle)
+        .args(["-n", "-l", "-D", "-d"])
+        .args(extra)
+        .args(["-f", "keepalived.conf", "-p", &pid("k.pid"), "-r", &pid("v.pid")])
+        .args(["-c", &pid("c.pid"), "-b", &pid("b.pid")])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run keepalived");
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stderr.take().expect("stderr")).lines() {
+        let Ok(line) = line else { break };
+        // "Sat Nov 21 01:14:14 2026: text"
+        let text = if line.len() >= 26 && line.is_char_boundary(24) && &line[24..26] == ": " {
+            line[26..].to_string()
+        } else {
+            line
+        };
+        lines.push(text);
+        if stop(&lines) {
+            break;
+        }
+    }
+    // `timeout` passes SIGTERM on to keepalived, which stops its children.
+    // SAFETY: kill() on the pid of the process this function started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let _ = child.wait();
+    lines
+}
