@@ -11,7 +11,8 @@ cargo build --release --quiet --bin keepalived --example bench_config --example 
 dir=$(mktemp -d)
 ns="kars-bench-$$"
 cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
 target/release/examples/bench_config 255 1000 10 > "$dir/bench.conf"
 echo "configuration: $(wc -l < "$dir/bench.conf") lines"
 ip netns add "$ns"

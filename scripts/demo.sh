@@ -12,7 +12,8 @@ run() { "$@"; }
 if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1; then
     ns="kars-demo-$$"
     ip netns add "$ns"
-    trap 'ip netns del "$ns"' EXIT INT TERM
+    trap 'ip netns del "$ns" 2>/dev/null' EXIT
+    trap 'exit 130' INT TERM HUP PIPE
     ip -n "$ns" link add eth0 type veth peer name eth0-peer
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 up
