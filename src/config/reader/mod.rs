@@ -262,11 +262,11 @@ impl Reader {
                 level: Level::MissingEob,
                 loc: first,
                 message: format!("There are {n} missing '}}'s or extra '{{'s"),
-                hint: Some(if lines.len() == 1 {
-                    format!("block opened at {} is never closed", lines[0])
-                } else {
-                    format!("blocks opened at {} are never closed", lines.join(", "))
-                }),
+                hint: match lines.len() {
+                    0 => None,
+                    1 => Some(format!("block opened at {} is never closed", lines[0])),
+                    _ => Some(format!("blocks opened at {} are never closed", lines.join(", "))),
+                },
             });
         }
         self.loc = None;
