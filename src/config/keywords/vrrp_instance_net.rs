@@ -87,16 +87,7 @@ pub(super) fn use_vmac(p: &mut Parser<'_>, w: &Words) -> HResult {
                 );
                 continue;
             }
-            let other = p.b.cfg.vrrp.instances.iter().find(|o| {
-                o.vmac.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word.as_str())
-                    || o.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word.as_str())
-            });
-            if let Some(o) = other {
-                let m = format!(
-                    "({name}) VRRP instance {} is already using {word} - ignoring name",
-                    o.name
-                );
-                p.report(Level::GeneralError, m);
+            if name_taken(p, &name, &word) {
                 continue;
             }
             // An existing interface of that name must be a private macvlan: we cannot tell the
@@ -184,16 +175,7 @@ pub(super) fn use_ipvlan(p: &mut Parser<'_>, w: &Words) -> HResult {
             );
             continue;
         }
-        let other = p.b.cfg.vrrp.instances.iter().find(|o| {
-            o.vmac.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word.as_str())
-                || o.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word.as_str())
-        });
-        if let Some(o) = other {
-            let m = format!(
-                "({name}) VRRP instance {} is already using {word} - ignoring name",
-                o.name
-            );
-            p.report(Level::GeneralError, m);
+        if name_taken(p, &name, &word) {
             continue;
         }
         ipv.ifname = Some(word);
@@ -594,4 +576,20 @@ pub(super) fn virtual_rules(p: &mut Parser<'_>, w: &Words) -> HResult {
         Ok(())
     });
     Ok(())
+}
+
+/// Whether another instance already uses `word` as its VMAC or ipvlan name (reported as
+/// keepalived reports it).
+fn name_taken(p: &mut Parser<'_>, name: &str, word: &str) -> bool {
+    let other = p.b.cfg.vrrp.instances.iter().find(|o| {
+        o.vmac.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word)
+            || o.ipvlan.as_ref().and_then(|v| v.ifname.as_deref()) == Some(word)
+    });
+    let Some(o) = other else { return false };
+    let m = format!(
+        "({name}) VRRP instance {} is already using {word} - ignoring name",
+        o.name
+    );
+    p.report(Level::GeneralError, m);
+    true
 }

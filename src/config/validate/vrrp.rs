@@ -396,67 +396,31 @@ fn sync_group_tracking_init(b: &mut Builder, rep: &mut Reporter<'_>) {
 
 fn clear_group_weights(g: &mut SyncGroup, rep: &mut Reporter<'_>, loc: Option<Loc>) {
     let gn = g.name.clone();
-    for t in &mut g.track_scripts {
-        if t.weight != 0 {
+    // keepalived's wording differs per tracker ("clearing weight" / "setting weight 0").
+    let mut clear = |kind: &str, verb: &str, name: &str, weight: &mut i32| {
+        if *weight != 0 {
             rep.report(
                 Level::GeneralError,
                 loc.clone(),
-                format!(
-                    "({gn}) Cannot have weighted track script '{}' with member having priority 255 - clearing weight",
-                    t.name
-                ),
+                format!("({gn}) Cannot have weighted track {kind} '{name}' with member having priority 255 - {verb}"),
             );
-            t.weight = 0;
+            *weight = 0;
         }
+    };
+    for t in &mut g.track_scripts {
+        clear("script", "clearing weight", &t.name, &mut t.weight);
     }
     for t in &mut g.track_files {
-        if t.weight != 0 {
-            rep.report(
-                Level::GeneralError,
-                loc.clone(),
-                format!(
-                    "({gn}) Cannot have weighted track file '{}' with member having priority 255 - setting weight 0",
-                    t.name
-                ),
-            );
-            t.weight = 0;
-        }
+        clear("file", "setting weight 0", &t.name, &mut t.weight);
     }
     for t in &mut g.track_processes {
-        if t.weight != 0 {
-            rep.report(
-                Level::GeneralError,
-                loc.clone(),
-                format!(
-                    "({gn}) Cannot have weighted track process '{}' with member having priority 255 - setting weight 0",
-                    t.name
-                ),
-            );
-            t.weight = 0;
-        }
+        clear("process", "setting weight 0", &t.name, &mut t.weight);
     }
     for t in &mut g.track_bfds {
-        if t.weight != 0 {
-            rep.report(
-                Level::GeneralError,
-                loc.clone(),
-                format!(
-                    "({gn}) Cannot have weighted track bfd '{}' with member having priority 255 - setting weight 0",
-                    t.name
-                ),
-            );
-            t.weight = 0;
-        }
+        clear("bfd", "setting weight 0", &t.name, &mut t.weight);
     }
     for t in &mut g.track_interfaces {
-        if t.weight != 0 {
-            rep.report(
-                Level::GeneralError,
-                loc.clone(),
-                format!("({gn}) Cannot have weighted track interface '{}' with member having priority 255 - clearing weight", t.name),
-            );
-            t.weight = 0;
-        }
+        clear("interface", "clearing weight", &t.name, &mut t.weight);
     }
 }
 
