@@ -200,6 +200,8 @@ pub struct Parser<'s> {
     cur: String,
     blocks: Vec<(&'static Block, Option<Loc>)>,
     pushback: Option<(String, Words)>,
+    /// Hints already computed for unknown words, by block.
+    suggestions: HashMap<(usize, String), Option<String>>,
 }
 
 impl Report for Parser<'_> {
@@ -227,6 +229,7 @@ impl<'s> Parser<'s> {
             cur: String::new(),
             blocks: Vec::new(),
             pushback: None,
+            suggestions: HashMap::new(),
         }
     }
 
@@ -410,7 +413,18 @@ impl<'s> Parser<'s> {
 
     fn unknown_keyword(&mut self, block: &'static Block, word: &str) {
         let msg = format!("Unknown keyword '{word}'");
-        let mut hint = suggest::did_you_mean(word, block.names()).map(|s| format!("did you mean '{s}'?"));
+        // Files can repeat one unknown word thousands of times (a ~SEQ, a pasted block):
+        // suggestions are computed once per block and word.
+        let key = (block as *const Block as usize, word.to_string());
+        let suggestion = match self.suggestions.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let s = suggest::did_you_mean(word, block.names()).map(str::to_string);
+                self.suggestions.insert(key, s.clone());
+                s
+            }
+        };
+        let mut hint = suggestion.map(|s| format!("did you mean '{s}'?"));
         if hint.is_none() && self.blocks.len() > 1 {
             // A top-level keyword inside a block usually means a '}' is missing above it.
             let root = self.blocks[0].0;
@@ -424,7 +438,15 @@ impl<'s> Parser<'s> {
             }
         }
         if hint.is_none() {
-            hint = self.known_elsewhere(word, block);
+            let key = (block as *const Block as usize, format!("\0{word}"));
+            hint = match self.suggestions.get(&key) {
+                Some(h) => h.clone(),
+                None => {
+                    let h = self.known_elsewhere(word, block);
+                    self.suggestions.insert(key, h.clone());
+                    h
+                }
+            };
         }
         match hint {
             Some(h) => self.report_hint(Level::UnknownKeyword, msg, h),

@@ -49,6 +49,10 @@ pub fn did_you_mean<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Opt
     let limit = (len / 4).clamp(1, 3);
     let mut best: Option<(usize, &'a str)> = None;
     for n in names {
+        // The distance is at least the difference in length.
+        if n.chars().count().abs_diff(len) > limit {
+            continue;
+        }
         let d = osa_distance(word, n);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, n));
