@@ -382,6 +382,19 @@ fn inputs_that_hang_or_crash_keepalived_are_errors_here() {
         "{:?}",
         messages(&d)
     );
+    // A definition that re-creates a brace and itself splits a line forever in keepalived.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("k.conf"), "$A={ $A\nk $A\n").unwrap();
+    let (l, d) = read_opts(
+        dir.path(),
+        "k.conf",
+        ReaderOptions {
+            max_split_chain: 500,
+            ..opts()
+        },
+    );
+    assert!(l.len() <= 502, "{} lines", l.len());
+    assert!(messages(&d).iter().any(|m| m.contains("keeps splitting this line")));
     // ${_RANDOM 5 1} divides by zero in keepalived.
     let (l, d, _) = read_files(&[("k.conf", "r ${_RANDOM 5 1}\n")]);
     assert!(messages(&d)[0].contains("minimum is greater than maximum"));

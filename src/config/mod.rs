@@ -198,6 +198,7 @@ pub fn fuzz_one(data: &[u8]) {
         config_id: Some("lb1".into()),
         max_generated_lines: 10_000,
         max_expanded_len: 8 * 1024,
+        max_split_chain: 1_000,
         includes: false,
         ..reader_options(&opts, &sys)
     });

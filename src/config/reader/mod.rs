@@ -42,6 +42,9 @@ pub struct ReaderOptions {
     pub max_expanded_len: usize,
     /// Follow `include` lines (turned off when fuzzing, so inputs cannot read host files).
     pub includes: bool,
+    /// Upper bound on the pieces one line is split into at `{`/`}` (definitions can re-create
+    /// a brace forever, e.g. `$A={ $A`, where keepalived loops).
+    pub max_split_chain: u32,
 }
 
 impl Default for ReaderOptions {
@@ -54,6 +57,7 @@ impl Default for ReaderOptions {
             max_generated_lines: 2_000_000,
             max_expanded_len: 64 * 1024,
             includes: true,
+            max_split_chain: 100_000,
         }
     }
 }
@@ -77,6 +81,9 @@ pub struct Reader {
     random: GlibcRandom,
     generated: u64,
     generated_overflow: bool,
+    /// Lines split off one line in a row: a definition whose value re-creates a brace and the
+    /// definition itself (`$A={ $A`) would split forever (keepalived loops there).
+    residue_chain: u32,
     /// Location of the last line read from a file.
     loc: Option<Loc>,
     /// A file error that keepalived treats as fatal happened (it exits 6 at startup).
@@ -109,6 +116,7 @@ impl Reader {
             open_braces: Vec::new(),
             generated: 0,
             generated_overflow: false,
+            residue_chain: 0,
             loc: None,
             file_error: false,
         }
@@ -137,6 +145,17 @@ impl Reader {
             if self.has_residue {
                 std::mem::swap(buf, &mut self.residue);
                 self.has_residue = false;
+                self.residue_chain += 1;
+                if self.residue_chain > self.opts.max_split_chain {
+                    if self.residue_chain == self.opts.max_split_chain + 1 {
+                        diags.report(
+                            Level::GeneralError,
+                            self.loc.clone(),
+                            "Definition expansion keeps splitting this line at '{' or '}' - stopping",
+                        );
+                    }
+                    continue;
+                }
             } else if !self.seqs.is_empty() && self.seqs.len() > self.ml_seq_depth {
                 if !self.count_generated(diags) {
                     continue;
@@ -184,6 +203,8 @@ impl Reader {
                 }
             } else if !self.read_file_line(buf, diags) {
                 return false;
+            } else {
+                self.residue_chain = 0;
             }
 
             if let Some(idx) = self.ml_def {
