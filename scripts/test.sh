@@ -9,7 +9,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     need=""
     command -v keepalived >/dev/null 2>&1 || need="$need keepalived"
     command -v ip >/dev/null 2>&1 || need="$need iproute2"
-    command -v hyperfine >/dev/null 2>&1 || need="$need hyperfine"
     if [ -n "$need" ]; then
         echo "== installing:$need"
         apt-get update -qq
