@@ -3,43 +3,15 @@
 //! removed) must be what `dump::vrrp_layout()` gives.
 
 use keepalived_rs::config::dump;
-use keepalived_rs::config::system::{FileStat, System, UserInfo};
+use keepalived_rs::config::system::FixedSystem;
 use keepalived_rs::config::{LoadOptions, load_str};
 
-struct Host;
-
-impl System for Host {
-    fn interface_exists(&self, name: &str) -> bool {
-        matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
-    }
-    fn user(&self, _: &str) -> Option<UserInfo> {
-        None
-    }
-    fn group(&self, _: &str) -> Option<u32> {
-        None
-    }
-    fn nodename(&self) -> String {
-        "host".into()
-    }
-    fn stat(&self, _: &str) -> Option<FileStat> {
-        None
-    }
-    fn lstat(&self, _: &str) -> Option<FileStat> {
-        None
-    }
-    fn realpath(&self, p: &str) -> Option<String> {
-        Some(p.into())
-    }
-    fn path_env(&self) -> Option<String> {
-        None
-    }
-    fn read_file(&self, path: &str) -> Option<String> {
-        match path {
-            "/etc/protocols" => Some("tcp 6 TCP\n".into()),
-            "/etc/iproute2/rt_dsfield" => Some("0x28 AF11\n".into()),
-            _ => None,
-        }
-    }
+/// eth0..eth3 exist; the name files are fixed so keepalived's built-in names cover the tests.
+fn host() -> FixedSystem {
+    FixedSystem::with_host_files(&[
+        ("/etc/protocols", "tcp 6 TCP\n"),
+        ("/etc/iproute2/rt_dsfield", "0x28 AF11\n"),
+    ])
 }
 
 const CONF: &str = r#"static_ipaddress {
@@ -165,7 +137,7 @@ fn static_sections_match_keepalived_dump() {
         config_test: true,
         ..LoadOptions::default()
     };
-    let loaded = load_str(CONF, &opts, &Host);
+    let loaded = load_str(CONF, &opts, &host());
     let ours: Vec<String> = dump::vrrp_layout(&loaded.config)
         .into_iter()
         .skip_while(|l| l != "------< Static Addresses >------")

@@ -7,44 +7,15 @@ use std::path::{Path, PathBuf};
 
 use keepalived_rs::config::dump;
 use keepalived_rs::config::model::net::StaticNet;
-use keepalived_rs::config::system::{FileStat, System, UserInfo};
+use keepalived_rs::config::system::FixedSystem;
 use keepalived_rs::config::{LoadOptions, load_str};
 
-/// eth0..eth3 exist; name files are the host's (keepalived's built-in names cover the tests).
-struct Host;
-
-impl System for Host {
-    fn interface_exists(&self, name: &str) -> bool {
-        matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
-    }
-    fn user(&self, _: &str) -> Option<UserInfo> {
-        None
-    }
-    fn group(&self, _: &str) -> Option<u32> {
-        None
-    }
-    fn nodename(&self) -> String {
-        "host".into()
-    }
-    fn stat(&self, _: &str) -> Option<FileStat> {
-        None
-    }
-    fn lstat(&self, _: &str) -> Option<FileStat> {
-        None
-    }
-    fn realpath(&self, p: &str) -> Option<String> {
-        Some(p.into())
-    }
-    fn path_env(&self) -> Option<String> {
-        None
-    }
-    fn read_file(&self, path: &str) -> Option<String> {
-        match path {
-            "/etc/protocols" => Some("tcp 6 TCP\nudp 17 UDP\n".into()),
-            "/etc/iproute2/rt_dsfield" => Some("0x28 AF11\n".into()),
-            _ => None,
-        }
-    }
+/// eth0..eth3 exist; the name files are fixed so keepalived's built-in names cover the tests.
+fn host() -> FixedSystem {
+    FixedSystem::with_host_files(&[
+        ("/etc/protocols", "tcp 6 TCP\nudp 17 UDP\n"),
+        ("/etc/iproute2/rt_dsfield", "0x28 AF11\n"),
+    ])
 }
 
 fn opts() -> LoadOptions {
@@ -58,10 +29,10 @@ fn opts() -> LoadOptions {
 /// first load did not give (a line refused for a missing interface is written back, and refused
 /// again with the same message).
 fn round_trip(text: &str) -> (StaticNet, StaticNet, Vec<String>, String) {
-    let first = load_str(text, &opts(), &Host);
+    let first = load_str(text, &opts(), &host());
     let before: Vec<&str> = first.diags.reported().map(|d| d.message.as_str()).collect();
     let resolved = dump::resolved(&first.config);
-    let second = load_str(&resolved, &opts(), &Host);
+    let second = load_str(&resolved, &opts(), &host());
     let msgs = second
         .diags
         .reported()

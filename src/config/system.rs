@@ -234,8 +234,9 @@ impl System for RealSystem {
     }
 }
 
-/// A host described in advance (interfaces, users, node name), for tests and fuzzing; files are
-/// looked up on the real file system.
+/// A host described in advance (interfaces, users, node name), for tests and fuzzing; scripts
+/// are looked up on the real file system, and name tables (`/etc/iproute2/*`, `/etc/protocols`)
+/// too unless `host_files` fixes them.
 #[derive(Clone, Debug, Default)]
 pub struct FixedSystem {
     /// Interfaces that exist.
@@ -246,6 +247,8 @@ pub struct FixedSystem {
     pub groups: Vec<(String, u32)>,
     /// Node name.
     pub nodename: String,
+    /// When set, the only host files `read_file` finds: (path, text).
+    pub host_files: Option<Vec<(String, String)>>,
 }
 
 impl FixedSystem {
@@ -256,6 +259,15 @@ impl FixedSystem {
             users: vec![("root".into(), 0, 0), ("nobody".into(), 65534, 65534)],
             groups: vec![("root".into(), 0), ("nogroup".into(), 65534)],
             nodename: "lb1.example.net".into(),
+            host_files: None,
+        }
+    }
+
+    /// [`FixedSystem::typical`] with exactly these host files (the name tables of the tests).
+    pub fn with_host_files(files: &[(&str, &str)]) -> Self {
+        FixedSystem {
+            host_files: Some(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()),
+            ..FixedSystem::typical()
         }
     }
 }
@@ -289,6 +301,12 @@ impl System for FixedSystem {
     }
     fn path_env(&self) -> Option<String> {
         Some("/usr/sbin:/usr/bin:/sbin:/bin".into())
+    }
+    fn read_file(&self, path: &str) -> Option<String> {
+        match &self.host_files {
+            Some(files) => files.iter().find(|(p, _)| p == path).map(|(_, t)| t.clone()),
+            None => RealSystem.read_file(path),
+        }
     }
 }
 

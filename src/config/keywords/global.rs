@@ -25,6 +25,7 @@ use std::net::IpAddr;
 
 use crate::config::diag::Level;
 use crate::config::model::Origin;
+use crate::config::model::global::GlobalDefs;
 use crate::config::parser::{Block, HResult, Keyword, Parser, Words, kw, kw_block};
 use crate::config::values;
 
@@ -104,19 +105,30 @@ fn linkbeat_use_polling(p: &mut Parser<'_>, _w: &Words) -> HResult {
     Ok(())
 }
 
-fn net_namespace(p: &mut Parser<'_>, w: &Words) -> HResult {
+/// `net_namespace NAME` and `instance NAME`: set once; either moves the pid files to
+/// /run/keepalived.
+fn set_name_once(
+    p: &mut Parser<'_>,
+    w: &Words,
+    key: &str,
+    slot: fn(&mut GlobalDefs) -> &mut Option<String>,
+) -> HResult {
     let Some(name) = w.opt(1) else {
-        error(p, "net_namespace name missing - ignoring".into());
+        error(p, format!("{key} name missing - ignoring"));
         return Ok(());
     };
     let g = &mut p.b.cfg.global;
-    if g.net_namespace.is_none() {
-        g.net_namespace = Some(name.to_string());
+    if slot(g).is_none() {
+        *slot(g) = Some(name.to_string());
         g.use_pid_dir = true;
     } else {
-        error(p, format!("Duplicate net_namespace definition {name} - ignoring"));
+        error(p, format!("Duplicate {key} definition {name} - ignoring"));
     }
     Ok(())
+}
+
+fn net_namespace(p: &mut Parser<'_>, w: &Words) -> HResult {
+    set_name_once(p, w, "net_namespace", |g| &mut g.net_namespace)
 }
 
 fn net_namespace_ipvs(p: &mut Parser<'_>, w: &Words) -> HResult {
@@ -141,18 +153,7 @@ fn use_pid_dir(p: &mut Parser<'_>, _w: &Words) -> HResult {
 }
 
 fn instance(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let Some(name) = w.opt(1) else {
-        error(p, "instance name missing - ignoring".into());
-        return Ok(());
-    };
-    let g = &mut p.b.cfg.global;
-    if g.instance.is_none() {
-        g.instance = Some(name.to_string());
-        g.use_pid_dir = true;
-    } else {
-        error(p, format!("Duplicate instance definition {name} - ignoring"));
-    }
-    Ok(())
+    set_name_once(p, w, "instance", |g| &mut g.instance)
 }
 
 fn child_wait_time(p: &mut Parser<'_>, w: &Words) -> HResult {

@@ -392,12 +392,7 @@ pub fn alloc_track_ref(
             return Ok(());
         }
         if w.len() == 2 {
-            let m = match kind {
-                TrackKind::Process => {
-                    format!("({owner}) weight without value specified for track process {tracked} - ignoring")
-                }
-                _ => format!("({owner}) weight without value specified for track {what} {tracked} - ignoring"),
-            };
+            let m = format!("({owner}) weight without value specified for track {what} {tracked} - ignoring");
             p.report(Level::GeneralError, m);
             return Ok(());
         }
@@ -409,21 +404,9 @@ pub fn alloc_track_ref(
         match values::read_int(p, &w.words[2], lo, hi, true) {
             Some(v) => weight = v,
             None => {
-                let m = match kind {
-                    TrackKind::File => {
-                        format!(
-                            "({owner}) weight for track file {tracked} must be in [-254..254] inclusive. Ignoring..."
-                        )
-                    }
-                    TrackKind::Process => format!(
-                        "({owner}) weight for track process {tracked} must be in [-254..254] inclusive. Ignoring..."
-                    ),
-                    TrackKind::Bfd => {
-                        format!(
-                            "({owner}) weight for track bfd {tracked} must be in [-253..253] inclusive. Ignoring..."
-                        )
-                    }
-                };
+                let m = format!(
+                    "({owner}) weight for track {what} {tracked} must be in [{lo}..{hi}] inclusive. Ignoring..."
+                );
                 p.report(Level::GeneralError, m);
             }
         }
@@ -432,15 +415,13 @@ pub fn alloc_track_ref(
                 "reverse" => reverse = true,
                 "noreverse" => reverse = false,
                 o => {
-                    let m = match kind {
-                        TrackKind::File => {
-                            format!("({owner}) unknown track file {tracked} weight option {o} - ignoring")
-                        }
-                        TrackKind::Process => {
-                            format!("({owner}) unknown track_process {tracked} weight option {o} - ignoring")
-                        }
-                        TrackKind::Bfd => format!("({owner}) unknown track bfd {tracked} weight option {o} - ignoring"),
+                    // keepalived spells this one `track_process`, the others `track file`/`track bfd`.
+                    let label = if kind == TrackKind::Process {
+                        key.to_string()
+                    } else {
+                        format!("track {what}")
                     };
+                    let m = format!("({owner}) unknown {label} {tracked} weight option {o} - ignoring");
                     p.report(Level::GeneralError, m);
                     if kind != TrackKind::Process {
                         return Ok(());

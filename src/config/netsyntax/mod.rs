@@ -139,56 +139,16 @@ fn report_abort(p: &mut Parser<'_>, a: Abort) {
 
 #[cfg(test)]
 pub(crate) mod testutil {
-    //! A host with a fixed set of interfaces and no name files, and a loader for snippets.
+    //! A loader for snippets on a fixed host.
 
     use crate::config::diag::Level;
     use crate::config::model::Config;
-    use crate::config::system::{FileStat, System, UserInfo};
+    use crate::config::system::FixedSystem;
     use crate::config::{LoadOptions, load_str};
-
-    /// Interfaces eth0..eth3 exist; `/etc/iproute2` files are given or absent.
-    pub struct FakeHost {
-        pub files: Vec<(&'static str, &'static str)>,
-    }
-
-    impl System for FakeHost {
-        fn interface_exists(&self, name: &str) -> bool {
-            matches!(name, "eth0" | "eth1" | "eth2" | "eth3")
-        }
-        fn user(&self, _: &str) -> Option<UserInfo> {
-            None
-        }
-        fn group(&self, _: &str) -> Option<u32> {
-            None
-        }
-        fn nodename(&self) -> String {
-            "host".into()
-        }
-        fn stat(&self, _: &str) -> Option<FileStat> {
-            None
-        }
-        fn lstat(&self, _: &str) -> Option<FileStat> {
-            None
-        }
-        fn realpath(&self, p: &str) -> Option<String> {
-            Some(p.into())
-        }
-        fn path_env(&self) -> Option<String> {
-            None
-        }
-        fn read_file(&self, path: &str) -> Option<String> {
-            self.files
-                .iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, t)| (*t).to_string())
-        }
-    }
 
     /// Loads `text` under `-t` and returns the model and every message as `(level, text)`.
     pub fn load(text: &str) -> (Config, Vec<(Level, String)>) {
-        let host = FakeHost {
-            files: vec![("/etc/protocols", "tcp\t6\tTCP\nudp\t17\tUDP\n")],
-        };
+        let host = FixedSystem::with_host_files(&[("/etc/protocols", "tcp\t6\tTCP\nudp\t17\tUDP\n")]);
         let opts = LoadOptions {
             config_test: true,
             ..LoadOptions::default()
@@ -209,13 +169,13 @@ pub(crate) mod testutil {
 
 #[cfg(test)]
 mod tests {
-    use super::testutil::FakeHost;
     use super::*;
     use crate::config::reader::{Reader, ReaderOptions};
+    use crate::config::system::FixedSystem;
 
     #[test]
     fn interfaces_missing_or_created_dynamically() {
-        let host = FakeHost { files: vec![] };
+        let host = FixedSystem::with_host_files(&[]);
         let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
         assert!(interface_lookup(&mut p, "eth1"));
         assert!(!p.b.net.non_existent_interface);
@@ -240,7 +200,7 @@ mod tests {
 
     #[test]
     fn static_track_groups_are_found_once_registered() {
-        let host = FakeHost { files: vec![] };
+        let host = FixedSystem::with_host_files(&[]);
         let mut p = Parser::new(Reader::new(ReaderOptions::default()), &host, true);
         assert!(!static_track_group_find(&p, "g1"));
         register_static_track_group(&mut p, "g1");

@@ -99,7 +99,7 @@ mod tests {
     use crate::config::keywords::net::PendingDefaultIf;
     use crate::config::model::Origin;
     use crate::config::model::net::IpAddress;
-    use crate::config::netsyntax::testutil::FakeHost;
+    use crate::config::system::FixedSystem;
 
     fn builder_with_pending(default_if: Option<&str>, dynamic: bool) -> Builder {
         let mut b = Builder::default();
@@ -122,7 +122,7 @@ mod tests {
 
     fn run(b: &mut Builder) -> Vec<(Level, String)> {
         let mut d = Diagnostics::default();
-        complete(b, &FakeHost { files: vec![] }, &LoadOptions::default(), &mut d);
+        complete(b, &FixedSystem::with_host_files(&[]), &LoadOptions::default(), &mut d);
         d.items.into_iter().map(|x| (x.level, x.message)).collect()
     }
 
