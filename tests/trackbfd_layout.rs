@@ -87,9 +87,9 @@ fn sections(lines: &[String], headers: &[&str]) -> Vec<String> {
             }
         } else if inside && l.starts_with(' ') {
             out.push(l.clone());
-        } else {
-            inside = false;
         }
+        // Other processes' lines (unindented) may interleave with a dump: skip them; a
+        // section ends only at the next header.
     }
     out
 }
@@ -136,10 +136,8 @@ fn bfd_child_topology_matches_keepalived() {
     }
     // Without a vrrp_instance or virtual_server only the BFD child starts.
     let ka = support::keepalived_dump(TRACKERS, &[], |l| {
-        let Some(start) = l.iter().position(|x| x.contains("BFD Topology")) else {
-            return false;
-        };
-        l.len() > start + 1 && !l[l.len() - 1].starts_with(' ')
+        // TRACKERS declares three bfd_instances; each one's entry ends with this line.
+        l.iter().filter(|x| x.contains("send event to checker process")).count() == 3
     });
     let ka = sections(&ka, &["BFD Topology"]);
     assert!(ka.len() > 1, "keepalived printed no BFD topology");

@@ -121,7 +121,8 @@ fn keepalived_layout(out: &str) -> Vec<String> {
                 "------< VRRP Topology >------" | "------< VRRP Sync groups >------" | "------< VRRP Scripts >------"
             );
         }
-        if on {
+        // Dump lines are indented or headings; other processes' log lines may come between.
+        if on && (text.starts_with(' ') || text.starts_with("------<")) {
             lines.push(text.to_string());
         }
     }
