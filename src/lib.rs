@@ -4,3 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod exec;
+pub mod log;
+pub mod netlink;
+pub mod vrrp;
