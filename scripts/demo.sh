@@ -1,36 +1,117 @@
-#!/bin/sh
-# The main job for now (until the VRRP daemon lands): build keepalived-rs, check every sample
-# configuration exactly as `keepalived -t` would, then print the fully resolved configuration of
-# one of them. The checks run in a throwaway network namespace that has the interface the
-# samples name (eth0), so the verdicts do not depend on this machine's interfaces.
+#!/bin/bash
+# The main job: a self-contained VRRP failover demo in network namespaces.
+#
+# Two nodes running keepalived-rs (node1 priority 150, node2 priority 100) share a bridge in a
+# "switch" namespace; an observer namespace captures VRRP and ARP frames. The script prints the
+# timeline: election, VIP up, gratuitous ARPs, master killed with kill -9, backup takes over.
+# Everything it creates is removed on exit, whatever happens.
 set -eu
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+    echo "demo: needs root (it creates network namespaces)" >&2
+    exit 1
+fi
+for tool in ip tcpdump; do
+    command -v "$tool" >/dev/null || { echo "demo: needs $tool (apt-get install -y iproute2 tcpdump)" >&2; exit 1; }
+done
 cargo build --release --quiet
 bin=$PWD/target/release/keepalived
 
-run() { "$@"; }
-if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1; then
-    ns="kars-demo-$$"
-    ip netns add "$ns"
-    trap 'ip netns del "$ns" 2>/dev/null' EXIT
-    trap 'exit 130' INT TERM HUP PIPE
-    ip -n "$ns" link add eth0 type veth peer name eth0-peer
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set eth0 up
-    ip -n "$ns" addr add 192.0.2.2/24 dev eth0
-    run() { ip netns exec "$ns" "$@"; }
-else
-    echo "(not root: checking against this machine's interfaces)"
-fi
+tag="kdemo$$"
+sw="$tag-sw" n1="$tag-n1" n2="$tag-n2" obs="$tag-obs"
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for ns in "$n1" "$n2" "$obs" "$sw"; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
 
-for f in samples/*.conf; do
-    echo "== keepalived -t -f $f"
-    set +e
-    run "$bin" -t -f "$f"
-    rc=$?
-    set -e
-    echo "   verdict: exit code $rc"
+# The segment: a bridge in the switch namespace, eth0 of each node plugged into it.
+ip netns add "$sw"
+ip -n "$sw" link add br0 type bridge mcast_snooping 0
+ip -n "$sw" link set br0 up
+i=0
+for ns in "$n1" "$n2" "$obs"; do
+    i=$((i + 1))
+    ip netns add "$ns"
+    ip -n "$ns" link add eth0 type veth peer name "p$i" netns "$sw"
+    ip -n "$sw" link set "p$i" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "192.0.2.$i/24" dev eth0
+    ip -n "$ns" link set eth0 up
 done
-echo
-echo "== keepalived -t -d -f samples/lvs-dr-master.conf   (resolved: includes, definitions, defaults)"
-run "$bin" -t -d -f samples/lvs-dr-master.conf
+vip=192.0.2.100
+
+conf() { # priority
+    cat <<EOF
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority $1
+    advert_int 1
+    garp_master_delay 2
+    virtual_ipaddress {
+        $vip/24
+    }
+}
+EOF
+}
+conf 150 >"$dir/node1.conf"
+conf 100 >"$dir/node2.conf"
+
+T0=$EPOCHREALTIME
+stamp() { # prefix: prints "  +S.mmm prefix line" for each input line
+    while IFS= read -r line; do
+        printf '%s %s %s\n' "$EPOCHREALTIME" "$1" "${line#*: }"
+    done
+}
+events="$dir/events"
+: >"$events"
+
+ip netns exec "$obs" tcpdump -l -n -e -i eth0 'vrrp or arp' 2>"$dir/tcpdump.err" | stamp "observer:" >>"$events" &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$dir/tcpdump.err" 2>/dev/null && break; sleep 0.05; done
+
+start() { # node-ns name
+    ip netns exec "$1" "$bin" -n -l -D -f "$dir/$2.conf" -p "$dir/$2.pid" -r "$dir/$2.vrrp.pid" \
+        -c "$dir/$2.check.pid" 2>&1 | stamp "$2:" >>"$events" &
+    pids+=($!)
+}
+start "$n1" node1
+start "$n2" node2
+
+# wait_for PATTERN TIMEOUT_S: blocks until a line matching PATTERN is in the event log.
+wait_for() {
+    local end=$(( $(date +%s) + $2 ))
+    until grep -q -- "$1" "$events"; do
+        [ "$(date +%s)" -le "$end" ] || { echo "demo: timed out waiting for: $1" >&2; cat "$events" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+wait_for "node1: (VI_1) Entering MASTER STATE" 15
+wait_for "observer:.*Request who-has $vip" 5
+ip -n "$n1" -br addr show dev eth0 | grep -q "$vip" || { echo "demo: VIP not on node1" >&2; exit 1; }
+echo "$EPOCHREALTIME demo: VIP $vip is on node1 ($(ip -n "$n1" -br addr show dev eth0 | awk '{print $3, $4}'))" >>"$events"
+sleep 2.5   # let the delayed GARP batch and a few adverts show
+
+vpid=$(ip netns pids "$n1" | head -n 1)
+echo "$EPOCHREALTIME demo: kill -9 node1's VRRP process (pid $vpid)" >>"$events"
+kill -9 $(ip netns pids "$n1")
+wait_for "node2: (VI_1) Entering MASTER STATE" 10
+mac2=$(ip -n "$n2" -br link show dev eth0 | awk '{print $3}')
+wait_for "observer:.*$mac2.*Request who-has $vip" 5
+ip -n "$n2" -br addr show dev eth0 | grep -q "$vip" || { echo "demo: VIP not on node2" >&2; exit 1; }
+echo "$EPOCHREALTIME demo: VIP $vip is on node2" >>"$events"
+
+echo "Failover timeline (seconds since start; node logs, observer frames, demo steps):"
+awk -v t0="$T0" '
+    / observer:/ && / > 01:00:5e:00:00:12/ { adverts++; if (adverts > 3 && !/prio 0/) next }
+    { t = $1 - t0; $1 = ""; printf "  +%7.3f %s\n", t, substr($0, 2) }
+' "$events" | grep -v "observer:.*Request who-has" | head -60
+echo "  (gratuitous ARPs seen by the observer: $(grep -c "Request who-has $vip" "$events"))"
+grep "Request who-has $vip" "$events" | awk -v t0="$T0" '{ printf "  +%7.3f observer: GARP %s\n", $1 - t0, $4 }' | uniq -c -f 3 | head -10
+echo "demo: failover complete; cleaning up"
