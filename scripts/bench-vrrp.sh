@@ -37,7 +37,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
 ip netns add "$sw"
-ip -n "$sw" link add br0 type bridge mcast_snooping 0
+ip -n "$sw" link add br0 type bridge mcast_snooping 0 ageing_time 0
 ip -n "$sw" link set br0 up
 i=0
 for ns in "$n1" "$n2" "$obs"; do

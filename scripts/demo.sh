@@ -31,7 +31,7 @@ trap 'exit 130' INT TERM HUP PIPE
 
 # The segment: a bridge in the switch namespace, eth0 of each node plugged into it.
 ip netns add "$sw"
-ip -n "$sw" link add br0 type bridge mcast_snooping 0
+ip -n "$sw" link add br0 type bridge mcast_snooping 0 ageing_time 0
 ip -n "$sw" link set br0 up
 i=0
 for ns in "$n1" "$n2" "$obs"; do

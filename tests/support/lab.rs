@@ -24,12 +24,19 @@ pub fn unavailable() -> Option<String> {
 
 /// Whether tcpdump is installed (the observer needs it).
 pub fn have_tcpdump() -> bool {
-    Command::new("tcpdump").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("tcpdump")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn ip(args: &[&str]) {
     let o = Command::new("ip").args(args).output().expect("run ip");
-    assert!(o.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// One host on the segment: a namespace with `eth0` on the bridge.
@@ -50,7 +57,12 @@ impl Node {
             .args(["netns", "exec", &self.ns, "sh", "-c", cmd])
             .output()
             .expect("ip netns exec");
-        assert!(o.status.success(), "{cmd} in {}: {}", self.ns, String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{cmd} in {}: {}",
+            self.ns,
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
@@ -105,20 +117,43 @@ impl Lab {
             id,
             switch: switch.clone(),
             nodes: Vec::new(),
-            observer: Node { ns: String::new(), ipv4: String::new(), ipv6: String::new() },
+            observer: Node {
+                ns: String::new(),
+                ipv4: String::new(),
+                ipv6: String::new(),
+            },
             dir: tempfile::tempdir().expect("temp dir"),
             daemons: Vec::new(),
         };
         ip(&["-n", &switch, "link", "set", "lo", "up"]);
-        // No multicast snooping: VRRP multicast must reach every port without IGMP.
-        ip(&["-n", &switch, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"]);
+        // No multicast snooping (VRRP multicast must reach every port without IGMP) and no MAC
+        // learning (ageing 0: the bridge floods like a hub, so the observer sees unicast too).
+        ip(&[
+            "-n",
+            &switch,
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+            "mcast_snooping",
+            "0",
+            "ageing_time",
+            "0",
+        ]);
         ip(&["-n", &switch, "link", "set", "br0", "up"]);
         let net = 1 + id % 250;
         for i in 0..=n {
-            let ns = if i == n { format!("{base}-obs") } else { format!("{base}-n{}", i + 1) };
+            let ns = if i == n {
+                format!("{base}-obs")
+            } else {
+                format!("{base}-n{}", i + 1)
+            };
             ip(&["netns", "add", &ns]);
             let port = format!("p{i}");
-            ip(&["-n", &ns, "link", "add", "eth0", "type", "veth", "peer", "name", &port, "netns", &switch]);
+            ip(&[
+                "-n", &ns, "link", "add", "eth0", "type", "veth", "peer", "name", &port, "netns", &switch,
+            ]);
             ip(&["-n", &switch, "link", "set", &port, "master", "br0", "up"]);
             ip(&["-n", &ns, "link", "set", "lo", "up"]);
             let ipv4 = format!("10.{net}.0.{}", i + 1);
@@ -162,7 +197,16 @@ impl Lab {
             .args(["netns", "exec", &self.nodes[node].ns, program])
             .args(["-n", "-l", "-D", "-f"])
             .arg(&conf)
-            .args(["-p", &pid("main"), "-r", &pid("vrrp"), "-c", &pid("check"), "-b", &pid("bfd")])
+            .args([
+                "-p",
+                &pid("main"),
+                "-r",
+                &pid("vrrp"),
+                "-c",
+                &pid("check"),
+                "-b",
+                &pid("bfd"),
+            ])
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -180,13 +224,28 @@ impl Lab {
             l.close();
         });
         self.daemons.push(child.id());
-        Daemon { child, log, vrrp_pid_file: PathBuf::from(pid("vrrp")) }
+        Daemon {
+            child,
+            log,
+            vrrp_pid_file: PathBuf::from(pid("vrrp")),
+        }
     }
 
     /// Starts tcpdump on the observer's eth0 with `filter`; frames are collected as text lines.
     pub fn capture(&mut self, filter: &str) -> Capture {
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.observer.ns, "tcpdump", "-l", "-n", "-e", "-tt", "-i", "eth0"])
+            .args([
+                "netns",
+                "exec",
+                &self.observer.ns,
+                "tcpdump",
+                "-l",
+                "-n",
+                "-e",
+                "-tt",
+                "-i",
+                "eth0",
+            ])
             .arg(filter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -196,7 +255,10 @@ impl Lab {
         let log = Log::default();
         // tcpdump says "listening on" on stderr once the capture is armed.
         let armed = Log::default();
-        let (out, err) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
+        let (out, err) = (
+            child.stdout.take().expect("stdout"),
+            child.stderr.take().expect("stderr"),
+        );
         let l = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines() {
@@ -214,7 +276,9 @@ impl Lab {
             a.close();
         });
         assert!(
-            armed.wait(|l| l.contains("listening on"), Duration::from_secs(10)).is_some(),
+            armed
+                .wait(|l| l.contains("listening on"), Duration::from_secs(10))
+                .is_some(),
             "tcpdump did not start: {:?}",
             armed.lines()
         );
@@ -303,12 +367,7 @@ impl Log {
     }
 
     /// Like [`Log::wait`], looking only at lines from index `from` on.
-    pub fn wait_from(
-        &self,
-        from: usize,
-        pred: impl Fn(&str) -> bool,
-        timeout: Duration,
-    ) -> Option<(Instant, String)> {
+    pub fn wait_from(&self, from: usize, pred: impl Fn(&str) -> bool, timeout: Duration) -> Option<(Instant, String)> {
         let end = Instant::now() + timeout;
         let (m, c) = &*self.inner;
         let mut g = m.lock().unwrap();
@@ -392,13 +451,23 @@ pub struct Capture {
 impl Capture {
     /// The capture timestamp (seconds since the epoch) of a tcpdump -tt line.
     pub fn time(line: &str) -> f64 {
-        line.split_whitespace().next().and_then(|t| t.parse().ok()).unwrap_or(0.0)
+        line.split_whitespace()
+            .next()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0.0)
     }
 }
 
-/// Our binary.
+/// Our binary; `KARS_LAB_DAEMON=/usr/sbin/keepalived` runs the lab tests against keepalived
+/// itself, which checks that the tests assert keepalived's behaviour.
 pub fn ours() -> &'static str {
-    super::ours()
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| std::env::var("KARS_LAB_DAEMON").unwrap_or_else(|_| super::ours().to_string()))
+}
+
+/// Whether the lab's "ours" is really keepalived (KARS_LAB_DAEMON), for its known differences.
+pub fn is_keepalived() -> bool {
+    ours() != super::ours()
 }
 
 /// Debian's keepalived 2.2.7, if installed.

@@ -282,4 +282,10 @@ pub fn keepalived_dump(text: &str, extra: &[&str], stop: impl Fn(&[String]) -> b
     let _ = child.wait();
     lines
 }
+/// Makes a file executable (mode 0755).
+pub fn chmod_x(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
 pub mod lab;
