@@ -90,3 +90,14 @@ pub fn load(text: &str) -> keepalived_rs::config::model::Config {
     use keepalived_rs::config::{LoadOptions, load_str};
     load_str(text, &LoadOptions::default(), &HostWithInterfaces::eth0_to_eth3()).config
 }
+
+/// Runs `cmd` with `sh -c` inside the namespace named `ns` (usable from a test body, which
+/// cannot hold the [`NlNs`] guard); panics on failure.
+pub fn sh_in(ns: &str, cmd: &str) -> String {
+    let o = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, "sh", "-c", cmd])
+        .output()
+        .expect("ip netns exec");
+    assert!(o.status.success(), "`{cmd}` failed in {ns}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
