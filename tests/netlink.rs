@@ -43,7 +43,9 @@ static_ipaddress {
 /// autojoin); adding twice is fine; deleting leaves nothing and deleting again is fine.
 #[test]
 fn address_options_show_in_ip_addr() {
-    let Some(ns) = NlNs::new("address_options_show_in_ip_addr", &["eth0", "eth1"]) else { return };
+    let Some(ns) = NlNs::new("address_options_show_in_ip_addr", &["eth0", "eth1"]) else {
+        return;
+    };
     let addrs = load(ADDRESSES).statics.addresses;
     assert_eq!(addrs.len(), 9, "all addresses parsed");
     let add = addrs.clone();
@@ -53,7 +55,9 @@ fn address_options_show_in_ip_addr() {
         for a in &add {
             let i = idx[a.dev.as_deref().unwrap()];
             nl.add_address(a, i).await.unwrap();
-            nl.add_address(a, i).await.expect("adding an existing address is not an error");
+            nl.add_address(a, i)
+                .await
+                .expect("adding an existing address is not an error");
         }
     });
     assert_eq!(
@@ -75,7 +79,10 @@ fn address_options_show_in_ip_addr() {
     ] {
         assert!(has(l), "missing `{l}` in {eth1:#?}");
     }
-    let dad = eth1.iter().find(|l| l.starts_with("inet6 2001:db8:3::1/64 ")).expect("-nodad address");
+    let dad = eth1
+        .iter()
+        .find(|l| l.starts_with("inet6 2001:db8:3::1/64 "))
+        .expect("-nodad address");
     assert!(!dad.contains("nodad"), "{dad}");
     assert!(dad.ends_with("valid_lft forever preferred_lft 100sec"), "{dad}");
     assert_eq!(eth1.len(), 6);
@@ -86,7 +93,9 @@ fn address_options_show_in_ip_addr() {
         for a in &addrs {
             let i = idx[a.dev.as_deref().unwrap()];
             nl.del_address(a, i).await.unwrap();
-            nl.del_address(a, i).await.expect("deleting an absent address is not an error");
+            nl.del_address(a, i)
+                .await
+                .expect("deleting an absent address is not an error");
         }
     });
     assert_eq!(addr_lines(&ns, "eth0"), Vec::<String>::new());
@@ -97,7 +106,9 @@ fn address_options_show_in_ip_addr() {
 /// are removed (absent ones are no error); the interface's own addresses stay.
 #[test]
 fn stale_vips_are_removed() {
-    let Some(ns) = NlNs::new("stale_vips_are_removed", &["eth0", "eth1"]) else { return };
+    let Some(ns) = NlNs::new("stale_vips_are_removed", &["eth0", "eth1"]) else {
+        return;
+    };
     let cfg = load(
         r#"
 vrrp_instance VI_1 {
@@ -190,7 +201,9 @@ fn our_routes(ns: &NlNs) -> Vec<String> {
 /// every route deletes cleanly and a second delete reports ESRCH.
 #[test]
 fn routes_show_in_ip_route() {
-    let Some(ns) = NlNs::new("routes_show_in_ip_route", &["eth0", "eth1"]) else { return };
+    let Some(ns) = NlNs::new("routes_show_in_ip_route", &["eth0", "eth1"]) else {
+        return;
+    };
     ns.sh(
         "ip addr add 10.0.0.1/24 dev eth0 && ip addr add 10.1.0.1/24 dev eth1 && \
          ip addr add 2001:db8:1::1/64 dev eth1 nodad",
@@ -217,14 +230,19 @@ fn routes_show_in_ip_route() {
         expected.push("10.42.0.0/16 dev eth0 proto keepalived realms 5/6");
         ns.sh("ip route del 10.99.0.0/16 table 99");
     } else {
-        support::skip("routes_show_in_ip_route (encap, realms)", "kernel lacks lwtunnel ip or classid");
+        support::skip(
+            "routes_show_in_ip_route (encap, realms)",
+            "kernel lacks lwtunnel ip or classid",
+        );
     }
     let add = routes.clone();
     ns.run(move || async move {
         let nl = Netlink::new().unwrap();
         let idx = indices(&nl.dump_interfaces().await.unwrap());
         for r in &add {
-            nl.add_route(r, |n| idx.get(n).copied()).await.unwrap_or_else(|e| panic!("{r:?}: {e}"));
+            nl.add_route(r, |n| idx.get(n).copied())
+                .await
+                .unwrap_or_else(|e| panic!("{r:?}: {e}"));
         }
     });
     let mut expected: Vec<String> = expected.into_iter().map(String::from).collect();
@@ -235,7 +253,9 @@ fn routes_show_in_ip_route() {
         let nl = Netlink::new().unwrap();
         let idx = indices(&nl.dump_interfaces().await.unwrap());
         for r in &routes {
-            nl.del_route(r, |n| idx.get(n).copied()).await.unwrap_or_else(|e| panic!("{r:?}: {e}"));
+            nl.del_route(r, |n| idx.get(n).copied())
+                .await
+                .unwrap_or_else(|e| panic!("{r:?}: {e}"));
             let again = nl.route(r, RouteCmd::Del, |n| idx.get(n).copied()).await;
             assert_eq!(again.unwrap_err().errno(), Some(ESRCH), "{r:?}");
         }
@@ -246,7 +266,9 @@ fn routes_show_in_ip_route() {
 /// A route naming an interface that does not exist is refused before reaching the kernel.
 #[test]
 fn route_with_missing_interface_is_an_error() {
-    let Some(ns) = NlNs::new("route_with_missing_interface_is_an_error", &["eth0"]) else { return };
+    let Some(ns) = NlNs::new("route_with_missing_interface_is_an_error", &["eth0"]) else {
+        return;
+    };
     let routes = load("static_routes {\n 10.50.0.0/16 dev eth3\n}\n").statics.routes;
     ns.run(move || async move {
         let nl = Netlink::new().unwrap();
@@ -304,7 +326,9 @@ fn our_rules(ns: &NlNs) -> Vec<String> {
 /// a second delete gives ENOENT, which remove_stale_rules() ignores.
 #[test]
 fn rules_show_in_ip_rule() {
-    let Some(ns) = NlNs::new("rules_show_in_ip_rule", &["eth0", "eth1"]) else { return };
+    let Some(ns) = NlNs::new("rules_show_in_ip_rule", &["eth0", "eth1"]) else {
+        return;
+    };
     let rules = load(RULES).statics.rules;
     assert_eq!(rules.len(), 18, "all rules parsed");
     let add = rules.clone();
@@ -353,7 +377,9 @@ fn rules_show_in_ip_rule() {
 /// An l3mdev rule (FRA_L3MDEV, no table), where the kernel has l3mdev support.
 #[test]
 fn l3mdev_rule() {
-    let Some(ns) = NlNs::new("l3mdev_rule", &[]) else { return };
+    let Some(ns) = NlNs::new("l3mdev_rule", &[]) else {
+        return;
+    };
     if !ns.try_sh("ip rule add l3mdev priority 999 && ip rule del priority 999") {
         support::skip("l3mdev_rule", "kernel without CONFIG_NET_L3_MASTER_DEV");
         return;

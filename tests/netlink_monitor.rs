@@ -48,7 +48,9 @@ fn logged(seen: &[MonitorUpdate], text: &str) -> bool {
 /// add/delete and link deletion each reach the monitor with keepalived's log lines.
 #[test]
 fn monitor_sees_link_and_address_changes() {
-    let Some(ns) = NlNs::new("monitor_sees_link_and_address_changes", &["eth0", "eth1"]) else { return };
+    let Some(ns) = NlNs::new("monitor_sees_link_and_address_changes", &["eth0", "eth1"]) else {
+        return;
+    };
     let name = ns.ns.name.clone();
     ns.run(move || async move {
         let sh = |c: &str| sh_in(&name, c);
@@ -74,12 +76,21 @@ fn monitor_sees_link_and_address_changes() {
             iface(u, "eth0").is_some_and(|s| s.ipv4.map(IpAddr::V4) == Some(want))
         })
         .await;
-        let line = seen.iter().flat_map(|u| &u.logs).find(|l| l.text == "Assigned address 10.0.0.1 for interface eth0");
+        let line = seen
+            .iter()
+            .flat_map(|u| &u.logs)
+            .find(|l| l.text == "Assigned address 10.0.0.1 for interface eth0");
         assert!(line.is_some_and(|l| l.detail), "{seen:#?}");
 
         sh("ip addr del 10.0.0.1/24 dev eth0");
-        let seen = wait_for(&mut mon, "eth0 without IPv4", |u| iface(u, "eth0").is_some_and(|s| s.ipv4.is_none())).await;
-        assert!(logged(&seen, "Deassigned address 10.0.0.1 from interface eth0"), "{seen:#?}");
+        let seen = wait_for(&mut mon, "eth0 without IPv4", |u| {
+            iface(u, "eth0").is_some_and(|s| s.ipv4.is_none())
+        })
+        .await;
+        assert!(
+            logged(&seen, "Deassigned address 10.0.0.1 from interface eth0"),
+            "{seen:#?}"
+        );
 
         // eth1 is not tracked: its changes are events without keepalived's lines.
         sh("ip link set eth1 down");
@@ -87,7 +98,10 @@ fn monitor_sees_link_and_address_changes() {
         assert!(!logged(&seen, "Netlink reports eth1 down"), "{seen:#?}");
 
         sh("ip link del eth0");
-        let seen = wait_for(&mut mon, "eth0 gone", |u| u.events.contains(&MonitorEvent::Gone("eth0".into()))).await;
+        let seen = wait_for(&mut mon, "eth0 gone", |u| {
+            u.events.contains(&MonitorEvent::Gone("eth0".into()))
+        })
+        .await;
         assert!(logged(&seen, "Interface eth0 deleted"), "{seen:#?}");
     });
 }
@@ -96,7 +110,9 @@ fn monitor_sees_link_and_address_changes() {
 /// first link-local IPv6 address agree with `ip -j addr show`.
 #[test]
 fn dump_interfaces_matches_ip() {
-    let Some(ns) = NlNs::new("dump_interfaces_matches_ip", &["eth0", "eth1", "eth2"]) else { return };
+    let Some(ns) = NlNs::new("dump_interfaces_matches_ip", &["eth0", "eth1", "eth2"]) else {
+        return;
+    };
     ns.sh(
         "ip addr add 10.0.0.1/24 dev eth0 && ip addr add 10.0.0.2/24 dev eth0 && \
          ip addr add 10.2.0.1/16 dev eth0 && ip addr add 2001:db8::1/64 dev eth0 nodad && \
@@ -117,11 +133,19 @@ fn dump_interfaces_matches_ip() {
     assert_eq!(got.len(), ifaces.len());
     for j in ifaces {
         let name = j["ifname"].as_str().unwrap();
-        let s = got.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("{name} missing"));
+        let s = got
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!(u64::from(s.index), j["ifindex"].as_u64().unwrap(), "{name}");
         let mac: Vec<String> = s.mac.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(mac.join(":"), j["address"].as_str().unwrap(), "{name}");
-        let flags: Vec<&str> = j["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+        let flags: Vec<&str> = j["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
         let oper = j["operstate"].as_str().unwrap();
         let up = flags.contains(&"UP") && (oper == "UP" || oper == "UNKNOWN");
         assert_eq!(s.up, up, "{name}: {flags:?} {oper}");
@@ -147,14 +171,18 @@ fn dump_interfaces_matches_ip() {
 /// reports Resync with the current states, then keeps working.
 #[test]
 fn overrun_resyncs() {
-    let Some(ns) = NlNs::new("overrun_resyncs", &["eth0"]) else { return };
+    let Some(ns) = NlNs::new("overrun_resyncs", &["eth0"]) else {
+        return;
+    };
     let name = ns.ns.name.clone();
     ns.run(move || async move {
         let sh = |c: &str| sh_in(&name, c);
         let mut mon = Monitor::new(Some(RcvBuf { size: 1, force: false })).unwrap();
         mon.initial().await.unwrap();
         // `ip` runs while this runtime is blocked, so nobody drains the monitor socket.
-        let batch: String = (0..300).map(|i| format!("addr add 10.1.{}.{}/32 dev eth0\n", i / 200, i % 200 + 1)).collect();
+        let batch: String = (0..300)
+            .map(|i| format!("addr add 10.1.{}.{}/32 dev eth0\n", i / 200, i % 200 + 1))
+            .collect();
         let path = std::env::temp_dir().join(format!("kars-nl-batch-{}", std::process::id()));
         std::fs::write(&path, batch).unwrap();
         sh(&format!("ip -batch {}", path.display()));
@@ -170,6 +198,9 @@ fn overrun_resyncs() {
         assert!(iface(u, "lo").is_some(), "every interface is reported");
 
         sh("ip link set eth0 down");
-        wait_for(&mut mon, "eth0 down after the resync", |u| iface(u, "eth0").is_some_and(|s| !s.up)).await;
+        wait_for(&mut mon, "eth0 down after the resync", |u| {
+            iface(u, "eth0").is_some_and(|s| !s.up)
+        })
+        .await;
     });
 }

@@ -5,11 +5,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
-use netlink_packet_route::RouteNetlinkMessage;
-use netlink_packet_route::address::{
-    AddressAttribute, AddressFlags, AddressMessage, AddressScope, CacheInfo,
-};
 use netlink_packet_route::AddressFamily;
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, AddressScope, CacheInfo};
 
 use super::{EADDRNOTAVAIL, EEXIST, ENODEV, Error, Netlink, Result};
 use crate::config::model::net::{Broadcast, IFA_F_NODAD, INFINITY_LIFE_TIME, IpAddress};
@@ -54,7 +52,11 @@ pub fn add_flags(a: &IpAddress) -> u32 {
 
 fn header(a: &IpAddress, ifindex: u32) -> AddressMessage {
     let mut m = AddressMessage::default();
-    m.header.family = if a.is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
+    m.header.family = if a.is_ipv6() {
+        AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
+    };
     m.header.prefix_len = a.prefix_len;
     m.header.scope = AddressScope::from(a.scope.number());
     m.header.index = ifindex;
@@ -135,11 +137,7 @@ impl Netlink {
     /// false, true)` from `vrrp_restore_interfaces_startup()`), ignoring absent ones.
     /// `resolve` gives the ifindex an address lives on (see [`vip_device`]); addresses whose
     /// interface does not exist are skipped. Returns the unexpected failures.
-    pub async fn remove_stale(
-        &self,
-        addrs: &[IpAddress],
-        resolve: impl Fn(&IpAddress) -> Option<u32>,
-    ) -> Vec<Error> {
+    pub async fn remove_stale(&self, addrs: &[IpAddress], resolve: impl Fn(&IpAddress) -> Option<u32>) -> Vec<Error> {
         let mut errors = Vec::new();
         for a in addrs {
             let Some(ifindex) = resolve(a) else { continue };
@@ -228,7 +226,10 @@ mod tests {
         );
         a.peer = Some("10.9.9.9".parse().unwrap());
         let m = add_message(&a, 3);
-        assert!(m.attributes.contains(&AddressAttribute::Address("10.9.9.9".parse().unwrap())));
+        assert!(
+            m.attributes
+                .contains(&AddressAttribute::Address("10.9.9.9".parse().unwrap()))
+        );
         let d = del_message(&a, 3);
         assert_eq!(
             d.attributes,
@@ -246,7 +247,7 @@ mod tests {
         a.preferred_lft = Some(0);
         let m = add_message(&a, 1);
         let ci = m.attributes.iter().find_map(|x| match x {
-            AddressAttribute::CacheInfo(c) => Some(c.clone()),
+            AddressAttribute::CacheInfo(c) => Some(*c),
             _ => None,
         });
         let ci = ci.expect("cacheinfo");

@@ -238,21 +238,27 @@ impl IfTable {
         let Some(tracked) = self.ifaces.get(&a.header.index).map(|i| self.is_tracked(&i.name)) else {
             return;
         };
-        let Some(i) = self.ifaces.get_mut(&a.header.index) else { return };
+        let Some(i) = self.ifaces.get_mut(&a.header.index) else {
+            return;
+        };
         let (assigned, deassigned) = match (a.header.family, ip) {
-            (AddressFamily::Inet, IpAddr::V4(v4)) => {
-                promote(&mut i.ipv4, &mut i.ipv4_extra, v4, new, ours)
-            }
+            (AddressFamily::Inet, IpAddr::V4(v4)) => promote(&mut i.ipv4, &mut i.ipv4_extra, v4, new, ours),
             (AddressFamily::Inet6, IpAddr::V6(v6)) if link_scope => {
                 promote(&mut i.ipv6_ll, &mut i.ipv6_extra, v6, new, ours)
             }
             _ => (false, false),
         };
         if tracked && assigned {
-            logs.push(LogLine::detail(format!("Assigned address {ip} for interface {}", i.name)));
+            logs.push(LogLine::detail(format!(
+                "Assigned address {ip} for interface {}",
+                i.name
+            )));
         }
         if tracked && deassigned {
-            logs.push(LogLine::detail(format!("Deassigned address {ip} from interface {}", i.name)));
+            logs.push(LogLine::detail(format!(
+                "Deassigned address {ip} from interface {}",
+                i.name
+            )));
         }
     }
 
@@ -291,7 +297,10 @@ impl IfTable {
     pub fn handle(&mut self, msg: &RouteNetlinkMessage) -> MonitorUpdate {
         let mut logs = Vec::new();
         self.apply(msg, &mut logs);
-        MonitorUpdate { logs, events: self.changes() }
+        MonitorUpdate {
+            logs,
+            events: self.changes(),
+        }
     }
 
     /// Replaces the table with a fresh dump after lost messages: logs link and primary-address
@@ -310,7 +319,11 @@ impl IfTable {
             let tracked = self.is_tracked(&o.name);
             let Some(n) = fresh.ifaces.get_mut(k) else {
                 let line = format!("Interface {} deleted", o.name);
-                logs.push(if tracked { LogLine::info(line) } else { LogLine::detail(line) });
+                logs.push(if tracked {
+                    LogLine::info(line)
+                } else {
+                    LogLine::detail(line)
+                });
                 continue;
             };
             // Keep the primary addresses that are still there, as keepalived would have.
@@ -440,9 +453,7 @@ impl Netlink {
     pub async fn index_of(&self, name: &str) -> Result<Option<u32>> {
         let links = self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default())).await?;
         Ok(links.iter().find_map(|m| match m {
-            RouteNetlinkMessage::NewLink(l) => {
-                (link_fields(l).0.as_deref() == Some(name)).then_some(l.header.index)
-            }
+            RouteNetlinkMessage::NewLink(l) => (link_fields(l).0.as_deref() == Some(name)).then_some(l.header.index),
             _ => None,
         }))
     }
@@ -471,7 +482,11 @@ pub fn monitor() -> io::Result<Monitor> {
 }
 
 fn set_rcvbuf(fd: i32, buf: RcvBuf) -> io::Result<()> {
-    let opt = if buf.force { libc::SO_RCVBUFFORCE } else { libc::SO_RCVBUF };
+    let opt = if buf.force {
+        libc::SO_RCVBUFFORCE
+    } else {
+        libc::SO_RCVBUF
+    };
     let size = libc::c_int::try_from(buf.size).unwrap_or(libc::c_int::MAX);
     // SAFETY: setsockopt on a socket we own, with a pointer to a live c_int and its size.
     let rc = unsafe {
@@ -483,22 +498,35 @@ fn set_rcvbuf(fd: i32, buf: RcvBuf) -> io::Result<()> {
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 impl Monitor {
     /// Subscribes to link, IPv4 address and IPv6 address notifications, optionally with a
     /// receive buffer size.
     pub fn new(rcvbuf: Option<RcvBuf>) -> io::Result<Monitor> {
-        let rt = tokio::runtime::Handle::try_current()
-            .map_err(|e| io::Error::other(format!("no tokio runtime: {e}")))?;
-        let groups = [MulticastGroup::Link, MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
+        let rt =
+            tokio::runtime::Handle::try_current().map_err(|e| io::Error::other(format!("no tokio runtime: {e}")))?;
+        let groups = [
+            MulticastGroup::Link,
+            MulticastGroup::Ipv4Ifaddr,
+            MulticastGroup::Ipv6Ifaddr,
+        ];
         let (mut conn, _handle, rx) = rtnetlink::new_multicast_connection(&groups)?;
         if let Some(b) = rcvbuf {
             set_rcvbuf(conn.socket_mut().socket_mut().as_raw_fd(), b)?;
         }
         rt.spawn(conn);
-        Ok(Monitor { rx, cmd: Netlink::new()?, table: IfTable::default(), primed: false })
+        Ok(Monitor {
+            rx,
+            cmd: Netlink::new()?,
+            table: IfTable::default(),
+            primed: false,
+        })
     }
 
     /// The table (e.g. to look up an ifindex).
@@ -563,7 +591,10 @@ impl Monitor {
             }
             Err(e) => {
                 logs.push(e.log_line());
-                MonitorUpdate { logs, events: Vec::new() }
+                MonitorUpdate {
+                    logs,
+                    events: Vec::new(),
+                }
             }
         }
     }
@@ -577,9 +608,14 @@ mod tests {
     fn link(index: u32, name: &str, up: bool) -> RouteNetlinkMessage {
         let mut l = LinkMessage::default();
         l.header.index = index;
-        l.header.flags = if up { LinkFlags::Up | LinkFlags::Running } else { LinkFlags::Up };
+        l.header.flags = if up {
+            LinkFlags::Up | LinkFlags::Running
+        } else {
+            LinkFlags::Up
+        };
         l.attributes.push(LinkAttribute::IfName(name.into()));
-        l.attributes.push(LinkAttribute::Address(vec![2, 0, 0, 0, 0, index as u8]));
+        l.attributes
+            .push(LinkAttribute::Address(vec![2, 0, 0, 0, 0, index as u8]));
         RouteNetlinkMessage::NewLink(l)
     }
 
@@ -588,7 +624,11 @@ mod tests {
         let mut m = AddressMessage::default();
         m.header = AddressHeader::default();
         m.header.index = index;
-        m.header.family = if ip.is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
+        m.header.family = if ip.is_ipv6() {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
         if let IpAddr::V6(v6) = ip {
             if v6.segments()[0] == 0xfe80 {
                 m.header.scope = AddressScope::Link;
@@ -668,7 +708,9 @@ mod tests {
         t.load(&[link(2, "eth0", true)]);
         let u = t.handle(&link(2, "wan0", true));
         assert_eq!(texts(&u), ["Interface name has changed from eth0 to wan0"]);
-        assert!(matches!(&u.events[..], [MonitorEvent::Gone(g), MonitorEvent::Interface(s)] if g == "eth0" && s.name == "wan0"));
+        assert!(
+            matches!(&u.events[..], [MonitorEvent::Gone(g), MonitorEvent::Interface(s)] if g == "eth0" && s.name == "wan0")
+        );
     }
 
     /// Resync after an overrun: Resync first, then every interface; vanished ones Gone; lost
@@ -700,7 +742,11 @@ mod tests {
         let eth0 = eth0.expect("eth0 reported");
         assert!(!eth0.up);
         assert_eq!(eth0.ipv4, Some("10.0.0.2".parse().unwrap()));
-        assert!(u.events.iter().any(|e| matches!(e, MonitorEvent::Interface(s) if s.name == "eth2")));
+        assert!(
+            u.events
+                .iter()
+                .any(|e| matches!(e, MonitorEvent::Interface(s) if s.name == "eth2"))
+        );
         // After the resync nothing is pending.
         assert_eq!(t.handle(&link(4, "eth2", true)), MonitorUpdate::default());
     }

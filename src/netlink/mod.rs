@@ -17,9 +17,7 @@ use std::fmt;
 use std::io;
 
 use futures::StreamExt;
-use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
-};
+use netlink_packet_core::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload};
 use netlink_packet_route::RouteNetlinkMessage;
 
 use crate::log::LogLine;
@@ -119,7 +117,12 @@ pub fn nl_msg_type_name(t: u16) -> &'static str {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Kernel { errno, msg_type, seq, pid } => write!(
+            Error::Kernel {
+                errno,
+                msg_type,
+                seq,
+                pid,
+            } => write!(
                 f,
                 "Netlink: error: {}({errno}), type={}({msg_type}), seq={seq}, pid={pid}",
                 strerror(*errno),
@@ -147,8 +150,8 @@ impl Netlink {
     /// Opens a connection and spawns its driver on the current tokio runtime. Fails (rather
     /// than panicking) outside a runtime.
     pub fn new() -> io::Result<Self> {
-        let rt = tokio::runtime::Handle::try_current()
-            .map_err(|e| io::Error::other(format!("no tokio runtime: {e}")))?;
+        let rt =
+            tokio::runtime::Handle::try_current().map_err(|e| io::Error::other(format!("no tokio runtime: {e}")))?;
         let (conn, handle, _unsolicited) = rtnetlink::new_connection()?;
         rt.spawn(conn);
         Ok(Netlink { handle })
@@ -166,9 +169,7 @@ impl Netlink {
         req.header.flags = flags | NLM_F_REQUEST | NLM_F_ACK;
         req.finalize();
         let mut handle = self.handle.clone();
-        let mut answers = handle
-            .request(req)
-            .map_err(|e| Error::Connection(e.to_string()))?;
+        let mut answers = handle.request(req).map_err(|e| Error::Connection(e.to_string()))?;
         while let Some(answer) = answers.next().await {
             if let NetlinkPayload::Error(e) = answer.payload {
                 if let Some(code) = e.code {
@@ -185,9 +186,7 @@ impl Netlink {
         req.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
         req.finalize();
         let mut handle = self.handle.clone();
-        let mut answers = handle
-            .request(req)
-            .map_err(|e| Error::Connection(e.to_string()))?;
+        let mut answers = handle.request(req).map_err(|e| Error::Connection(e.to_string()))?;
         let mut out = Vec::new();
         while let Some(answer) = answers.next().await {
             match answer.payload {
@@ -232,7 +231,15 @@ mod tests {
     #[test]
     fn short_echo_is_tolerated() {
         let e = Error::from_kernel(-2, &[1, 2]);
-        assert_eq!(e, Error::Kernel { errno: 2, msg_type: 0, seq: 0, pid: 0 });
+        assert_eq!(
+            e,
+            Error::Kernel {
+                errno: 2,
+                msg_type: 0,
+                seq: 0,
+                pid: 0
+            }
+        );
     }
 
     /// Outside a tokio runtime, `new()` reports an error instead of panicking.

@@ -5,17 +5,15 @@ use std::net::IpAddr;
 
 use netlink_packet_core::{DefaultNla, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::route::{
-    MplsLabel, RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteIp6Tunnel,
-    RouteIpTunnel, RouteLwEnCapType, RouteLwTunnelEncap, RouteMessage, RouteMetric,
-    RouteMplsIpTunnel, RouteMplsTtlPropagation, RouteNextHop, RouteNextHopFlags,
-    RoutePreference, RouteProtocol, RouteRealm, RouteScope, RouteType, RouteVia,
+    MplsLabel, RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteIp6Tunnel, RouteIpTunnel, RouteLwEnCapType,
+    RouteLwTunnelEncap, RouteMessage, RouteMetric, RouteMplsIpTunnel, RouteMplsTtlPropagation, RouteNextHop,
+    RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope, RouteType, RouteVia,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use super::{Error, Netlink, Result};
 use crate::config::model::net::{
-    Encap, EncapKind, Metric, RT_TABLE_MAIN, RTPROT_KEEPALIVED, Route, RouteMode,
-    RouteType as ModelRouteType,
+    Encap, EncapKind, Metric, RT_TABLE_MAIN, RTPROT_KEEPALIVED, Route, RouteMode, RouteType as ModelRouteType,
 };
 
 /// `RTNH_F_ONLINK`.
@@ -52,12 +50,18 @@ pub enum RouteCmd {
 }
 
 fn family_of(r: &Route) -> AddressFamily {
-    if r.family == 6 { AddressFamily::Inet6 } else { AddressFamily::Inet }
+    if r.family == 6 {
+        AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
+    }
 }
 
 fn check_family(r: &Route, a: &IpAddr, what: &str) -> Result<()> {
     if (r.family == 6) != a.is_ipv6() {
-        return Err(Error::Unsupported(format!("{what} {a} of another family than the route")));
+        return Err(Error::Unsupported(format!(
+            "{what} {a} of another family than the route"
+        )));
     }
     Ok(())
 }
@@ -76,7 +80,10 @@ fn gateway(r: &Route, via: IpAddr) -> RouteAttribute {
 }
 
 fn realm(packed: u32) -> RouteRealm {
-    RouteRealm { source: (packed >> 16) as u16, destination: packed as u16 }
+    RouteRealm {
+        source: (packed >> 16) as u16,
+        destination: packed as u16,
+    }
 }
 
 /// The RTA_ENCAP nest and RTA_ENCAP_TYPE of an `encap` (keepalived's `add_encap()`).
@@ -236,19 +243,17 @@ fn metrics(r: &Route) -> Vec<RouteMetric> {
 
 /// The message keepalived's `netlink_route()` sends for `r`, with interface names resolved by
 /// `resolve`.
-pub fn route_message(
-    r: &Route,
-    cmd: RouteCmd,
-    resolve: &dyn Fn(&str) -> Option<u32>,
-) -> Result<RouteMessage> {
+pub fn route_message(r: &Route, cmd: RouteCmd, resolve: &dyn Fn(&str) -> Option<u32>) -> Result<RouteMessage> {
     if r.family != 4 && r.family != 6 {
         return Err(Error::Unsupported(format!("route family {}", r.family)));
     }
     let ifindex = |name: &str| resolve(name).ok_or_else(|| Error::NoInterface(name.to_string()));
     let table = r.table.unwrap_or(RT_TABLE_MAIN);
     let mut m = RouteMessage::default();
-    let mut h = RouteHeader::default();
-    h.address_family = family_of(r);
+    let mut h = RouteHeader {
+        address_family: family_of(r),
+        ..Default::default()
+    };
     let attrs = &mut m.attributes;
     if table < 256 {
         h.table = table as u8;
@@ -362,12 +367,7 @@ pub fn add_flags(r: &Route, cmd: RouteCmd) -> u16 {
 impl Netlink {
     /// Runs `cmd` for `r`. EEXIST on an add is success, as in keepalived's
     /// `netlink_parse_info()`.
-    pub async fn route(
-        &self,
-        r: &Route,
-        cmd: RouteCmd,
-        resolve: impl Fn(&str) -> Option<u32>,
-    ) -> Result<()> {
+    pub async fn route(&self, r: &Route, cmd: RouteCmd, resolve: impl Fn(&str) -> Option<u32>) -> Result<()> {
         let m = route_message(r, cmd, &resolve)?;
         let msg = match cmd {
             RouteCmd::Del => RouteNetlinkMessage::DelRoute(m),
@@ -423,7 +423,10 @@ mod tests {
         let d = route_message(&r, RouteCmd::Del, &none).unwrap();
         assert_eq!(d.header.scope, RouteScope::NoWhere);
         assert_eq!(u8::from(d.header.kind), 0);
-        let b = Route { route_type: Some(RT(RT::BLACKHOLE)), ..r };
+        let b = Route {
+            route_type: Some(RT(RT::BLACKHOLE)),
+            ..r
+        };
         let d = route_message(&b, RouteCmd::Del, &none).unwrap();
         assert_eq!(d.header.kind, RouteType::BlackHole);
     }
@@ -431,7 +434,11 @@ mod tests {
     /// An interface that does not exist is an error naming it, not a panic.
     #[test]
     fn missing_interface() {
-        let r = Route { family: 4, dev: Some("nope0".into()), ..Route::default() };
+        let r = Route {
+            family: 4,
+            dev: Some("nope0".into()),
+            ..Route::default()
+        };
         assert_eq!(
             route_message(&r, RouteCmd::Add, &none).unwrap_err(),
             Error::NoInterface("nope0".into())
@@ -452,7 +459,10 @@ mod tests {
                     onlink: true,
                     ..Nexthop::default()
                 },
-                Nexthop { via: Some("fe80::1".parse().unwrap()), ..Nexthop::default() },
+                Nexthop {
+                    via: Some("fe80::1".parse().unwrap()),
+                    ..Nexthop::default()
+                },
             ],
             ..Route::default()
         };
@@ -474,11 +484,24 @@ mod tests {
     /// Metrics carry the lock bits of locked ones (`mtu lock 1400`).
     #[test]
     fn metric_locks() {
-        let mut r = Route { family: 4, ..Route::default() };
-        r.options.mtu = Some(Metric { value: 1400, lock: true });
+        let mut r = Route {
+            family: 4,
+            ..Route::default()
+        };
+        r.options.mtu = Some(Metric {
+            value: 1400,
+            lock: true,
+        });
         r.options.window = Some(5);
         let m = metrics(&r);
-        assert_eq!(m, vec![RouteMetric::Mtu(1400), RouteMetric::Window(5), RouteMetric::Lock(1 << 2)]);
+        assert_eq!(
+            m,
+            vec![
+                RouteMetric::Mtu(1400),
+                RouteMetric::Window(5),
+                RouteMetric::Lock(1 << 2)
+            ]
+        );
     }
 
     /// The add flags: prepend (default) is NLM_F_CREATE alone.
@@ -496,7 +519,11 @@ mod tests {
     /// encap ip6 with an IPv4 destination is refused cleanly.
     #[test]
     fn encap_family_mismatch() {
-        let e = Encap { kind: EncapKind::Ip6, dst: Some("1.2.3.4".parse().unwrap()), ..Encap::default() };
+        let e = Encap {
+            kind: EncapKind::Ip6,
+            dst: Some("1.2.3.4".parse().unwrap()),
+            ..Encap::default()
+        };
         assert!(matches!(encap_attrs(&e), Err(Error::Unsupported(_))));
     }
 }

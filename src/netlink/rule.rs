@@ -4,8 +4,7 @@
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::route::{RouteProtocol, RouteRealm};
 use netlink_packet_route::rule::{
-    RuleAction as NlAction, RuleAttribute, RuleFlags, RuleHeader, RuleMessage, RulePortRange,
-    RuleUidRange,
+    RuleAction as NlAction, RuleAttribute, RuleFlags, RuleHeader, RuleMessage, RulePortRange, RuleUidRange,
 };
 use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
 
@@ -34,10 +33,12 @@ pub fn rule_message(r: &Rule) -> Result<RuleMessage> {
     };
     let o = &r.options;
     let mut m = RuleMessage::default();
-    let mut h = RuleHeader::default();
-    h.family = family;
-    h.tos = o.tos;
-    h.action = NlAction::from(action(r.action));
+    let mut h = RuleHeader {
+        family,
+        tos: o.tos,
+        action: NlAction::from(action(r.action)),
+        ..Default::default()
+    };
     let attrs = &mut m.attributes;
     if r.action == RuleAction::ToTable && !o.l3mdev {
         let table = r.table.filter(|&t| t != 0).unwrap_or(RT_TABLE_MAIN);
@@ -156,15 +157,25 @@ mod tests {
     /// FRA_TABLE; goto carries FRA_GOTO; l3mdev has no table.
     #[test]
     fn tables_and_actions() {
-        let r = Rule { family: 4, priority: Some(100), ..Rule::default() };
+        let r = Rule {
+            family: 4,
+            priority: Some(100),
+            ..Rule::default()
+        };
         let m = rule_message(&r).unwrap();
         assert_eq!(m.header.table, 254);
         assert_eq!(m.header.action, NlAction::ToTable);
-        let big = Rule { table: Some(1000), ..r.clone() };
+        let big = Rule {
+            table: Some(1000),
+            ..r.clone()
+        };
         let m = rule_message(&big).unwrap();
         assert_eq!(m.header.table, 0);
         assert!(m.attributes.contains(&RuleAttribute::Table(1000)));
-        let g = Rule { action: RuleAction::Goto(200), ..r.clone() };
+        let g = Rule {
+            action: RuleAction::Goto(200),
+            ..r.clone()
+        };
         let m = rule_message(&g).unwrap();
         assert_eq!(m.header.action, NlAction::Goto);
         assert_eq!(m.header.table, 0);
@@ -179,9 +190,16 @@ mod tests {
     /// Family mismatches and unknown families are errors, not panics.
     #[test]
     fn bad_family() {
-        let r = Rule { family: 4, from: Some(("2001:db8::".parse().unwrap(), 32)), ..Rule::default() };
+        let r = Rule {
+            family: 4,
+            from: Some(("2001:db8::".parse().unwrap(), 32)),
+            ..Rule::default()
+        };
         assert!(rule_message(&r).is_err());
-        let r = Rule { family: 0, ..Rule::default() };
+        let r = Rule {
+            family: 0,
+            ..Rule::default()
+        };
         assert!(rule_message(&r).is_err());
     }
 }

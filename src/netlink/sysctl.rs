@@ -14,7 +14,9 @@ pub struct Sysctl {
 
 impl Default for Sysctl {
     fn default() -> Self {
-        Sysctl { root: PathBuf::from("/proc/sys") }
+        Sysctl {
+            root: PathBuf::from("/proc/sys"),
+        }
     }
 }
 
@@ -63,7 +65,9 @@ impl Sysctl {
 
     /// The interface directories under `net/ipv4/conf` other than `all` and `default`.
     pub fn ipv4_interfaces(&self) -> Vec<String> {
-        let Ok(dir) = fs::read_dir(self.root.join("net/ipv4/conf")) else { return Vec::new() };
+        let Ok(dir) = fs::read_dir(self.root.join("net/ipv4/conf")) else {
+            return Vec::new();
+        };
         let mut v: Vec<String> = dir
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|n| n != "all" && n != "default")

@@ -8,8 +8,8 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
-    LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo,
+    LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -33,7 +33,22 @@ pub fn vmac_mac(inst: &VrrpInstance) -> [u8; 6] {
 /// keepalived's `make_link_local_address()`: the EUI-64 link-local address of a MAC.
 pub fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
     Ipv6Addr::from([
-        0xfe, 0x80, 0, 0, 0, 0, 0, 0, mac[0] ^ 2, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5],
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        mac[0] ^ 2,
+        mac[1],
+        mac[2],
+        0xff,
+        0xfe,
+        mac[3],
+        mac[4],
+        mac[5],
     ])
 }
 
@@ -109,7 +124,12 @@ struct Existing {
 }
 
 fn existing(l: &LinkMessage) -> Existing {
-    let mut e = Existing { index: l.header.index, mac: Vec::new(), base: None, macvlan_mode: None };
+    let mut e = Existing {
+        index: l.header.index,
+        mac: Vec::new(),
+        base: None,
+        macvlan_mode: None,
+    };
     let mut is_macvlan = false;
     for a in &l.attributes {
         match a {
@@ -172,7 +192,10 @@ impl Vmacs {
 
     /// Sysctls elsewhere (tests).
     pub fn with_sysctl(sysctl: Sysctl) -> Self {
-        Vmacs { sysctl, ..Vmacs::default() }
+        Vmacs {
+            sysctl,
+            ..Vmacs::default()
+        }
     }
 
     /// keepalived's `clear_rp_filter()`: an IPv4 VMAC needs rp_filter 0, which only works
@@ -191,7 +214,10 @@ impl Vmacs {
         if all == 0 {
             return logs;
         }
-        let mut saved = SavedRpFilter { all, ..SavedRpFilter::default() };
+        let mut saved = SavedRpFilter {
+            all,
+            ..SavedRpFilter::default()
+        };
         if let Some(d) = s.ipv4("default", "rp_filter").filter(|&d| d < all) {
             logs.push(LogLine::info(format!(
                 "NOTICE: setting sysctl net.ipv4.conf.default.rp_filter from {d} to {all}"
@@ -221,7 +247,9 @@ impl Vmacs {
     /// where nobody changed it since.
     pub fn restore_rp_filter(&mut self) -> Vec<LogLine> {
         let mut logs = Vec::new();
-        let Some(saved) = self.rp_filter.take() else { return logs };
+        let Some(saved) = self.rp_filter.take() else {
+            return logs;
+        };
         let s = &self.sysctl;
         if s.ipv4("all", "rp_filter") == Some(0) {
             logs.push(LogLine::info(format!(
@@ -267,12 +295,21 @@ impl Vmacs {
         if arp_filter.is_some_and(|v| v != 1) {
             let _ = s.set_ipv4(base, "arp_filter", 1);
         }
-        self.base_arp.insert(base.to_string(), SavedArp { users: 1, arp_ignore, arp_filter });
+        self.base_arp.insert(
+            base.to_string(),
+            SavedArp {
+                users: 1,
+                arp_ignore,
+                arp_filter,
+            },
+        );
     }
 
     /// `reset_interface_parameters_sysctl()`: the last VMAC over `base` restores its values.
     fn reset_ipv4_parameters(&mut self, base: &str) {
-        let Some(saved) = self.base_arp.get_mut(base) else { return };
+        let Some(saved) = self.base_arp.get_mut(base) else {
+            return;
+        };
         saved.users -= 1;
         if saved.users > 0 {
             return;
@@ -288,11 +325,7 @@ impl Vmacs {
     }
 
     /// Creates (or takes over, or fixes) the VMAC, configures it and sets it up.
-    pub async fn create(
-        &mut self,
-        nl: &Netlink,
-        spec: &VmacSpec,
-    ) -> std::result::Result<VmacCreated, VmacError> {
+    pub async fn create(&mut self, nl: &Netlink, spec: &VmacSpec) -> std::result::Result<VmacCreated, VmacError> {
         let mut logs = Vec::new();
         let fail = |error: Error, mut logs: Vec<LogLine>| {
             logs.push(error.log_line());
@@ -304,9 +337,7 @@ impl Vmacs {
         };
         let find = |name: &str| {
             links.iter().find_map(|m| match m {
-                RouteNetlinkMessage::NewLink(l)
-                    if l.attributes.contains(&LinkAttribute::IfName(name.to_string())) =>
-                {
+                RouteNetlinkMessage::NewLink(l) if l.attributes.contains(&LinkAttribute::IfName(name.to_string())) => {
                     Some(l)
                 }
                 _ => None,
@@ -408,9 +439,11 @@ impl Vmacs {
         // into a source address. This cannot be part of the creation message.
         let mut addr_gen = LinkMessage::default();
         addr_gen.header.index = ifindex;
-        addr_gen.attributes.push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![
-            AfSpecInet6::AddrGenMode(In6AddrGenMode::None),
-        ])]));
+        addr_gen
+            .attributes
+            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(vec![
+                AfSpecInet6::AddrGenMode(In6AddrGenMode::None),
+            ])]));
         if nl.request(RouteNetlinkMessage::NewLink(addr_gen), 0).await.is_err() {
             logs.push(LogLine::info(format!(
                 "({}) Error setting ADDR_GEN_MODE to NONE on {}",
@@ -446,16 +479,16 @@ impl Vmacs {
                 }
             }
         }
-        Ok(VmacCreated { ifindex, created: create, logs })
+        Ok(VmacCreated {
+            ifindex,
+            created: create,
+            logs,
+        })
     }
 
     /// Removes the VMAC (restoring the base interface's ARP settings for IPv4). A VMAC that is
     /// not there is not an error.
-    pub async fn delete(
-        &mut self,
-        nl: &Netlink,
-        spec: &VmacSpec,
-    ) -> std::result::Result<Vec<LogLine>, VmacError> {
+    pub async fn delete(&mut self, nl: &Netlink, spec: &VmacSpec) -> std::result::Result<Vec<LogLine>, VmacError> {
         let mut logs = Vec::new();
         if spec.family == Family::V4 {
             self.reset_ipv4_parameters(&spec.base);

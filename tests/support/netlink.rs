@@ -21,7 +21,9 @@ impl NlNs {
             skip(test, "needs root and `ip netns`");
             return None;
         }
-        let ns = NlNs { ns: Netns::with_interfaces(&[]) };
+        let ns = NlNs {
+            ns: Netns::with_interfaces(&[]),
+        };
         for (i, name) in ifaces.iter().enumerate() {
             ns.sh(&format!(
                 "ip link add {name} type veth peer name kp{i} && ip link set kp{i} up && ip link set {name} up"
@@ -98,6 +100,10 @@ pub fn sh_in(ns: &str, cmd: &str) -> String {
         .args(["netns", "exec", ns, "sh", "-c", cmd])
         .output()
         .expect("ip netns exec");
-    assert!(o.status.success(), "`{cmd}` failed in {ns}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "`{cmd}` failed in {ns}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
