@@ -263,6 +263,37 @@ fn routes_show_in_ip_route() {
     assert_eq!(our_routes(&ns), Vec::<String>::new());
 }
 
+/// netlink_route(): IPv6 `expires` is sent (the kernel counts it down), and deleting such a
+/// route after it has gone is not an error.
+#[test]
+fn expiring_route() {
+    let Some(ns) = NlNs::new("expiring_route", &["eth1"]) else {
+        return;
+    };
+    ns.sh("ip addr add 2001:db8:1::1/64 dev eth1 nodad");
+    let routes = load("static_routes {\n 2001:db8:70::/48 dev eth1 expires 100\n}\n")
+        .statics
+        .routes;
+    ns.run(move || async move {
+        let nl = Netlink::new().unwrap();
+        let idx = indices(&nl.dump_interfaces().await.unwrap());
+        nl.add_route(&routes[0], |n| idx.get(n).copied()).await.unwrap();
+    });
+    let shown = ns.sh("ip -6 route show 2001:db8:70::/48");
+    assert!(shown.contains("expires"), "{shown}");
+    ns.sh("ip -6 route del 2001:db8:70::/48");
+    let routes = load("static_routes {\n 2001:db8:70::/48 dev eth1 expires 100\n}\n")
+        .statics
+        .routes;
+    ns.run(move || async move {
+        let nl = Netlink::new().unwrap();
+        let idx = indices(&nl.dump_interfaces().await.unwrap());
+        nl.del_route(&routes[0], |n| idx.get(n).copied())
+            .await
+            .expect("gone by itself");
+    });
+}
+
 /// A route naming an interface that does not exist is refused before reaching the kernel.
 #[test]
 fn route_with_missing_interface_is_an_error() {

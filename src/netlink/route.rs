@@ -375,7 +375,9 @@ impl Netlink {
         };
         match self.request(msg, add_flags(r, cmd)).await {
             Err(e) if cmd != RouteCmd::Del && e.errno() == Some(super::EEXIST) => Ok(()),
-            r => r,
+            // A route with an expiry may have gone by itself (netlink_route()).
+            Err(_) if cmd == RouteCmd::Del && r.options.expires.is_some() => Ok(()),
+            res => res,
         }
     }
 
@@ -384,8 +386,8 @@ impl Netlink {
         self.route(r, RouteCmd::Add, resolve).await
     }
 
-    /// Deletes `r`. A route that is not there (ESRCH) is reported: the caller decides, as
-    /// keepalived does for routes with an `expires` that may have gone by themselves.
+    /// Deletes `r`. A route that is not there (ESRCH) is an error, except for routes with an
+    /// `expires`, which may have gone by themselves (as in keepalived).
     pub async fn del_route(&self, r: &Route, resolve: impl Fn(&str) -> Option<u32>) -> Result<()> {
         self.route(r, RouteCmd::Del, resolve).await
     }
