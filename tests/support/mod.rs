@@ -289,3 +289,4 @@ pub fn chmod_x(p: &Path) {
 }
 
 pub mod lab;
+pub mod netlink;
