@@ -109,11 +109,73 @@ fn run(o: &Options) -> i32 {
     if o.dump_json {
         println!("{}", config::dump::json(&loaded.config));
     }
-    eprintln!(
-        "keepalived-rs: the VRRP and health-checker daemons are not built yet; \
-         this build reads and validates the configuration (use -t, -t -d or -t --dump-json)"
+    let cfg = std::sync::Arc::new(loaded.config);
+    if o.children.checkers && !cfg.check.virtual_servers.is_empty() {
+        eprintln!(
+            "keepalived-rs: the health-checker child is not built yet; virtual_server blocks are \
+             not served"
+        );
+    }
+    let want_vrrp = o.children.vrrp
+        && (!cfg.vrrp.instances.is_empty() || !cfg.statics.addresses.is_empty() || o.children.all);
+    if !want_vrrp {
+        eprintln!("keepalived-rs: nothing to run (no vrrp_instance, and the checker child is not built yet)");
+        return 1;
+    }
+    if !o.dont_fork && !daemonise() {
+        return 1;
+    }
+    let pid_files = [o.pid_file().to_string(), o.vrrp_pid_file().to_string()];
+    for f in &pid_files {
+        // Until the watchdog parent exists (issue 4) one process is both parent and VRRP child.
+        let _ = std::fs::write(f, format!("{}\n", std::process::id()));
+    }
+    keepalived_rs::log::init(&keepalived_rs::log::LogOptions {
+        ident: "Keepalived_vrrp".into(),
+        facility: o.log_facility,
+        console: o.log_console,
+        detail: o.log_detail > 0,
+        syslog: !o.no_syslog,
+    });
+    let code = keepalived_rs::vrrp::daemon::run(
+        cfg,
+        keepalived_rs::vrrp::daemon::DaemonOptions {
+            log_detail: o.log_detail > 0,
+            dont_release_vrrp: o.dont_release_vrrp,
+        },
     );
-    1
+    for f in &pid_files {
+        let _ = std::fs::remove_file(f);
+    }
+    code
+}
+
+/// Detaches from the terminal as keepalived does without `-n`: fork (the parent exits),
+/// setsid, chdir /, stdio to /dev/null. Runs before any thread exists.
+fn daemonise() -> bool {
+    // SAFETY: single-threaded here (no runtime started yet); fork/setsid/dup2 on our own fds.
+    unsafe {
+        match libc::fork() {
+            -1 => {
+                eprintln!("keepalived-rs: fork failed: {}", std::io::Error::last_os_error());
+                return false;
+            }
+            0 => {}
+            _ => libc::_exit(0),
+        }
+        libc::setsid();
+        let _ = libc::chdir(c"/".as_ptr());
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if fd >= 0 {
+            for t in 0..3 {
+                libc::dup2(fd, t);
+            }
+            if fd > 2 {
+                libc::close(fd);
+            }
+        }
+    }
+    true
 }
 
 /// `-t[LOGFILE]`: print the diagnostics and exit with keepalived's verdict; with `-d` and/or
