@@ -8,6 +8,7 @@
 //! (start and stop sequences) and the modules [`fsm`](super::fsm), [`track`](super::track) and
 //! [`sync_group`](super::sync_group).
 
+use std::cell::Cell;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +17,8 @@ use super::event::{
     Action, Event, IfState, NotifyTarget, RxPacket, State, Time, TxPacket, vmac_name, xmit_interface,
 };
 use super::fsm::{TIMER_CENTI_HZ, TIMER_HZ, Vrrp};
-use super::packet::{self, Advert, IPPROTO_AH, RxExpect, TxParams};
-use super::stats::{Counter, Stats};
+use super::packet::{self, Advert, IPPROTO_AH, RxExpect, RxState, TxParams};
+use super::stats::Stats;
 use super::sync_group::Group;
 use super::track::{self, FileRt, IfRt, ScriptRt};
 use crate::config::model::Config;
@@ -67,6 +68,8 @@ struct Wire {
     peers: Vec<(IpAddr, u8, u8)>,
     password: Vec<u8>,
     ifname: String,
+    /// What the receive checks keep (AH sequence number, old unicast checksum switch).
+    rx_state: RxState,
 }
 
 /// The engine's state, shared by the `fsm`, `track` and `sync_group` modules.
@@ -152,6 +155,7 @@ impl Engine {
                     .collect(),
                 password: inst.auth_pass.clone().unwrap_or_default().into_bytes(),
                 ifname: xmit_interface(inst).unwrap_or_default(),
+                rx_state: RxState::default(),
             })
             .collect();
         let t = track::build(&cfg, &interfaces);
@@ -511,8 +515,14 @@ impl Core {
         if on_socket.is_empty() {
             return;
         }
-        let Some((_, vrid)) = packet::peek_vrid(rx.family, &rx.data) else {
-            return;
+        let vrid = match packet::peek(rx.family, &rx.data) {
+            Ok((_, vrid)) => vrid,
+            Err(e) => {
+                if let Some(l) = e.log_line() {
+                    self.out.push(Action::Log(l));
+                }
+                return;
+            }
         };
         let matching: Vec<usize> = on_socket
             .into_iter()
@@ -520,10 +530,7 @@ impl Core {
             .collect();
         let Some(&first) = matching.first() else {
             if self.cfg.global.log_unknown_vrids {
-                self.info(format!(
-                    "Unknown VRID({vrid}) received on interface({}). ignoring...",
-                    rx.ifname
-                ));
+                self.out.push(Action::Log(packet::unknown_vrid_log(vrid, &rx.ifname)));
             }
             return;
         };
@@ -578,6 +585,7 @@ impl Core {
         let inst = &self.cfg.vrrp.instances[i];
         let w = &self.wire[i];
         let v = &self.vrrps[i];
+        let before = w.rx_state;
         let exp = RxExpect {
             name: &inst.name,
             version: v.version,
@@ -590,41 +598,49 @@ impl Core {
             peers: &w.peers,
             check_unicast_src: inst.check_unicast_src || self.cfg.global.vrrp_check_unicast_src,
             skip_addr_check,
-            v3_checksum_as_v2: v.unicast && inst.old_unicast_checksum == ChecksumCompat::Config,
+            old_unicast_checksum: inst.old_unicast_checksum,
+            mcast_group4: self.cfg.global.vrrp_mcast_group4,
+            rx_state: Cell::new(before),
         };
-        match packet::check(rx, &exp) {
-            Ok(adv) => {
-                let v = &mut self.vrrps[i];
-                v.stats.bump(Counter::AdvertRcvd);
-                if adv.priority == 0 {
-                    v.stats.bump(Counter::PriZeroRcvd);
-                }
-                Some(adv)
-            }
+        let res = packet::check(rx, &exp);
+        let after = exp.rx_state.get();
+        self.wire[i].rx_state = after;
+        if after.old_unicast_checksum && !before.old_unicast_checksum {
+            self.out.push(Action::Log(packet::checksum_switch_log(&inst.name)));
+        }
+        self.vrrps[i].stats.record_rx(&res);
+        match res {
+            Ok(adv) => Some(adv),
             Err(e) => {
-                let line = e.log_line(&inst.name);
-                if let Some(c) = e.counter() {
-                    self.vrrps[i].stats.bump(c);
+                if let Some(l) = e.log_line() {
+                    self.out.push(Action::Log(l));
                 }
-                self.out.push(Action::Log(line));
                 None
             }
         }
+    }
+
+    /// A master takes the AH sequence number of a lower priority advert, plus one.
+    pub(crate) fn ah_resync(&mut self, i: usize) {
+        let st = &mut self.wire[i].rx_state;
+        st.ah_seq = st.ah_seq.wrapping_add(1);
     }
 
     /// Builds the advert(s) of `vrrp_send_adv()`: one to the group, or one per unicast peer
     /// (sharing the IPv4 identification, as keepalived does).
     pub(crate) fn emit_advert(&mut self, i: usize, prio: u8) {
         let inst = &self.cfg.vrrp.instances[i];
-        let w = &self.wire[i];
+        let w = &mut self.wire[i];
         let v = &mut self.vrrps[i];
         v.ip_id = v.ip_id.wrapping_add(1);
         if v.ip_id == 0 {
             v.ip_id = 1;
         }
-        if inst.auth_type == AuthType::Ah {
-            v.ah_seq = v.ah_seq.wrapping_add(1);
+        if inst.auth_type == AuthType::Ah && w.rx_state.ah_seq <= 0xFFFF_FFFD {
+            // One counter for sending and anti-replay, as keepalived's ipsecah_counter.
+            w.rx_state.ah_seq += 1;
         }
+        let w = &self.wire[i];
         let Some(src) = v.saddr else {
             return;
         };
@@ -658,8 +674,11 @@ impl Core {
                 ip_id: v.ip_id,
                 auth: inst.auth_type,
                 password: &w.password,
-                ah_seq: v.ah_seq,
-                v3_checksum_as_v2: v.unicast && inst.old_unicast_checksum == ChecksumCompat::Config,
+                ah_seq: w.rx_state.ah_seq,
+                old_unicast_checksum: (v.version == 3
+                    && v.unicast
+                    && (inst.old_unicast_checksum == ChecksumCompat::Config || w.rx_state.old_unicast_checksum))
+                    .then_some(self.cfg.global.vrrp_mcast_group4),
             };
             let data = packet::build(&adv, &tx);
             sends.push(Action::Send(TxPacket {

@@ -13,7 +13,7 @@ use super::engine::Core;
 use super::event::{Action, NotifyTarget, State};
 use super::packet::Advert;
 use super::stats::{Counter, Stats};
-use crate::config::model::vrrp::{Family, PRIO_OWNER, VrrpInstance, VrrpState};
+use crate::config::model::vrrp::{AuthType, Family, PRIO_OWNER, VrrpInstance, VrrpState};
 
 /// keepalived's `TIMER_HZ`: microseconds per second.
 pub(crate) const TIMER_HZ: u64 = 1_000_000;
@@ -99,8 +99,6 @@ pub(crate) struct Vrrp {
     pub stats: Stats,
     /// Last IPv4 identification sent.
     pub ip_id: u16,
-    /// AH sequence number.
-    pub ah_seq: u32,
     /// Unicast instance.
     pub unicast: bool,
     /// Has VIPs / eVIPs / virtual routes / virtual rules (for keepalived's log lines).
@@ -160,7 +158,6 @@ impl Vrrp {
             sync,
             stats: Stats::default(),
             ip_id: 0,
-            ah_seq: 0,
             unicast: !inst.unicast_peers.is_empty(),
             has_vips: !inst.vips.is_empty(),
             has_evips: !inst.evips.is_empty(),
@@ -616,6 +613,11 @@ impl Core {
                 if v.lower_prio_no_advert { "" } else { ", forcing new election" }
             );
             self.info(line);
+            if self.cfg.vrrp.instances[i].auth_type == AuthType::Ah {
+                let line = format!("({}) IPSEC-AH : Syncing seq_num - Increment seq", self.vrrps[i].name);
+                self.info(line);
+                self.ah_resync(i);
+            }
             if !self.vrrps[i].lower_prio_no_advert {
                 self.send_adv(i, eff);
             }
@@ -730,7 +732,6 @@ mod tests {
             sync: None,
             stats: Stats::default(),
             ip_id: 0,
-            ah_seq: 0,
             unicast: false,
             has_vips: true,
             has_evips: false,
