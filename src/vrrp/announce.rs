@@ -70,7 +70,8 @@ pub struct AnnounceAddr {
     pub iface: AnnounceIf,
 }
 
-/// "Send `count` frames for each of these addresses" (keepalived's `vrrp_send_link_update()`).
+/// "Send `count` frames for each of these addresses" (keepalived's `vrrp_send_link_update()`,
+/// which the caller only invokes while the instance's VIPs are set).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnounceRequest {
     /// The instance's index in the configuration: queued frames go out in instance order, then
@@ -356,7 +357,10 @@ impl Announcer {
         self.pacer.cancel(instance);
     }
 
-    /// Moves the announcer into a tokio task (inside a runtime); `log` receives every line.
+    /// Moves the announcer into a tokio task; `log` receives every line.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
     pub fn spawn(self, log: impl FnMut(LogLine) + Send + 'static) -> AnnouncerHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(self, rx, log));
@@ -435,10 +439,8 @@ impl<L: FnMut(LogLine)> LiveSink<'_, L> {
             Some(&(at, flag)) if now.duration_since(at) <= ROUTER_RECHECK => flag,
             _ => {
                 let path = format!("/proc/sys/net/ipv6/conf/{base}/forwarding");
-                let flag = match std::fs::read(path) {
-                    Ok(b) => b.first().is_none_or(|c| !c.is_ascii_digit() || *c != b'0'),
-                    Err(_) => true,
-                };
+                // keepalived reads one digit; anything but "0", including no file, is "router".
+                let flag = !matches!(std::fs::read(path).as_deref().map(|b| b.first()), Ok(Some(b'0')));
                 self.router.insert(base.to_string(), (now, flag));
                 flag
             }

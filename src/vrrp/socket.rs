@@ -134,7 +134,10 @@ impl SockPool {
     /// Opens one socket pair per distinct spec (keepalived's `vrrp_create_sockpool()` +
     /// `vrrp_open_sockpool()`), returning keepalived's log lines: errors while opening, then the
     /// `-D` "VRRP sockpool: [...]" dump. Entries that fail stay in the pool, closed (see
-    /// [`SockPool::status`]). Must be called inside a tokio runtime.
+    /// [`SockPool::status`]).
+    ///
+    /// # Panics
+    /// Outside a tokio runtime (the read sockets are registered with its reactor).
     pub fn open(specs: &[SockSpec]) -> (SockPool, Vec<LogLine>) {
         let mut merged: Vec<SockSpec> = Vec::new();
         for s in specs {
@@ -228,13 +231,7 @@ impl SockPool {
                 let mut guard = match ready {
                     Ok(g) => g,
                     Err(e) => {
-                        self.count(|s| s.rx_errors += 1);
-                        self.log(format!(
-                            "recvmsg({}) returned {} ({})",
-                            fd.as_raw_fd(),
-                            errno(&e),
-                            strerror(&e)
-                        ));
+                        self.recv_error(fd, &e);
                         break;
                     }
                 };
@@ -252,15 +249,7 @@ impl SockPool {
                             self.logs.borrow_mut().push(l);
                         }
                     }
-                    Ok(Err(e)) => {
-                        self.count(|s| s.rx_errors += 1);
-                        self.log(format!(
-                            "recvmsg({}) returned {} ({})",
-                            fd.as_raw_fd(),
-                            errno(&e),
-                            strerror(&e)
-                        ));
-                    }
+                    Ok(Err(e)) => self.recv_error(fd, &e),
                 }
             }
         }
@@ -328,7 +317,10 @@ impl SockPool {
         self.stats.set(s);
     }
 
-    fn log(&self, text: String) {
+    /// keepalived's `vrrp_dispatcher_read()` line for a failed `recvmsg()`.
+    fn recv_error(&self, fd: &AsyncFd<Socket>, e: &io::Error) {
+        self.count(|s| s.rx_errors += 1);
+        let text = format!("recvmsg({}) returned {} ({})", fd.as_raw_fd(), errno(e), strerror(e));
         self.logs.borrow_mut().push(LogLine::info(text));
     }
 }
