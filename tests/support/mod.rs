@@ -291,3 +291,4 @@ pub fn chmod_x(p: &Path) {
 pub mod lab;
 pub mod netlink;
 pub mod engine;
+pub mod io;
