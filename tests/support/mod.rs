@@ -282,3 +282,4 @@ pub fn keepalived_dump(text: &str, extra: &[&str], stop: impl Fn(&[String]) -> b
     let _ = child.wait();
     lines
 }
+pub mod scripts;
