@@ -341,15 +341,13 @@ impl Notifier {
     /// [`STOP_SCRIPT_TIMEOUT`]), then closes the FIFOs, removing those we created.
     pub async fn finish(&mut self) {
         self.begin_shutdown();
-        let deadline = tokio::time::Instant::now() + FIFO_SCRIPT_GRACE;
-        for s in self.fifo_scripts.iter_mut() {
-            if tokio::time::timeout_at(deadline, &mut s.task).await.is_err() {
-                break;
+        let (tasks, runs): (Vec<_>, Vec<_>) = self.fifo_scripts.drain(..).map(|s| (s.task, s.run)).unzip();
+        let mut all = futures::future::join_all(tasks);
+        if tokio::time::timeout(FIFO_SCRIPT_GRACE, &mut all).await.is_err() {
+            for r in &runs {
+                r.signal_group(libc::SIGKILL);
             }
-        }
-        for s in self.fifo_scripts.drain(..) {
-            s.run.signal_group(libc::SIGKILL);
-            let _ = s.task.await;
+            all.await;
         }
         for r in self.stop_runs.drain(..) {
             let _ = r.await;

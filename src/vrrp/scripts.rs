@@ -110,18 +110,12 @@ impl ScriptRunner {
         for r in &self.runs {
             r.signal_group(libc::SIGTERM);
         }
-        let mut loops = self.loops;
-        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
-        for l in loops.iter_mut() {
-            if tokio::time::timeout_at(deadline, &mut *l).await.is_err() {
-                break;
+        let mut all = futures::future::join_all(self.loops);
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut all).await.is_err() {
+            for r in &self.runs {
+                r.signal_group(libc::SIGKILL);
             }
-        }
-        for r in &self.runs {
-            r.signal_group(libc::SIGKILL);
-        }
-        for l in loops {
-            let _ = l.await;
+            all.await;
         }
     }
 }

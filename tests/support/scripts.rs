@@ -202,3 +202,64 @@ pub async fn read_pid_async(path: &str) -> i32 {
     .await;
     pid.unwrap_or_else(|| panic!("no pid in {path}"))
 }
+
+/// Debian's keepalived (`-n -l -D -P`) running on `config` inside a namespace of its own with
+/// an UP `veth0`; stopped (SIGTERM, then SIGKILL) on drop. Console output goes to
+/// `DIR/keepalived.log`.
+pub struct Oracle {
+    child: std::process::Child,
+    _ns: super::Netns,
+}
+
+impl Oracle {
+    /// Starts it; `dir` holds the configuration, pid files and log.
+    pub fn start(dir: &Path, config: &str) -> Oracle {
+        let ka = super::oracle_keepalived().expect("keepalived installed");
+        let ns = super::Netns::with_interfaces(&["veth0".to_string()]);
+        let conf = dir.join("keepalived.conf");
+        std::fs::write(&conf, config).expect("write config");
+        let f = |n: &str| dir.join(n).display().to_string();
+        let log = std::fs::File::create(dir.join("keepalived.log")).expect("log file");
+        // `ip netns exec` execs keepalived, so the child's pid is keepalived's.
+        let child = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.name])
+            .arg(ka)
+            .args([
+                "-n",
+                "-l",
+                "-D",
+                "-P",
+                "-f",
+                &f("keepalived.conf"),
+                "-p",
+                &f("k.pid"),
+                "-r",
+                &f("v.pid"),
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start keepalived");
+        Oracle { child, _ns: ns }
+    }
+
+    /// Stops it (SIGTERM) and waits up to 10 s for it to exit, then SIGKILL.
+    pub fn stop(&mut self) {
+        // SAFETY: kill() on the pid of the process we started.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let exited = wait_until(Duration::from_secs(10), || matches!(self.child.try_wait(), Ok(Some(_))));
+        if !exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for Oracle {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            self.stop();
+        }
+    }
+}
