@@ -292,3 +292,4 @@ pub mod lab;
 pub mod netlink;
 pub mod engine;
 pub mod io;
+pub mod scripts;
