@@ -107,12 +107,16 @@ pub async fn run_with(
         h.pgid.store(0, Ordering::SeqCst);
         h.timing_out.store(false, Ordering::SeqCst);
     }
-    outcome(script, pid, status)
+    outcome(script, extra_args, pid, status)
 }
 
 /// Starts `script` with `extra_args` and does not wait for it (keepalived's `notify_exec()`);
 /// it is reaped in the background: by a tokio task inside a runtime, else by a thread.
 /// Returns its pid, or `None` if it could not be started (already logged).
+///
+/// Like every function here, call it from a long-lived thread (a runtime worker or the main
+/// thread, not `spawn_blocking`): the script's `PR_SET_PDEATHSIG` fires when the thread that
+/// started it ends, not only when the process does.
 pub fn spawn_detached(script: &Script, extra_args: &[String]) -> Option<u32> {
     if let Ok(rt) = tokio::runtime::Handle::try_current() {
         let _guard = rt.enter();
@@ -184,7 +188,7 @@ enum Waited {
 
 /// keepalived's reading of the wait status (`vrrp_script_child_thread`), plus `system()`'s
 /// exit codes 126/127 reading as 0 for `</path` scripts.
-fn outcome(script: &Script, pid: i32, waited: Waited) -> ScriptOutcome {
+fn outcome(script: &Script, extra_args: &[String], pid: i32, waited: Waited) -> ScriptOutcome {
     let (st, term_sent, kill_sent) = match waited {
         Waited::Normal(st) => (st, false, false),
         Waited::AfterTerm(st) => (st, true, false),
@@ -202,7 +206,10 @@ fn outcome(script: &Script, pid: i32, waited: Waited) -> ScriptOutcome {
             } else {
                 "Couldn't execute command"
             };
-            crate::log::write_at(libc::LOG_ALERT, &format!("{what}: {}", cmd_str(&script.args, &[])));
+            crate::log::write_at(
+                libc::LOG_ALERT,
+                &format!("{what}: {}", cmd_str(&script.args, extra_args)),
+            );
             return ScriptOutcome::Exited(0);
         }
         return ScriptOutcome::Exited(code);

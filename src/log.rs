@@ -267,7 +267,10 @@ unsafe extern "C" {
 pub fn init(ident: &str, facility: libc::c_int, console: bool, detail: bool, no_syslog: bool) {
     // SAFETY: tzset has no preconditions; localtime_r needs the zone loaded.
     unsafe { tzset() };
-    if !no_syslog {
+    if no_syslog {
+        // SAFETY: closelog has no preconditions.
+        unsafe { libc::closelog() };
+    } else {
         // openlog keeps the pointer: the ident must live for the rest of the process.
         let ident: &'static CStr = Box::leak(c_string(ident).into_boxed_c_str());
         let opts = libc::LOG_PID | if console { libc::LOG_CONS } else { 0 };
@@ -306,7 +309,7 @@ pub fn detail_enabled() -> bool {
 }
 
 /// Installs (or removes) a function that sees every line written, e.g. to collect lines in
-/// tests.
+/// tests. It runs with the logger locked, so it must not log itself.
 pub fn set_observer(observer: Option<Observer>) {
     settings().observer = observer;
 }
