@@ -64,9 +64,11 @@ conf 150 >"$dir/node1.conf"
 conf 100 >"$dir/node2.conf"
 
 T0=$EPOCHREALTIME
-stamp() { # prefix: prints "  +S.mmm prefix line" for each input line
+stamp() { # prefix [strip]: prints "EPOCH prefix line" for each input line; with strip, drops
+           # keepalived's console time stamp ("Sat Nov 21 01:14:14 2026: ")
     while IFS= read -r line; do
-        printf '%s %s %s\n' "$EPOCHREALTIME" "$1" "${line#*: }"
+        [ -n "${2:-}" ] && [[ $line =~ ^[A-Z][a-z]{2}\ [A-Z][a-z]{2}\ [\ 0-9][0-9]\ [0-9:]{8}\ [0-9]{4}:\  ]] && line=${line:26}
+        printf '%s %s %s\n' "$EPOCHREALTIME" "$1" "$line"
     done
 }
 events="$dir/events"
@@ -78,7 +80,7 @@ for _ in $(seq 100); do grep -q "listening on" "$dir/tcpdump.err" 2>/dev/null &&
 
 start() { # node-ns name
     ip netns exec "$1" "$bin" -n -l -D -f "$dir/$2.conf" -p "$dir/$2.pid" -r "$dir/$2.vrrp.pid" \
-        -c "$dir/$2.check.pid" 2>&1 | stamp "$2:" >>"$events" &
+        -c "$dir/$2.check.pid" 2>&1 | stamp "$2:" strip >>"$events" &
     pids+=($!)
 }
 start "$n1" node1
@@ -107,11 +109,42 @@ wait_for "observer:.*$mac2.*Request who-has $vip" 5
 ip -n "$n2" -br addr show dev eth0 | grep -q "$vip" || { echo "demo: VIP not on node2" >&2; exit 1; }
 echo "$EPOCHREALTIME demo: VIP $vip is on node2" >>"$events"
 
-echo "Failover timeline (seconds since start; node logs, observer frames, demo steps):"
-awk -v t0="$T0" '
-    / observer:/ && / > 01:00:5e:00:00:12/ { adverts++; if (adverts > 3 && !/prio 0/) next }
-    { t = $1 - t0; $1 = ""; printf "  +%7.3f %s\n", t, substr($0, 2) }
-' "$events" | grep -v "observer:.*Request who-has" | head -60
-echo "  (gratuitous ARPs seen by the observer: $(grep -c "Request who-has $vip" "$events"))"
-grep "Request who-has $vip" "$events" | awk -v t0="$T0" '{ printf "  +%7.3f observer: GARP %s\n", $1 - t0, $4 }' | uniq -c -f 3 | head -10
+echo "Failover timeline (seconds since start): node logs, frames seen by the observer, demo steps"
+echo "node1 = priority 150 on 192.0.2.1, node2 = priority 100 on 192.0.2.2, VIP $vip"
+awk -v t0="$T0" -v mac1="$(ip -n "$n1" -br link show dev eth0 | awk '{print $3}')" '
+    function flush() {
+        if (garps) printf "  +%7.3f observer: %d gratuitous ARPs \"who-has %s tell %s\" from %s\n", gt, garps, gvip, gvip, gwho
+        garps = 0
+    }
+    {
+        t = $1 - t0; who = $2; $1 = ""; $2 = ""; text = substr($0, 3)
+        if (who == "observer:") {
+            if (text ~ /Request who-has/) {
+                src = ($2 == "" ? "" : text); split(text, w, " "); mac = w[2]
+                n = split(text, v, " "); vip = ""
+                for (i = 1; i <= n; i++) if (v[i] == "who-has") vip = v[i + 1]
+                if (!garps || mac != gmac) { flush(); gt = t; gmac = mac; gvip = vip; gwho = (mac == mac1 ? "node1" : "node2") }
+                garps++
+                next
+            }
+            flush()
+            if (text ~ /VRRPv/) {
+                match(text, /[0-9.]+ > 224\.0\.0\.18/); src = substr(text, RSTART, RLENGTH)
+                match(text, /prio [0-9]+/); prio = substr(text, RSTART, RLENGTH)
+                key = src " " prio
+                if (key == last && !/prio 0,/) { adverts++; next }
+                if (adverts) printf "  %8s observer:   ... %d more adverts like it, one per second\n", "", adverts
+                adverts = 0; last = key
+                printf "  +%7.3f observer: VRRP advert %s, %s\n", t, src, prio
+            }
+            next
+        }
+        flush()
+        if (text ~ /Sending gratuitous ARP on|Sending\/queueing|Registering|sockpool|Opening file|\.conf/) next
+        if (adverts) printf "  %8s observer:   ... %d more adverts like it, one per second\n", "", adverts
+        adverts = 0; last = ""
+        printf "  +%7.3f %-9s %s\n", t, who, text
+    }
+    END { flush(); if (adverts) printf "  %8s observer:   ... %d more adverts like it, one per second\n", "", adverts }
+' "$events"
 echo "demo: failover complete; cleaning up"

@@ -116,8 +116,8 @@ fn run(o: &Options) -> i32 {
              not served"
         );
     }
-    let want_vrrp = o.children.vrrp
-        && (!cfg.vrrp.instances.is_empty() || !cfg.statics.addresses.is_empty() || o.children.all);
+    let want_vrrp =
+        o.children.vrrp && (!cfg.vrrp.instances.is_empty() || !cfg.statics.addresses.is_empty() || o.children.all);
     if !want_vrrp {
         eprintln!("keepalived-rs: nothing to run (no vrrp_instance, and the checker child is not built yet)");
         return 1;
@@ -130,18 +130,19 @@ fn run(o: &Options) -> i32 {
         // Until the watchdog parent exists (issue 4) one process is both parent and VRRP child.
         let _ = std::fs::write(f, format!("{}\n", std::process::id()));
     }
-    keepalived_rs::log::init(&keepalived_rs::log::LogOptions {
-        ident: "Keepalived_vrrp".into(),
-        facility: o.log_facility,
-        console: o.log_console,
-        detail: o.log_detail > 0,
-        syslog: !o.no_syslog,
-    });
+    keepalived_rs::log::init(
+        "Keepalived_vrrp",
+        o.log_facility,
+        o.log_console && o.dont_fork,
+        o.log_detail > 0,
+        o.no_syslog,
+    );
     let code = keepalived_rs::vrrp::daemon::run(
         cfg,
         keepalived_rs::vrrp::daemon::DaemonOptions {
             log_detail: o.log_detail > 0,
             dont_release_vrrp: o.dont_release_vrrp,
+            release_vips: o.release_vips,
         },
     );
     for f in &pid_files {

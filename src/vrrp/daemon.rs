@@ -1,1 +1,533 @@
-//! (being written)
+//! The VRRP child's event loop: the pure [`Engine`] driven by sockets, netlink, scripts, track
+//! files, timers and signals on a tokio current-thread runtime; its actions carried out by the
+//! I/O shells.
+//!
+//! Start-up follows keepalived's `start_vrrp()`: the interface table is read, VMACs created,
+//! static addresses/routes/rules installed, VIPs left by a previous run removed, sockets opened,
+//! then every instance enters its initial state. On SIGTERM/SIGINT masters send priority 0 and
+//! give up their addresses (unless `-V`), static ones are removed too, scripts are ended and
+//! VMACs deleted.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::config::model::Config;
+use crate::config::model::net::IpAddress;
+use crate::config::model::vrrp::{Family, VrrpInstance};
+use crate::log::{LogLine, Priority};
+use crate::netlink::Netlink;
+use crate::netlink::addr::vip_device;
+use crate::netlink::link::{Monitor, MonitorEvent};
+use crate::netlink::vmac::{VmacSpec, Vmacs};
+use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer, AnnouncerHandle, Channels, Pacing};
+use crate::vrrp::engine::{Engine, EngineOptions};
+use crate::vrrp::event::{Action, Event, IfState, Time, xmit_interface};
+use crate::vrrp::notify::Notifier;
+use crate::vrrp::scripts::ScriptRunner;
+use crate::vrrp::socket::{SockPool, SockSpec, send_error_is_silent, send_error_line};
+
+/// keepalived's exit code when the VRRP child lacks a permission (`KEEPALIVED_EXIT_MISSING_PERMISSION`).
+const EXIT_MISSING_PERMISSION: i32 = 5;
+
+/// How often track files are re-read (keepalived uses inotify; see doc/compatibility.md).
+const TRACK_FILE_POLL: Duration = Duration::from_millis(200);
+
+/// How the VRRP child was asked to run (from the command line).
+#[derive(Clone, Debug, Default)]
+pub struct DaemonOptions {
+    /// `-D`: write detail lines.
+    pub log_detail: bool,
+    /// `-V` / `--dont-release-vrrp`: leave VIPs and routes in place on stop.
+    pub dont_release_vrrp: bool,
+    /// `-X` / `--release-vips`: every transition out of MASTER removes the VIPs.
+    pub release_vips: bool,
+}
+
+/// Runs the VRRP child until SIGTERM/SIGINT; returns the process exit code.
+pub fn run(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(run_async(cfg, opts)),
+        Err(e) => {
+            log(LogLine::at(
+                Priority::Error,
+                format!("Unable to start the event loop: {e}"),
+            ));
+            1
+        }
+    }
+}
+
+fn log(l: LogLine) {
+    crate::log::write(&l);
+}
+
+fn logs(ls: impl IntoIterator<Item = LogLine>) {
+    for l in ls {
+        log(l);
+    }
+}
+
+/// Interface names the instances use: their own, VMACs, tracked ones, VIP devices.
+fn interesting_interfaces(cfg: &Config) -> Vec<String> {
+    let mut v = Vec::new();
+    for inst in &cfg.vrrp.instances {
+        v.extend(inst.interface.clone());
+        v.extend(xmit_interface(inst));
+        v.extend(inst.track_interfaces.iter().map(|t| t.name.clone()));
+        for a in inst.vips.iter().chain(&inst.evips) {
+            v.extend(vip_device(inst, a));
+        }
+    }
+    for g in &cfg.vrrp.sync_groups {
+        v.extend(g.track_interfaces.iter().map(|t| t.name.clone()));
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The socket an instance sends and receives on.
+fn sock_spec(cfg: &Config, inst: &VrrpInstance, ifs: &HashMap<String, IfState>) -> SockSpec {
+    let ifname = xmit_interface(inst).unwrap_or_default();
+    let state = ifs.get(&ifname);
+    let unicast = !inst.unicast_peers.is_empty();
+    let group: IpAddr = inst.mcast_dst_ip.unwrap_or(match inst.family {
+        Family::V4 => IpAddr::V4(cfg.global.vrrp_mcast_group4),
+        Family::V6 => IpAddr::V6(cfg.global.vrrp_mcast_group6),
+    });
+    let unicast_src = unicast.then(|| {
+        inst.src_ip.or_else(|| match inst.family {
+            Family::V4 => state.and_then(|s| s.ipv4).map(IpAddr::V4),
+            Family::V6 => state.and_then(|s| s.ipv6_ll).map(IpAddr::V6),
+        })
+    });
+    SockSpec {
+        ifindex: state.map(|s| s.index).unwrap_or(0),
+        ifname,
+        family: inst.family,
+        group: (!unicast).then_some(group),
+        unicast_src: unicast_src.flatten(),
+        ah: inst.auth_type == crate::config::model::vrrp::AuthType::Ah,
+        rx_buf_size: inst.kernel_rx_buf_size as usize,
+    }
+}
+
+/// Everything the loop carries out actions with.
+struct Shell {
+    cfg: Arc<Config>,
+    nl: Netlink,
+    pool: SockPool,
+    announcer: AnnouncerHandle,
+    notifier: Notifier,
+    ifs: HashMap<String, IfState>,
+}
+
+impl Shell {
+    fn index(&self, name: &str) -> Option<u32> {
+        self.ifs.get(name).map(|i| i.index)
+    }
+
+    async fn addresses(&mut self, instance: usize, up: bool) {
+        let cfg = self.cfg.clone();
+        let Some(inst) = cfg.vrrp.instances.get(instance) else {
+            return;
+        };
+        if !up {
+            self.announcer.cancel(instance);
+        }
+        for a in inst.vips.iter().chain(&inst.evips) {
+            let Some(idx) = vip_device(inst, a).and_then(|d| self.index(&d)) else {
+                continue;
+            };
+            let r = if up {
+                self.nl.add_address(a, idx).await
+            } else {
+                self.nl.del_address(a, idx).await
+            };
+            if let Err(e) = r {
+                log(e.log_line());
+            }
+        }
+        let ifs = &self.ifs;
+        let resolve = |n: &str| ifs.get(n).map(|i| i.index);
+        for r in &inst.vroutes {
+            let res = if up {
+                self.nl.add_route(r, resolve).await
+            } else {
+                self.nl.del_route(r, resolve).await
+            };
+            if let Err(e) = res {
+                log(e.log_line());
+            }
+        }
+        for r in &inst.vrules {
+            let res = if up {
+                self.nl.add_rule(r).await
+            } else {
+                self.nl.del_rule(r).await
+            };
+            if let Err(e) = res {
+                log(e.log_line());
+            }
+        }
+    }
+
+    fn announce(&mut self, instance: usize, count: u32) {
+        let Some(inst) = self.cfg.vrrp.instances.get(instance) else {
+            return;
+        };
+        let g = &self.cfg.global;
+        let mut addrs = Vec::new();
+        for a in inst.vips.iter().chain(&inst.evips) {
+            let Some(dev) = vip_device(inst, a) else { continue };
+            let Some(state) = self.ifs.get(&dev) else { continue };
+            let base = inst.interface.clone().unwrap_or_else(|| dev.clone());
+            addrs.push(AnnounceAddr {
+                addr: a.addr,
+                iface: AnnounceIf {
+                    name: dev.clone(),
+                    index: state.index,
+                    mac: state.mac,
+                    base_name: base.clone(),
+                    noarp: false,
+                    pacing: Pacing {
+                        key: base,
+                        garp_interval: Duration::from_micros(g.vrrp_garp_interval),
+                        gna_interval: Duration::from_micros(g.vrrp_gna_interval),
+                    },
+                },
+            });
+        }
+        self.announcer.announce(AnnounceRequest {
+            instance,
+            owner: inst.name.clone(),
+            count,
+            addrs,
+        });
+    }
+
+    async fn carry_out(&mut self, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Send(pkt) => {
+                    if let Err(e) = self.pool.send(&pkt) {
+                        let up = self.ifs.get(&pkt.ifname).is_some_and(|i| i.up);
+                        let prio = advert_priority(&pkt);
+                        if !send_error_is_silent(prio, up, &e) {
+                            log(send_error_line(&pkt.ifname, &pkt, &e));
+                        }
+                    }
+                }
+                Action::Addresses { instance, up } => self.addresses(instance, up).await,
+                Action::Announce { instance, count } => self.announce(instance, count),
+                Action::Notify {
+                    target,
+                    state,
+                    priority,
+                } => self.notifier.notify(target, state, priority),
+                Action::Log(l) => log(l),
+            }
+        }
+        logs(self.pool.take_log_lines());
+    }
+}
+
+/// The priority byte of an advert we built (for keepalived's send-error silence rule).
+fn advert_priority(pkt: &crate::vrrp::event::TxPacket) -> u8 {
+    let off = match pkt.family {
+        Family::V4 => {
+            let ihl = usize::from(pkt.data.first().copied().unwrap_or(0x45) & 0x0f) * 4;
+            // With AH the VRRP header follows the 24-byte AH header.
+            if pkt.data.get(9) == Some(&crate::vrrp::packet::IPPROTO_AH) {
+                ihl + 24
+            } else {
+                ihl
+            }
+        }
+        Family::V6 => 0,
+    };
+    pkt.data.get(off + 2).copied().unwrap_or(0)
+}
+
+/// Reads a track file as keepalived does: the first number in it (0 when unreadable).
+fn read_track_file(path: &str) -> i64 {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return 0;
+    };
+    let t = text.trim_start();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    t[..end].parse().unwrap_or(0)
+}
+
+async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
+    let nl = match Netlink::new() {
+        Ok(n) => n,
+        Err(e) => {
+            log(LogLine::at(
+                Priority::Error,
+                format!("Unable to open a netlink socket: {e}"),
+            ));
+            return 1;
+        }
+    };
+    log(LogLine::detail("Registering Kernel netlink reflector"));
+    log(LogLine::detail("Registering Kernel netlink command channel"));
+    let mut monitor = match Monitor::new(None) {
+        Ok(m) => m,
+        Err(e) => {
+            log(LogLine::at(
+                Priority::Error,
+                format!("Unable to open the netlink monitor: {e}"),
+            ));
+            return 1;
+        }
+    };
+    monitor.set_tracked(interesting_interfaces(&cfg));
+    let ours: Vec<IpAddr> = cfg
+        .vrrp
+        .instances
+        .iter()
+        .flat_map(|i| i.vips.iter().chain(&i.evips).map(|a| a.addr))
+        .chain(cfg.statics.addresses.iter().map(|a| a.addr))
+        .collect();
+    monitor.set_ours(ours);
+
+    // VMACs first: VIPs and (unless vmac_xmit_base) adverts use them.
+    let mut vmacs = Vmacs::new();
+    let vmac_specs: Vec<VmacSpec> = cfg.vrrp.instances.iter().filter_map(VmacSpec::for_instance).collect();
+    if !vmac_specs.is_empty() {
+        logs(vmacs.clear_rp_filter());
+    }
+    for spec in &vmac_specs {
+        match vmacs.create(&nl, spec).await {
+            Ok(c) => logs(c.logs),
+            Err(e) => logs(e.logs),
+        }
+    }
+
+    let initial = match monitor.initial().await {
+        Ok(v) => v,
+        Err(e) => {
+            log(e.log_line());
+            return 1;
+        }
+    };
+    let mut ifs: HashMap<String, IfState> = initial.iter().map(|i| (i.name.clone(), i.clone())).collect();
+
+    // Static addresses, routes and rules, then VIPs a previous run left behind.
+    for a in &cfg.statics.addresses {
+        if let Some(idx) = a.dev.as_deref().and_then(|d| ifs.get(d)).map(|i| i.index) {
+            if let Err(e) = nl.add_address(a, idx).await {
+                log(e.log_line());
+            }
+        }
+    }
+    {
+        let resolve = |n: &str| ifs.get(n).map(|i| i.index);
+        for r in &cfg.statics.routes {
+            if let Err(e) = nl.add_route(r, resolve).await {
+                log(e.log_line());
+            }
+        }
+    }
+    for r in &cfg.statics.rules {
+        if let Err(e) = nl.add_rule(r).await {
+            log(e.log_line());
+        }
+    }
+    for inst in &cfg.vrrp.instances {
+        if inst.interface.as_deref().is_some_and(|n| ifs.contains_key(n)) {
+            let addrs: Vec<IpAddress> = inst.vips.iter().chain(&inst.evips).cloned().collect();
+            let resolve = |a: &IpAddress| vip_device(inst, a).and_then(|d| ifs.get(&d)).map(|i| i.index);
+            logs(nl.remove_stale(&addrs, resolve).await.iter().map(|e| e.log_line()));
+            let _ = nl.remove_stale_rules(&inst.vrules).await;
+        }
+    }
+    // Addresses may have changed (stale VIPs gone): the engine starts from the current table.
+    if let Ok(v) = nl.dump_interfaces().await {
+        for i in v {
+            ifs.insert(i.name.clone(), i);
+        }
+    }
+
+    let specs: Vec<SockSpec> = cfg.vrrp.instances.iter().map(|i| sock_spec(&cfg, i, &ifs)).collect();
+    let (pool, lines) = SockPool::open(&specs);
+    logs(lines);
+    let has = |f: Family| {
+        cfg.vrrp
+            .instances
+            .iter()
+            .any(|i| i.family == f || i.vips.iter().any(|a| Family::of(&a.addr) == f))
+    };
+    let channels = Channels::open(has(Family::V4), has(Family::V6));
+    logs(channels.lines);
+    if channels.missing_permission {
+        return EXIT_MISSING_PERMISSION;
+    }
+    let announcer = Announcer::new(channels.channels).spawn(log);
+    let mut notifier = Notifier::new(&cfg);
+    notifier.open_fifos(&cfg.global, true);
+    let (script_tx, mut script_rx) = mpsc::channel::<Event>(256);
+    let runner = ScriptRunner::start(&cfg, script_tx);
+
+    let mut engine = Engine::new(
+        cfg.clone(),
+        ifs.values().cloned().collect(),
+        EngineOptions {
+            log_detail: opts.log_detail,
+            release_vips: !opts.dont_release_vrrp,
+            release_vips_on_transition: opts.release_vips,
+        },
+    );
+    let mut shell = Shell {
+        cfg: cfg.clone(),
+        nl,
+        pool,
+        announcer,
+        notifier,
+        ifs,
+    };
+    let t0 = Instant::now();
+    let now = || -> Time { t0.elapsed() };
+
+    // Track files: their initial values, then changes.
+    let track_files: Vec<(String, String)> = cfg
+        .track
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.file_path.clone()))
+        .collect();
+    let mut file_values: Vec<i64> = track_files.iter().map(|(_, p)| read_track_file(p)).collect();
+    let mut first = Vec::new();
+    for ((name, _), v) in track_files.iter().zip(&file_values) {
+        first.extend(engine.handle(
+            now(),
+            Event::TrackFile {
+                name: name.clone(),
+                value: *v,
+            },
+        ));
+    }
+    let acts = engine.start(now());
+    shell.carry_out(first).await;
+    shell.carry_out(acts).await;
+
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
+        return 1;
+    };
+    let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
+    let mut stopping = false;
+    loop {
+        let deadline = engine.next_deadline().map(|d| t0 + d);
+        let acts = tokio::select! {
+            _ = term.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
+            _ = int.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
+            pkt = shell.pool.recv() => engine.handle(now(), Event::Packet(pkt)),
+            upd = monitor.next() => {
+                let Some(upd) = upd else { continue };
+                logs(upd.logs);
+                let mut acts = Vec::new();
+                for ev in upd.events {
+                    match ev {
+                        MonitorEvent::Interface(s) => {
+                            let was = shell.ifs.insert(s.name.clone(), s.clone());
+                            if was.as_ref().is_none_or(|w| w.index != s.index) {
+                                logs(shell.pool.reopen_interface(&s.name, s.index));
+                            }
+                            acts.extend(engine.handle(now(), Event::Interface(s)));
+                        }
+                        MonitorEvent::Gone(name) => {
+                            shell.ifs.remove(&name);
+                            shell.pool.close_interface(&name);
+                            acts.extend(engine.handle(now(), Event::InterfaceGone(name)));
+                        }
+                        MonitorEvent::Resync => {}
+                    }
+                }
+                acts
+            }
+            Some(ev) = script_rx.recv() => engine.handle(now(), ev),
+            _ = file_tick.tick(), if !track_files.is_empty() => {
+                let mut acts = Vec::new();
+                for (i, (name, path)) in track_files.iter().enumerate() {
+                    let v = read_track_file(path);
+                    if v != file_values[i] {
+                        file_values[i] = v;
+                        acts.extend(engine.handle(now(), Event::TrackFile { name: name.clone(), value: v }));
+                    }
+                }
+                acts
+            }
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            } => engine.poll(now()),
+        };
+        shell.carry_out(acts).await;
+        if stopping && engine.stopped() {
+            break;
+        }
+    }
+
+    // Shutdown, keepalived's order: scripts ended, STOP notifies waited for, static addresses
+    // and VMACs removed.
+    runner.shutdown().await;
+    shell.notifier.begin_shutdown();
+    shell.notifier.finish().await;
+    if !opts.dont_release_vrrp {
+        for r in &cfg.statics.rules {
+            let _ = shell.nl.del_rule(r).await;
+        }
+        {
+            let ifs = &shell.ifs;
+            let resolve = |n: &str| ifs.get(n).map(|i| i.index);
+            for r in &cfg.statics.routes {
+                let _ = shell.nl.del_route(r, resolve).await;
+            }
+        }
+        for a in &cfg.statics.addresses {
+            if let Some(idx) = a.dev.as_deref().and_then(|d| shell.index(d)) {
+                let _ = shell.nl.del_address(a, idx).await;
+            }
+        }
+    }
+    for spec in &vmac_specs {
+        match vmacs.delete(&shell.nl, spec).await {
+            Ok(l) => logs(l),
+            Err(e) => logs(e.logs),
+        }
+    }
+    if !vmac_specs.is_empty() {
+        logs(vmacs.restore_rp_filter());
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn track_file_reads_the_leading_number_or_zero() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f");
+        for (text, want) in [("12\n", 12), ("  -3 rest", -3), ("x", 0), ("", 0)] {
+            std::fs::write(&p, text).unwrap();
+            assert_eq!(read_track_file(p.to_str().unwrap()), want, "{text:?}");
+        }
+        assert_eq!(read_track_file("/nonexistent/track/file"), 0);
+    }
+}

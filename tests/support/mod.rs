@@ -288,8 +288,8 @@ pub fn chmod_x(p: &Path) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-pub mod lab;
-pub mod netlink;
 pub mod engine;
 pub mod io;
+pub mod lab;
+pub mod netlink;
 pub mod scripts;
