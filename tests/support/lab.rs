@@ -326,10 +326,13 @@ pub fn strip_stamp(line: &str) -> String {
     }
 }
 
+/// Lines with arrival times, and whether the stream has ended.
+type Lines = (Vec<(Instant, String)>, bool);
+
 /// Lines collected from a process with their arrival times.
 #[derive(Clone, Default)]
 pub struct Log {
-    inner: Arc<(Mutex<(Vec<(Instant, String)>, bool)>, Condvar)>,
+    inner: Arc<(Mutex<Lines>, Condvar)>,
 }
 
 impl Log {
