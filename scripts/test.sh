@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the test suite needs on Debian (as root), then runs the whole suite.
-# Privileged tests (network namespaces, real keepalived as the oracle) run when this runs as
-# root; otherwise they print SKIP with the reason.
+# Privileged tests (network namespaces, real keepalived as the oracle and as a VRRP peer,
+# tcpdump as the observer) run when this runs as root; otherwise they print SKIP with the reason.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     need=""
     command -v keepalived >/dev/null 2>&1 || need="$need keepalived"
     command -v ip >/dev/null 2>&1 || need="$need iproute2"
+    command -v tcpdump >/dev/null 2>&1 || need="$need tcpdump"
     if [ -n "$need" ]; then
         echo "== installing:$need"
         apt-get update -qq
