@@ -86,6 +86,8 @@ pub(crate) struct Core {
     pub(crate) ifs: Vec<IfRt>,
     /// End of `vrrp_startup_delay`, µs.
     pub(crate) delayed_start: Option<u64>,
+    /// Counter behind [`Vrrp::sands_seq`].
+    pub(crate) sands_seq: u64,
     pub(crate) out: Vec<Action>,
     oneshots: Vec<OneShot>,
     oneshot_seq: u64,
@@ -170,6 +172,7 @@ impl Engine {
                 files: t.files,
                 ifs: t.ifs,
                 delayed_start: None,
+                sands_seq: 0,
                 out: Vec::new(),
                 oneshots: Vec::new(),
                 oneshot_seq: 0,
@@ -464,7 +467,7 @@ impl Core {
                 .vrrps
                 .iter()
                 .enumerate()
-                .filter_map(|(i, v)| v.sands.filter(|&s| s <= now).map(|s| (s, i)))
+                .filter_map(|(i, v)| v.sands.filter(|&s| s <= now).map(|s| (s, v.sands_seq, i)))
                 .min();
             let shot = self
                 .oneshots
@@ -474,7 +477,7 @@ impl Core {
                 .min_by_key(|(_, o)| (o.at, o.seq))
                 .map(|(k, o)| (o.at, k));
             match (inst, shot) {
-                (Some((s, i)), shot) if shot.is_none_or(|(a, _)| s <= a) => self.instance_timeout(i),
+                (Some((s, _, i)), shot) if shot.is_none_or(|(a, _)| s <= a) => self.instance_timeout(i),
                 (_, Some((_, k))) => {
                     let o = self.oneshots.remove(k);
                     self.send_link_update(o.inst, o.count);

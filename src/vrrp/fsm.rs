@@ -51,6 +51,9 @@ pub(crate) struct Vrrp {
     pub ms_down_timer: u64,
     /// When the instance's timer fires (`sands`), `None` when disabled.
     pub sands: Option<u64>,
+    /// Order in which `sands` were set: equal times fire in that order, as keepalived's
+    /// timer tree (whose clock also moves between two settings) would.
+    pub sands_seq: u64,
     /// `preempt_delay` (µs).
     pub preempt_delay: u64,
     /// End of a running preempt delay.
@@ -134,6 +137,7 @@ impl Vrrp {
             down_timer_adverts: u64::from(inst.down_timer_adverts.max(1)),
             ms_down_timer: 0,
             sands: None,
+            sands_seq: 0,
             preempt_delay: inst.preempt_delay,
             preempt_time: None,
             nopreempt: inst.nopreempt,
@@ -225,7 +229,9 @@ impl Core {
     pub(crate) fn init_instance_sands(&mut self, i: usize) {
         let now = self.now;
         let delayed = self.delayed_start;
+        self.sands_seq += 1;
         let v = &mut self.vrrps[i];
+        v.sands_seq = self.sands_seq;
         v.sands = match v.state {
             State::Master => Some(now + v.adver_int),
             State::Backup => match delayed {
@@ -708,6 +714,7 @@ mod tests {
             down_timer_adverts: 3,
             ms_down_timer: 0,
             sands: None,
+            sands_seq: 0,
             preempt_delay: 0,
             preempt_time: None,
             nopreempt: false,

@@ -357,6 +357,8 @@ impl Core {
         if v.state == State::Backup {
             if let Some(s) = v.sands {
                 v.sands = Some((s + v.ms_down_timer).saturating_sub(old));
+                self.sands_seq += 1;
+                v.sands_seq = self.sands_seq;
             }
         }
         self.info(line);
