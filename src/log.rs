@@ -43,14 +43,26 @@ pub struct LogLine {
 impl LogLine {
     /// An always-written line at LOG_INFO.
     pub fn info(text: impl Into<String>) -> Self {
-        LogLine { priority: Priority::Info, detail: false, text: text.into() }
+        LogLine {
+            priority: Priority::Info,
+            detail: false,
+            text: text.into(),
+        }
     }
     /// A `-D`-only line at LOG_INFO.
     pub fn detail(text: impl Into<String>) -> Self {
-        LogLine { priority: Priority::Info, detail: true, text: text.into() }
+        LogLine {
+            priority: Priority::Info,
+            detail: true,
+            text: text.into(),
+        }
     }
     /// An always-written line at the given priority.
     pub fn at(priority: Priority, text: impl Into<String>) -> Self {
-        LogLine { priority, detail: false, text: text.into() }
+        LogLine {
+            priority,
+            detail: false,
+            text: text.into(),
+        }
     }
 }

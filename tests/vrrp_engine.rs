@@ -96,7 +96,7 @@ fn two_nodes_elect_the_higher_priority() {
 
 /// Adverts of node `n` (VRID 51) sent strictly before `t`: the time of the last one.
 fn last_advert_before(sim: &Sim, n: usize, t: std::time::Duration) -> std::time::Duration {
-    sim.adverts(n, 51).into_iter().filter(|a| a.0 < t).last().expect("advert").0
+    sim.adverts(n, 51).into_iter().rfind(|a| a.0 < t).expect("advert").0
 }
 
 /// RFC 3768 6.4.2 (Master_Down_Timer fires), vrrp_dispatcher_read_timeout(): when the master
@@ -109,7 +109,10 @@ fn failover_on_silence() {
     sim.nodes[0].cut = true;
     sim.run_until(secs(20.0));
     let last_rx = last_advert_before(&sim, 0, secs(10.0)) + DELAY;
-    assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(last_rx + micros(3_609_375)));
+    assert_eq!(
+        sim.first(1, "(VI_1) Entering MASTER STATE"),
+        Some(last_rx + micros(3_609_375))
+    );
     assert_eq!(sim.state(1, 0), State::Master);
 }
 
@@ -132,8 +135,14 @@ fn stop_sends_priority_zero_and_backup_takes_over_after_skew() {
     assert_eq!(sim.inotifies(0, 0).last(), Some(&(t, State::Stop)));
     assert_eq!(sim.nodes[0].engine.stats(0).pri_zero_sent, 1);
     sim.run_until(secs(20.0));
-    assert_eq!(sim.first(1, "(VI_1) Backup received priority 0 advertisement"), Some(t + DELAY));
-    assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(t + DELAY + micros(609_375)));
+    assert_eq!(
+        sim.first(1, "(VI_1) Backup received priority 0 advertisement"),
+        Some(t + DELAY)
+    );
+    assert_eq!(
+        sim.first(1, "(VI_1) Entering MASTER STATE"),
+        Some(t + DELAY + micros(609_375))
+    );
     assert_eq!(sim.nodes[1].engine.stats(0).pri_zero_rcvd, 1);
     // Nothing more from the stopped node.
     assert_eq!(sim.adverts(0, 51).last().map(|a| a.0), Some(t));
@@ -158,7 +167,10 @@ fn stop_without_releasing() {
     assert_eq!(sim.inotifies(0, 0).last(), Some(&(secs(10.0), State::Stop)));
     sim.run_until(secs(20.0));
     let last_rx = last_advert_before(&sim, 0, secs(10.0) + micros(1)) + DELAY;
-    assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(last_rx + micros(3_609_375)));
+    assert_eq!(
+        sim.first(1, "(VI_1) Entering MASTER STATE"),
+        Some(last_rx + micros(3_609_375))
+    );
 }
 
 /// vrrp_state_backup() (RFC 3768 6.4.2 "Preempt_Mode is True"): a higher priority backup
@@ -174,13 +186,19 @@ fn higher_priority_preempts() {
     assert_eq!(sim.first(0, "(VI_1) Entering BACKUP STATE (init)"), Some(start));
     let b_adv = sim.adverts(1, 51).into_iter().find(|a| a.0 > start).unwrap().0;
     assert_eq!(
-        sim.first(0, "(VI_1) received lower priority (100) advert from 10.0.0.2 - discarding"),
+        sim.first(
+            0,
+            "(VI_1) received lower priority (100) advert from 10.0.0.2 - discarding"
+        ),
         Some(b_adv + DELAY)
     );
     let t = start + micros(3_414_062);
     assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(t));
     assert_eq!(
-        sim.first(1, "(VI_1) Master received advert from 10.0.0.1 with higher priority 150, ours 100"),
+        sim.first(
+            1,
+            "(VI_1) Master received advert from 10.0.0.1 with higher priority 150, ours 100"
+        ),
         Some(t + DELAY)
     );
     assert_eq!(sim.first(1, "(VI_1) Entering BACKUP STATE"), Some(t + DELAY));
@@ -194,7 +212,10 @@ fn higher_priority_preempts() {
 /// priority backup accepts the lower priority master.
 #[test]
 fn nopreempt_keeps_the_lower_priority_master() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, " nopreempt\n"), &instance("VI_1", 51, 100, "")]);
+    let mut sim = Sim::new(&[
+        &instance("VI_1", 51, 150, " nopreempt\n"),
+        &instance("VI_1", 51, 100, ""),
+    ]);
     sim.start(1);
     sim.start_at(secs(10.0), 0);
     sim.run_until(secs(40.0));
@@ -208,7 +229,10 @@ fn nopreempt_keeps_the_lower_priority_master() {
 /// runs out.
 #[test]
 fn preempt_delay_postpones_preemption() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, " preempt_delay 5\n"), &instance("VI_1", 51, 100, "")]);
+    let mut sim = Sim::new(&[
+        &instance("VI_1", 51, 150, " preempt_delay 5\n"),
+        &instance("VI_1", 51, 100, ""),
+    ]);
     sim.start(1);
     sim.start_at(secs(10.0), 0);
     sim.run_until(secs(30.0));
@@ -222,10 +246,16 @@ fn preempt_delay_postpones_preemption() {
     assert_eq!(sim.first(0, "(VI_1) start preempt delay (5.000000)"), Some(first));
     // Accepted while now < first + 5 s; the one arriving exactly then is discarded.
     assert_eq!(
-        sim.first(0, "(VI_1) received lower priority (100) advert from 10.0.0.2 - discarding"),
+        sim.first(
+            0,
+            "(VI_1) received lower priority (100) advert from 10.0.0.2 - discarding"
+        ),
         Some(first + secs(5.0))
     );
-    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(first + secs(4.0) + micros(3_414_062)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Entering MASTER STATE"),
+        Some(first + secs(4.0) + micros(3_414_062))
+    );
 }
 
 /// vrrp_init_state(): an address owner (priority 255) becomes master 1 µs after start,
@@ -242,7 +272,10 @@ fn owner_becomes_master_at_once_and_preempts() {
     assert_eq!(sim.inotifies(0, 0), [(t, State::Master)]);
     assert_eq!(sim.adverts(0, 51)[0].1, 255);
     assert_eq!(
-        sim.first(1, "(VI_1) Master received advert from 10.0.0.1 with higher priority 255, ours 100"),
+        sim.first(
+            1,
+            "(VI_1) Master received advert from 10.0.0.1 with higher priority 255, ours 100"
+        ),
         Some(t + DELAY)
     );
     assert_eq!(sim.state(1, 0), State::Backup);
@@ -270,11 +303,17 @@ fn equal_priority_tie_break_on_address() {
     assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(t));
     assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(t));
     assert_eq!(
-        sim.first(0, "(VI_1) Master received advert from 10.0.0.2 with same priority 100 but higher IP address than ours"),
+        sim.first(
+            0,
+            "(VI_1) Master received advert from 10.0.0.2 with same priority 100 but higher IP address than ours"
+        ),
         Some(t + DELAY)
     );
     assert_eq!(
-        sim.first(1, "(VI_1) Received advert from 10.0.0.1 with lower priority 100, ours 100, forcing new election"),
+        sim.first(
+            1,
+            "(VI_1) Received advert from 10.0.0.1 with lower priority 100, ours 100, forcing new election"
+        ),
         Some(t + DELAY)
     );
     assert!(sim.adverts(1, 51).iter().any(|a| a.0 == t + DELAY));
@@ -305,15 +344,27 @@ fn lower_priority_advert_forces_new_election() {
     let b = sim.adverts(1, 51).into_iter().find(|a| a.0 > secs(10.5)).unwrap().0;
     let t = b + DELAY;
     assert_eq!(
-        sim.first(0, "(VI_1) Received advert from 10.0.0.2 with lower priority 100, ours 150, forcing new election"),
+        sim.first(
+            0,
+            "(VI_1) Received advert from 10.0.0.2 with lower priority 100, ours 150, forcing new election"
+        ),
         Some(t)
     );
-    let adv0: Vec<_> = sim.adverts(0, 51).into_iter().map(|a| a.0).filter(|&x| x >= t).take(3).collect();
+    let adv0: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .map(|a| a.0)
+        .filter(|&x| x >= t)
+        .take(3)
+        .collect();
     assert_eq!(adv0, [t, t + secs(1.0), t + secs(2.0)]);
     let ann: Vec<_> = sim.announces(0).into_iter().filter(|a| a.0 >= t).collect();
     assert_eq!(ann, [(t, 0, 5), (t + secs(5.0), 0, 5)]);
     assert_eq!(
-        sim.first(1, "(VI_1) Master received advert from 10.0.0.1 with higher priority 150, ours 100"),
+        sim.first(
+            1,
+            "(VI_1) Master received advert from 10.0.0.1 with higher priority 150, ours 100"
+        ),
         Some(t + DELAY)
     );
     assert_eq!(sim.state(1, 0), State::Backup);
@@ -329,26 +380,46 @@ fn lower_prio_no_advert() {
     sim.run_until(secs(30.0));
     let b = sim.adverts(1, 51).into_iter().find(|a| a.0 > secs(10.5)).unwrap().0;
     assert_eq!(
-        sim.first(0, "(VI_1) Received advert from 10.0.0.2 with lower priority 100, ours 150"),
+        sim.first(
+            0,
+            "(VI_1) Received advert from 10.0.0.2 with lower priority 100, ours 150"
+        ),
         Some(b + DELAY)
     );
-    let after: Vec<_> = sim.adverts(0, 51).into_iter().map(|a| a.0).filter(|&x| x > secs(10.5)).take(2).collect();
+    let after: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .map(|a| a.0)
+        .filter(|&x| x > secs(10.5))
+        .take(2)
+        .collect();
     assert_eq!(after, [next_periodic, next_periodic + secs(1.0)]);
     assert!(sim.announces(0).iter().all(|a| a.0 < secs(10.5)));
-    assert_eq!(sim.first(1, "(VI_1) Entering BACKUP STATE"), Some(next_periodic + DELAY));
+    assert_eq!(
+        sim.first(1, "(VI_1) Entering BACKUP STATE"),
+        Some(next_periodic + DELAY)
+    );
 }
 
 /// vrrp_state_master_rx() with `higher_prio_send_advert`: the master sends one more advert of
 /// its own before yielding to a higher priority one.
 #[test]
 fn higher_prio_send_advert() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, ""), &instance("VI_1", 51, 100, " higher_prio_send_advert\n")]);
+    let mut sim = Sim::new(&[
+        &instance("VI_1", 51, 150, ""),
+        &instance("VI_1", 51, 100, " higher_prio_send_advert\n"),
+    ]);
     sim.start(1);
     sim.start_at(secs(10.0), 0);
     sim.run_until(secs(20.0));
     let t = secs(10.0) + micros(3_414_062) + DELAY;
     assert_eq!(sim.first(1, "(VI_1) Entering BACKUP STATE"), Some(t));
-    let at_t: Vec<_> = sim.adverts(1, 51).into_iter().filter(|a| a.0 == t).map(|a| a.1).collect();
+    let at_t: Vec<_> = sim
+        .adverts(1, 51)
+        .into_iter()
+        .filter(|a| a.0 == t)
+        .map(|a| a.1)
+        .collect();
     assert_eq!(at_t, [100]);
 }
 
@@ -364,7 +435,10 @@ fn both_owners_reduce_priority() {
     assert_eq!(sim.first(0, err), Some(t));
     assert_eq!(sim.first(1, err), Some(t));
     assert_eq!(
-        sim.first(0, "(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254"),
+        sim.first(
+            0,
+            "(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254"
+        ),
         Some(t)
     );
     assert_eq!(sim.nodes[0].engine.effective_priority(0), 254);
@@ -389,7 +463,10 @@ fn v3_backup_adopts_master_interval() {
     // 3 × 0.5 s + 106 × 50 × 625 / 16 µs.
     assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(micros(1_707_031)));
     assert_eq!(
-        sim.first(1, "(VI_1) advertisement interval updated from 1000ms to 500ms by master"),
+        sim.first(
+            1,
+            "(VI_1) advertisement interval updated from 1000ms to 500ms by master"
+        ),
         Some(micros(1_707_031) + DELAY)
     );
     sim.nodes[0].cut = true;
@@ -398,7 +475,10 @@ fn v3_backup_adopts_master_interval() {
     let t = last_rx + micros(1_500_000 + 304_687);
     assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(t));
     assert_eq!(
-        sim.first(1, "(VI_1) changing advert interval from 500ms to locally configured 1000ms"),
+        sim.first(
+            1,
+            "(VI_1) changing advert interval from 500ms to locally configured 1000ms"
+        ),
         Some(t)
     );
     let adv: Vec<_> = sim.adverts(1, 51).into_iter().map(|a| a.0).take(2).collect();
@@ -412,7 +492,10 @@ fn v3_backup_adopts_master_interval() {
 #[test]
 fn auth_mismatch_is_dropped_and_counted() {
     let auth = |p: &str| format!(" authentication {{\n  auth_type PASS\n  auth_pass {p}\n }}\n");
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, &auth("secret1")), &instance("VI_1", 51, 100, &auth("secret2"))]);
+    let mut sim = Sim::new(&[
+        &instance("VI_1", 51, 150, &auth("secret1")),
+        &instance("VI_1", 51, 100, &auth("secret2")),
+    ]);
     sim.start_all();
     sim.run_until(secs(10.0));
     assert!(sim.first(1, "(VI_1) received an invalid passwd!").is_some());
@@ -432,8 +515,14 @@ fn vip_count_mismatch_is_dropped() {
     let mut sim = Sim::new(&[two, &instance("VI_1", 51, 100, "")]);
     sim.start_all();
     sim.run_until(secs(10.0));
-    assert!(sim.first(1, "(VI_1) received an unexpected ip number count 2, expected 1!").is_some());
-    assert!(sim.first(0, "(VI_1) received an unexpected ip number count 1, expected 2!").is_some());
+    assert!(
+        sim.first(1, "(VI_1) received an unexpected ip number count 2, expected 1!")
+            .is_some()
+    );
+    assert!(
+        sim.first(0, "(VI_1) received an unexpected ip number count 1, expected 2!")
+            .is_some()
+    );
     assert!(sim.nodes[1].engine.stats(0).addr_list_err >= 1);
     assert_eq!(sim.state(1, 0), State::Master);
 }
@@ -441,10 +530,16 @@ fn vip_count_mismatch_is_dropped() {
 /// vrrp_check_packet() (RFC 3768 7.1): a v2 advert with another interval is dropped.
 #[test]
 fn advert_interval_mismatch_is_dropped() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, "").replace("advert_int 1", "advert_int 2"), &instance("VI_1", 51, 100, "")]);
+    let mut sim = Sim::new(&[
+        &instance("VI_1", 51, 150, "").replace("advert_int 1", "advert_int 2"),
+        &instance("VI_1", 51, 100, ""),
+    ]);
     sim.start_all();
     sim.run_until(secs(10.0));
-    assert!(sim.first(1, "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec").is_some());
+    assert!(
+        sim.first(1, "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec")
+            .is_some()
+    );
     assert_eq!(sim.state(1, 0), State::Master);
 }
 
@@ -498,7 +593,12 @@ fn delayed_garp_skipped_after_losing_master() {
 #[test]
 fn unicast_peers() {
     let uc = |me: &str, peer: &str, prio: u8| {
-        instance("VI_1", 51, prio, &format!(" unicast_src_ip {me}\n unicast_peer {{\n  {peer}\n }}\n"))
+        instance(
+            "VI_1",
+            51,
+            prio,
+            &format!(" unicast_src_ip {me}\n unicast_peer {{\n  {peer}\n }}\n"),
+        )
     };
     let mut sim = Sim::new(&[&uc("10.0.0.1", "10.0.0.2", 150), &uc("10.0.0.2", "10.0.0.1", 100)]);
     sim.start_all();
@@ -506,7 +606,11 @@ fn unicast_peers() {
     assert_eq!(sim.state(0, 0), State::Master);
     assert_eq!(sim.state(1, 0), State::Backup);
     let sends = sim.sends(0);
-    assert!(sends.iter().all(|(_, tx)| tx.dst.to_string() == "10.0.0.2" && tx.src.to_string() == "10.0.0.1"));
+    assert!(
+        sends
+            .iter()
+            .all(|(_, tx)| tx.dst.to_string() == "10.0.0.2" && tx.src.to_string() == "10.0.0.1")
+    );
     assert!(sim.nodes[1].engine.stats(0).advert_rcvd >= 6);
 }
 
@@ -514,24 +618,39 @@ fn unicast_peers() {
 #[test]
 fn unknown_vrid_logged() {
     let mut sim = Sim::new(&[
-        &format!("global_defs {{\n log_unknown_vrids\n}}\n{}", instance("VI_1", 51, 100, "")),
+        &format!(
+            "global_defs {{\n log_unknown_vrids\n}}\n{}",
+            instance("VI_1", 51, 100, "")
+        ),
         &instance("VI_2", 52, 100, "").replace("10.0.0.100", "10.0.0.200"),
     ]);
     sim.start_all();
     sim.run_until(secs(5.0));
-    assert!(sim.first(0, "Unknown VRID(52) received on interface(eth0). ignoring...").is_some());
-    assert!(sim.first(1, "Unknown VRID(51) received on interface(eth0). ignoring...").is_none());
+    assert!(
+        sim.first(0, "Unknown VRID(52) received on interface(eth0). ignoring...")
+            .is_some()
+    );
+    assert!(
+        sim.first(1, "Unknown VRID(51) received on interface(eth0). ignoring...")
+            .is_none()
+    );
 }
 
 /// vrrp_daemon.c start_vrrp() / vrrp_init_instance_sands(): vrrp_startup_delay postpones the
 /// backup timers.
 #[test]
 fn startup_delay() {
-    let mut sim = Sim::new(&[&format!("global_defs {{\n vrrp_startup_delay 2\n}}\n{}", instance("VI_1", 51, 100, ""))]);
+    let mut sim = Sim::new(&[&format!(
+        "global_defs {{\n vrrp_startup_delay 2\n}}\n{}",
+        instance("VI_1", 51, 100, "")
+    )]);
     sim.start_all();
     sim.run_until(secs(10.0));
     assert_eq!(sim.first(0, "Delaying startup for 2 seconds"), Some(secs(0.0)));
-    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(secs(2.0) + micros(3_609_375)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Entering MASTER STATE"),
+        Some(secs(2.0) + micros(3_609_375))
+    );
 }
 
 /// vrrp_update_pkt(): the IPv4 identification goes up by one per advert and skips 0.
@@ -540,7 +659,11 @@ fn ip_id_increments() {
     let mut sim = Sim::new(&[&instance("VI_1", 51, 100, "")]);
     sim.start_all();
     sim.run_until(secs(8.0));
-    let ids: Vec<u16> = sim.sends(0).iter().map(|(_, tx)| u16::from_be_bytes([tx.data[4], tx.data[5]])).collect();
+    let ids: Vec<u16> = sim
+        .sends(0)
+        .iter()
+        .map(|(_, tx)| u16::from_be_bytes([tx.data[4], tx.data[5]]))
+        .collect();
     assert_eq!(ids, [1, 2, 3, 4, 5]);
     assert_eq!(sim.sends(0)[0].1.ttl, 255);
 }
@@ -548,7 +671,11 @@ fn ip_id_increments() {
 /// VRRPv3 over IPv6 (RFC 5798 5.1.2): link-local source, ff02::12, election as for IPv4.
 #[test]
 fn ipv6_election() {
-    let v6 = |prio: u8| format!("vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 61\n priority {prio}\n advert_int 1\n virtual_ipaddress {{\n  2001:db8::100\n }}\n}}\n");
+    let v6 = |prio: u8| {
+        format!(
+            "vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 61\n priority {prio}\n advert_int 1\n virtual_ipaddress {{\n  2001:db8::100\n }}\n}}\n"
+        )
+    };
     let mut sim = Sim::new(&[&v6(150), &v6(100)]);
     sim.start_all();
     sim.run_until(secs(10.0));
@@ -558,5 +685,8 @@ fn ipv6_election() {
     assert_eq!(tx.dst.to_string(), "ff02::12");
     assert_eq!(tx.src.to_string(), "fe80::1");
     assert!(sim.nodes[1].engine.stats(0).advert_rcvd >= 6);
-    assert!(sim.texts(0).contains(&"(VI_6) Sending/queueing Unsolicited Neighbour Adverts on eth0 for 2001:db8::100".to_string()));
+    assert!(
+        sim.texts(0)
+            .contains(&"(VI_6) Sending/queueing Unsolicited Neighbour Adverts on eth0 for 2001:db8::100".to_string())
+    );
 }

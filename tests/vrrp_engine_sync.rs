@@ -103,12 +103,18 @@ fn matches_recorded_keepalived_run() {
 /// Master_Down_Interval) until every member wants MASTER; they then change together.
 #[test]
 fn member_waits_for_the_others() {
-    let conf = group_conf(100, "").replace("priority 100\n advert_int 1\n track_interface", "priority 50\n advert_int 1\n track_interface");
+    let conf = group_conf(100, "").replace(
+        "priority 100\n advert_int 1\n track_interface",
+        "priority 50\n advert_int 1\n track_interface",
+    );
     let mut sim = Sim::new(&[&conf]);
     sim.start_all();
     sim.run_until(secs(10.0));
     // VI_1 (priority 100) times out at 3.609375 s but VI_2 (priority 50) only at 3.8046875 s.
-    assert_eq!(sim.first(0, "(VI_1) Receive advertisement timeout"), Some(micros(3_609_375)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Receive advertisement timeout"),
+        Some(micros(3_609_375))
+    );
     let t = micros(3_804_687);
     assert_eq!(sim.first(0, "(VI_2) Entering MASTER STATE"), Some(t));
     assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(t));
@@ -127,9 +133,19 @@ fn fault_of_one_member_fails_over_the_group() {
     sim.set_link(0, "eth1", false);
     let t = secs(10.0);
     // VI_2: one priority 0 advert leaving MASTER for FAULT, one from vrrp_restore_interface().
-    let z2: Vec<_> = sim.adverts(0, 52).into_iter().filter(|a| a.0 == t).map(|a| a.1).collect();
+    let z2: Vec<_> = sim
+        .adverts(0, 52)
+        .into_iter()
+        .filter(|a| a.0 == t)
+        .map(|a| a.1)
+        .collect();
     assert_eq!(z2, [0, 0]);
-    let z1: Vec<_> = sim.adverts(0, 51).into_iter().filter(|a| a.0 == t).map(|a| a.1).collect();
+    let z1: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .filter(|a| a.0 == t)
+        .map(|a| a.1)
+        .collect();
     assert_eq!(z1, [0]);
     assert_eq!(sim.nodes[0].engine.stats(1).pri_zero_sent, 1);
     assert_eq!(sim.nodes[0].engine.stats(0).pri_zero_sent, 0);
@@ -202,7 +218,10 @@ fn group_fault_at_startup_matches_recorded_run() {
         "(VI_2) removing VIPs.",
     ];
     assert_eq!(sim.texts(0), want);
-    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(secs(2.0) + micros(3_609_375)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Entering MASTER STATE"),
+        Some(secs(2.0) + micros(3_609_375))
+    );
 }
 
 /// sync_group_tracking_init(): a group's track_script applies to every member; unweighted, its
@@ -239,5 +258,8 @@ fn group_tracking_weight() {
     sim.script(0, "chk", 0);
     assert_eq!(sim.nodes[0].engine.effective_priority(0), 120);
     assert_eq!(sim.nodes[0].engine.effective_priority(1), 120);
-    assert!(sim.texts(0).contains(&"(VI_2) Changing effective priority from 100 to 120".to_string()));
+    assert!(
+        sim.texts(0)
+            .contains(&"(VI_2) Changing effective priority from 100 to 120".to_string())
+    );
 }

@@ -8,7 +8,10 @@ use keepalived_rs::vrrp::event::{Action, Event, IfState, ScriptOutcome, State};
 use support::engine::{DELAY, Sim, instance, micros, secs};
 
 fn tf_event(value: i64) -> Event {
-    Event::TrackFile { name: "tf".into(), value }
+    Event::TrackFile {
+        name: "tf".into(),
+        value,
+    }
 }
 
 /// down_instance() / try_up_instance() / process_script_update_priority() /
@@ -103,7 +106,12 @@ fn own_interface_down_and_up() {
     sim.run_until(secs(10.0));
     sim.set_link(0, "eth0", false);
     let t = secs(10.0);
-    let z: Vec<_> = sim.adverts(0, 51).into_iter().filter(|a| a.0 == t).map(|a| a.1).collect();
+    let z: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .filter(|a| a.0 == t)
+        .map(|a| a.1)
+        .collect();
     assert_eq!(z, [0, 0]);
     assert_eq!(sim.addresses(0).last(), Some(&(t, 0, false)));
     assert_eq!(sim.inotifies(0, 0).last(), Some(&(t, State::Fault)));
@@ -115,7 +123,10 @@ fn own_interface_down_and_up() {
     assert_eq!(sim.first(0, "(VI_1) Entering BACKUP STATE"), Some(secs(12.0)));
     assert_eq!(sim.inotifies(0, 0).last(), Some(&(secs(12.0), State::Backup)));
     sim.run_until(secs(20.0));
-    assert_eq!(sim.log_times(0, "(VI_1) Entering MASTER STATE")[1], secs(12.0) + micros(3_609_375));
+    assert_eq!(
+        sim.log_times(0, "(VI_1) Entering MASTER STATE")[1],
+        secs(12.0) + micros(3_609_375)
+    );
 }
 
 /// initialise_interface_tracking_priorities() / vrrp_complete_init(): an interface down at
@@ -138,7 +149,10 @@ fn interface_down_at_startup() {
     sim.set_link(0, "eth0", true);
     sim.run_until(secs(10.0));
     assert_eq!(sim.first(0, "(VI_1) Entering BACKUP STATE"), Some(secs(1.0)));
-    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(secs(1.0) + micros(3_609_375)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Entering MASTER STATE"),
+        Some(secs(1.0) + micros(3_609_375))
+    );
 }
 
 /// add_vrrp_to_interface(VRRP_NOT_TRACK_IF): with dont_track_primary the instance ignores its
@@ -158,8 +172,18 @@ fn dont_track_primary() {
 /// (initialise_interface_tracking_priorities()).
 #[test]
 fn weighted_track_interface() {
-    for (spec, start, down) in [("weight 10", 110, 100), ("weight -10", 100, 90), ("weight 10 reverse", 90, 100), ("weight -10 reverse", 100, 110)] {
-        let mut sim = Sim::new(&[&instance("VI_1", 51, 100, &format!(" track_interface {{\n  eth1 {spec}\n }}\n"))]);
+    for (spec, start, down) in [
+        ("weight 10", 110, 100),
+        ("weight -10", 100, 90),
+        ("weight 10 reverse", 90, 100),
+        ("weight -10 reverse", 100, 110),
+    ] {
+        let mut sim = Sim::new(&[&instance(
+            "VI_1",
+            51,
+            100,
+            &format!(" track_interface {{\n  eth1 {spec}\n }}\n"),
+        )]);
         sim.start_all();
         assert_eq!(sim.nodes[0].engine.effective_priority(0), start, "{spec}");
         sim.run_until(secs(5.0));
@@ -182,7 +206,10 @@ fn priority_change_moves_backup_timer() {
     assert_eq!(sim.nodes[0].engine.effective_priority(0), 150);
     sim.run_until(secs(1.0));
     sim.set_link(0, "eth1", false);
-    assert_eq!(sim.first(0, "(VI_1) Changing effective priority from 150 to 100"), Some(secs(1.0)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Changing effective priority from 150 to 100"),
+        Some(secs(1.0))
+    );
     sim.run_until(secs(10.0));
     assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(micros(3_609_375)));
 }
@@ -190,7 +217,12 @@ fn priority_change_moves_backup_timer() {
 /// Priorities are clamped to 1..254 (vrrp_set_effective_priority()).
 #[test]
 fn priority_clamped() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 200, " track_interface {\n  eth1 weight 100\n  eth2 weight -253\n }\n")]);
+    let mut sim = Sim::new(&[&instance(
+        "VI_1",
+        51,
+        200,
+        " track_interface {\n  eth1 weight 100\n  eth2 weight -253\n }\n",
+    )]);
     sim.start_all();
     assert_eq!(sim.nodes[0].engine.effective_priority(0), 254);
     sim.set_link(0, "eth1", false);
@@ -211,7 +243,12 @@ fn unweighted_track_interface() {
     sim.set_link(0, "eth1", true);
     assert_eq!(sim.state(0, 0), State::Backup);
 
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 100, " track_interface {\n  eth1 weight 0 reverse\n }\n")]);
+    let mut sim = Sim::new(&[&instance(
+        "VI_1",
+        51,
+        100,
+        " track_interface {\n  eth1 weight 0 reverse\n }\n",
+    )]);
     sim.start_all();
     assert_eq!(sim.state(0, 0), State::Fault);
     assert_eq!(sim.texts(0)[0], "(VI_1): entering FAULT state (interface eth1 down)");
@@ -269,7 +306,8 @@ fn script_rise_fall_weight() {
 #[test]
 fn script_positive_and_reverse_weight() {
     for (w, want) in [("weight 20", 120), ("weight 20 reverse", 80)] {
-        let conf = format!("vrrp_script chk {{\n script /bin/true\n {w}\n}}\n") + &instance("VI_1", 51, 100, " track_script {\n  chk\n }\n");
+        let conf = format!("vrrp_script chk {{\n script /bin/true\n {w}\n}}\n")
+            + &instance("VI_1", 51, 100, " track_script {\n  chk\n }\n");
         let mut sim = Sim::new(&[&conf]);
         sim.start_all();
         sim.script(0, "chk", 0);
@@ -281,7 +319,8 @@ fn script_positive_and_reverse_weight() {
 /// its first result; failure then means FAULT.
 #[test]
 fn unweighted_script_gates_the_instance() {
-    let conf = "vrrp_script chk {\n script /bin/true\n}\n".to_string() + &instance("VI_1", 51, 100, " track_script {\n  chk\n }\n");
+    let conf = "vrrp_script chk {\n script /bin/true\n}\n".to_string()
+        + &instance("VI_1", 51, 100, " track_script {\n  chk\n }\n");
     let mut sim = Sim::new(&[&conf]);
     sim.start_all();
     assert_eq!(sim.state(0, 0), State::Fault);
@@ -291,20 +330,33 @@ fn unweighted_script_gates_the_instance() {
     sim.script(0, "chk", 0);
     assert_eq!(sim.first(0, "(VI_1) Entering BACKUP STATE"), Some(secs(1.0)));
     sim.run_until(secs(10.0));
-    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(secs(1.0) + micros(3_609_375)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Entering MASTER STATE"),
+        Some(secs(1.0) + micros(3_609_375))
+    );
     sim.script(0, "chk", 2);
     assert_eq!(sim.state(0, 0), State::Fault);
-    assert!(sim.texts(0).contains(&"VRRP_Script(chk) failed (exited with status 2)".to_string()));
+    assert!(
+        sim.texts(0)
+            .contains(&"VRRP_Script(chk) failed (exited with status 2)".to_string())
+    );
 }
 
 /// A first result that fails: FAULT is notified (the state was already FAULT, so nothing is
 /// logged for the instance).
 #[test]
 fn unweighted_script_first_failure() {
-    let conf = "vrrp_script chk {\n script /bin/true\n}\n".to_string() + &instance("VI_1", 51, 100, " track_script {\n  chk\n }\n");
+    let conf = "vrrp_script chk {\n script /bin/true\n}\n".to_string()
+        + &instance("VI_1", 51, 100, " track_script {\n  chk\n }\n");
     let mut sim = Sim::new(&[&conf]);
     sim.start_all();
-    sim.event(0, Event::ScriptResult { name: "chk".into(), outcome: ScriptOutcome::TimedOut });
+    sim.event(
+        0,
+        Event::ScriptResult {
+            name: "chk".into(),
+            outcome: ScriptOutcome::TimedOut,
+        },
+    );
     assert_eq!(sim.texts(0)[1..], ["VRRP_Script(chk) timed_out"]);
     assert_eq!(sim.inotifies(0, 0), [(secs(0.0), State::Fault)]);
     sim.script(0, "chk", 0);
@@ -372,7 +424,10 @@ fn reverse_unweighted_track_file() {
         + &instance("VI_1", 51, 100, " track_file {\n  tf\n }\n");
     let mut sim = Sim::new(&[&conf]);
     sim.start_all();
-    assert_eq!(sim.texts(0)[0], "(VI_1): entering FAULT state (tracked file tf has status -254)");
+    assert_eq!(
+        sim.texts(0)[0],
+        "(VI_1): entering FAULT state (tracked file tf has status -254)"
+    );
     sim.event(0, tf_event(1));
     assert_eq!(sim.state(0, 0), State::Backup);
 }
@@ -382,7 +437,12 @@ fn reverse_unweighted_track_file() {
 /// comes back as BACKUP and waits 3 s + 1/256 s (as a recorded keepalived 2.2.7 run does).
 #[test]
 fn owner_and_trackers() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 255, " track_interface {\n  eth1\n  eth2 weight -50\n }\n")]);
+    let mut sim = Sim::new(&[&instance(
+        "VI_1",
+        51,
+        255,
+        " track_interface {\n  eth1\n  eth2 weight -50\n }\n",
+    )]);
     sim.start_all();
     sim.run_until(secs(1.0));
     sim.set_link(0, "eth2", false);
@@ -423,7 +483,10 @@ fn source_address_tracking() {
     s.ipv4 = None;
     sim.event(0, Event::Interface(s));
     sim.start_all();
-    assert_eq!(sim.texts(0)[0], "(VI_1) entering FAULT state (no IPv4 address for interface)");
+    assert_eq!(
+        sim.texts(0)[0],
+        "(VI_1) entering FAULT state (no IPv4 address for interface)"
+    );
     assert_eq!(sim.state(0, 0), State::Fault);
 }
 
@@ -431,12 +494,18 @@ fn source_address_tracking() {
 /// skew time thanks to the priority 0 advert.
 #[test]
 fn fault_fails_over_quickly() {
-    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, " track_interface {\n  eth1\n }\n"), &instance("VI_1", 51, 100, "")]);
+    let mut sim = Sim::new(&[
+        &instance("VI_1", 51, 150, " track_interface {\n  eth1\n }\n"),
+        &instance("VI_1", 51, 100, ""),
+    ]);
     sim.start_all();
     sim.run_until(secs(10.0));
     sim.set_link(0, "eth1", false);
     sim.run_until(secs(20.0));
-    assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(secs(10.0) + DELAY + micros(609_375)));
+    assert_eq!(
+        sim.first(1, "(VI_1) Entering MASTER STATE"),
+        Some(secs(10.0) + DELAY + micros(609_375))
+    );
     let acts = sim.actions_at(0, secs(10.0));
     assert!(matches!(acts[0], Action::Log(ref l) if l.text == "(VI_1) Entering FAULT STATE"));
 }

@@ -13,9 +13,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::event::{
-    Action, Event, IfState, NotifyTarget, RxPacket, State, Time, TxPacket, vmac_name, xmit_interface,
-};
+use super::event::{Action, Event, IfState, NotifyTarget, RxPacket, State, Time, TxPacket, vmac_name, xmit_interface};
 use super::fsm::{TIMER_CENTI_HZ, TIMER_HZ, Vrrp};
 use super::packet::{self, Advert, IPPROTO_AH, RxExpect, RxState, TxParams};
 use super::stats::Stats;
@@ -135,8 +133,7 @@ impl Engine {
             .map(|(i, inst)| {
                 // keepalived removes the VIPs of a physical interface (or an existing VMAC)
                 // at startup, in case a previous run left them.
-                let vipset =
-                    inst.vmac.is_none() || interfaces.iter().any(|f| f.name == vmac_name(inst));
+                let vipset = inst.vmac.is_none() || interfaces.iter().any(|f| f.name == vmac_name(inst));
                 Vrrp::new(inst, vipset, sync_of(i))
             })
             .collect();
@@ -510,9 +507,7 @@ impl Core {
         let on_socket: Vec<usize> = (0..self.vrrps.len())
             .filter(|&i| {
                 let inst = &self.cfg.vrrp.instances[i];
-                self.wire[i].ifname == rx.ifname
-                    && inst.family == rx.family
-                    && (inst.auth_type == AuthType::Ah) == ah
+                self.wire[i].ifname == rx.ifname && inst.family == rx.family && (inst.auth_type == AuthType::Ah) == ah
             })
             .collect();
         if on_socket.is_empty() {
@@ -661,7 +656,11 @@ impl Core {
         let (dsts, ttl): (Vec<IpAddr>, u8) = if v.unicast {
             let dflt = if v.family == Family::V4 { 255 } else { 64 };
             (
-                w.peers.iter().map(|p| p.0).filter(|a| Family::of(a) == v.family).collect(),
+                w.peers
+                    .iter()
+                    .map(|p| p.0)
+                    .filter(|a| Family::of(a) == v.family)
+                    .collect(),
                 inst.unicast_ttl.unwrap_or(dflt),
             )
         } else {

@@ -293,7 +293,10 @@ impl Core {
         for l in lines {
             self.detail(l);
         }
-        self.out.push(Action::Announce { instance: i, count: rep });
+        self.out.push(Action::Announce {
+            instance: i,
+            count: rep,
+        });
     }
 
     /// `vrrp_state_become_master()`: add the addresses, announce them, notify.
@@ -463,7 +466,11 @@ impl Core {
         } else {
             let v = &self.vrrps[i];
             if v.state != v.wantstate {
-                let w = if v.wantstate == State::Backup { "BACKUP" } else { "FAULT" };
+                let w = if v.wantstate == State::Backup {
+                    "BACKUP"
+                } else {
+                    "FAULT"
+                };
                 let line = format!("({}) Entering {w} STATE", v.name);
                 self.info(line);
             }
@@ -580,9 +587,7 @@ impl Core {
         let cmp = self.saddr_cmp(i, &src);
         let v = &self.vrrps[i];
         let eff = v.effective_priority;
-        if adv.priority == 0
-            || (v.higher_prio_send_advert
-                && (adv.priority > eff || (adv.priority == eff && cmp > 0)))
+        if adv.priority == 0 || (v.higher_prio_send_advert && (adv.priority > eff || (adv.priority == eff && cmp > 0)))
         {
             self.send_adv(i, eff);
             if adv.priority == 0 {
@@ -616,7 +621,11 @@ impl Core {
                 "({}) Received advert from {src} with lower priority {}, ours {eff}{}",
                 v.name,
                 adv.priority,
-                if v.lower_prio_no_advert { "" } else { ", forcing new election" }
+                if v.lower_prio_no_advert {
+                    ""
+                } else {
+                    ", forcing new election"
+                }
             );
             self.info(line);
             if self.cfg.vrrp.instances[i].auth_type == AuthType::Ah {

@@ -287,8 +287,7 @@ pub(crate) fn build(cfg: &Config, interfaces: &[IfState]) -> Trackers {
                 continue;
             }
             let ifname = address_interface(inst, a);
-            let on_own = Some(&ifname) == inst.interface.as_ref()
-                || (inst.vmac.is_some() && ifname == vmac_name(inst));
+            let on_own = Some(&ifname) == inst.interface.as_ref() || (inst.vmac.is_some() && ifname == vmac_name(inst));
             if !inst.dont_track_primary || !on_own {
                 track(&mut ifs, &ifname, i, 0, false);
             }
@@ -473,9 +472,7 @@ impl Core {
                 let v = &self.vrrps[i];
                 if ok != (top.mult == 1) {
                     self.down_instance(i);
-                } else if v.num_script_init == 0
-                    && v.sync.is_none_or(|g| self.groups[g].num_member_init == 0)
-                {
+                } else if v.num_script_init == 0 && v.sync.is_none_or(|g| self.groups[g].num_member_init == 0) {
                     self.try_up_instance(i, left_init);
                 }
                 continue;
@@ -588,15 +585,13 @@ impl Core {
             let tracking_saddr = |a: Option<IpAddr>| v.track_saddr && a.is_some() && a == v.saddr;
             match (v.saddr, new) {
                 // Lost the address in use.
-                (Some(s), _) if old == Some(s) && (!v.saddr_from_config || tracking_saddr(old)) => {
-                    match new {
-                        Some(n) if !v.saddr_from_config => self.vrrps[i].saddr = Some(n),
-                        _ => {
-                            self.down_instance(i);
-                            self.vrrps[i].saddr = None;
-                        }
+                (Some(s), _) if old == Some(s) && (!v.saddr_from_config || tracking_saddr(old)) => match new {
+                    Some(n) if !v.saddr_from_config => self.vrrps[i].saddr = Some(n),
+                    _ => {
+                        self.down_instance(i);
+                        self.vrrps[i].saddr = None;
                     }
-                }
+                },
                 // Gained one while waiting for it.
                 (None, Some(n)) if v.num_script_if_fault != 0 => {
                     let cfg_src = inst.src_ip;
@@ -785,13 +780,27 @@ mod tests {
         let mut l = Vec::new();
         add_tracking(&mut l, 0, 10, false, true);
         add_tracking(&mut l, 0, 0, false, true);
-        assert_eq!(l, [TrackObj { inst: 0, weight: 0, mult: 1 }]);
+        assert_eq!(
+            l,
+            [TrackObj {
+                inst: 0,
+                weight: 0,
+                mult: 1
+            }]
+        );
         add_tracking(&mut l, 0, 5, true, true);
         assert_eq!(l[0].weight, 0);
         add_tracking(&mut l, 1, NOT_TRACK_IF, false, true);
         add_tracking(&mut l, 1, NOT_TRACK_IF, false, true);
         assert_eq!(l[1].weight, NOT_TRACK_IF);
         add_tracking(&mut l, 1, -7, true, true);
-        assert_eq!(l[1], TrackObj { inst: 1, weight: -7, mult: -1 });
+        assert_eq!(
+            l[1],
+            TrackObj {
+                inst: 1,
+                weight: -7,
+                mult: -1
+            }
+        );
     }
 }

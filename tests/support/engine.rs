@@ -91,10 +91,13 @@ pub struct Sim {
 impl Sim {
     /// Nodes with these configurations and default options.
     pub fn new(confs: &[&str]) -> Sim {
-        Sim::with_options(confs, EngineOptions {
-            log_detail: true,
-            ..EngineOptions::default()
-        })
+        Sim::with_options(
+            confs,
+            EngineOptions {
+                log_detail: true,
+                ..EngineOptions::default()
+            },
+        )
     }
 
     /// Nodes with these configurations and options.
@@ -157,7 +160,11 @@ impl Sim {
     /// Sets a link up or down on node `n` now and tells its engine.
     pub fn set_link(&mut self, n: usize, ifname: &str, up: bool) {
         let s = {
-            let f = self.nodes[n].ifs.iter_mut().find(|f| f.name == ifname).expect("interface");
+            let f = self.nodes[n]
+                .ifs
+                .iter_mut()
+                .find(|f| f.name == ifname)
+                .expect("interface");
             f.up = up;
             f.clone()
         };
@@ -167,10 +174,13 @@ impl Sim {
     /// A vrrp_script result on node `n` now.
     pub fn script(&mut self, n: usize, name: &str, status: i32) {
         use keepalived_rs::vrrp::event::ScriptOutcome;
-        self.event(n, Event::ScriptResult {
-            name: name.into(),
-            outcome: ScriptOutcome::Exited(status),
-        });
+        self.event(
+            n,
+            Event::ScriptResult {
+                name: name.into(),
+                outcome: ScriptOutcome::Exited(status),
+            },
+        );
     }
 
     fn push(&mut self, t: Duration, n: usize, item: Item) {
@@ -201,9 +211,10 @@ impl Sim {
             if m == from || node.cut || !node.started || !Self::if_up(node, &tx.ifname) {
                 continue;
             }
-            let ours = node.ifs.iter().any(|f| {
-                f.ipv4.map(IpAddr::V4) == Some(tx.dst) || f.ipv6_ll.map(IpAddr::V6) == Some(tx.dst)
-            });
+            let ours = node
+                .ifs
+                .iter()
+                .any(|f| f.ipv4.map(IpAddr::V4) == Some(tx.dst) || f.ipv6_ll.map(IpAddr::V6) == Some(tx.dst));
             if !tx.dst.is_multicast() && !ours {
                 continue;
             }
