@@ -690,3 +690,123 @@ fn ipv6_election() {
             .contains(&"(VI_6) Sending/queueing Unsolicited Neighbour Adverts on eth0 for 2001:db8::100".to_string())
     );
 }
+
+/// An advert as another router would send it (node-independent), for feeding the engine.
+fn foreign_advert(src: &str, prio: u8, vips: &[&str]) -> keepalived_rs::vrrp::event::RxPacket {
+    use keepalived_rs::config::model::vrrp::{AuthType, Family};
+    use keepalived_rs::vrrp::packet::{Advert, TxParams, build};
+    let src: std::net::IpAddr = src.parse().unwrap();
+    let dst: std::net::IpAddr = "224.0.0.18".parse().unwrap();
+    let adv = Advert {
+        version: 2,
+        vrid: 51,
+        priority: prio,
+        adver_int: 1,
+        addrs: vips.iter().map(|a| a.parse().unwrap()).collect(),
+    };
+    let tx = TxParams {
+        family: Family::V4,
+        src,
+        dst,
+        ttl: 255,
+        ip_id: 1,
+        auth: AuthType::None,
+        password: b"",
+        ah_seq: 0,
+        old_unicast_checksum: None,
+    };
+    keepalived_rs::vrrp::event::RxPacket {
+        ifname: "eth0".into(),
+        family: Family::V4,
+        src,
+        dst,
+        ttl: 255,
+        data: build(&adv, &tx),
+    }
+}
+
+/// vrrp_state_backup() with `skip_check_adv_addr`: the address list is only checked for an
+/// advert from a new master.
+#[test]
+fn skip_check_adv_addr_only_for_the_same_master() {
+    use keepalived_rs::vrrp::event::Event;
+    let mut sim = Sim::new(&[&instance("VI_1", 51, 100, " skip_check_adv_addr\n")]);
+    sim.start_all();
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.100"])));
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.55"])));
+    assert_eq!(sim.nodes[0].engine.stats(0).addr_list_err, 0);
+    assert_eq!(sim.nodes[0].engine.stats(0).advert_rcvd, 2);
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.8", 200, &["10.0.0.55"])));
+    assert_eq!(sim.nodes[0].engine.stats(0).addr_list_err, 1);
+    assert!(
+        sim.texts(0).contains(
+            &"(VI_1) ip address associated with VRID 51 not present in MASTER advert: 10.0.0.100".to_string()
+        )
+    );
+    // Without the option every advert is checked.
+    let mut sim = Sim::new(&[&instance("VI_1", 51, 100, "")]);
+    sim.start_all();
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.100"])));
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.55"])));
+    assert_eq!(sim.nodes[0].engine.stats(0).addr_list_err, 1);
+}
+
+/// A rejected advert does not refresh a backup's timer (vrrp_state_backup() keeps what is
+/// left of it).
+#[test]
+fn rejected_advert_does_not_refresh_backup_timer() {
+    use keepalived_rs::vrrp::event::Event;
+    let mut sim = Sim::new(&[&instance("VI_1", 51, 100, "")]);
+    sim.start_all();
+    sim.run_until(secs(1.0));
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.100"])));
+    sim.run_until(secs(2.0));
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.55"])));
+    sim.run_until(secs(10.0));
+    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(secs(1.0) + micros(3_609_375)));
+}
+
+/// IPsec AH (RFC 2402, keepalived's vrrp_build_ipsecah()/vrrp_in_chk_ipsecah()): both nodes
+/// authenticate each other's adverts and elect one master.
+#[test]
+fn ah_authentication_election() {
+    let ah = " authentication {\n  auth_type AH\n  auth_pass s3cret\n }\n";
+    let mut sim = Sim::new(&[&instance("VI_1", 51, 150, ah), &instance("VI_1", 51, 100, ah)]);
+    sim.start_all();
+    sim.run_until(secs(10.0));
+    assert_eq!(sim.state(0, 0), State::Master);
+    assert_eq!(sim.state(1, 0), State::Backup);
+    let st = sim.nodes[1].engine.stats(0);
+    assert_eq!((st.auth_failure, st.authtype_mismatch), (0, 0));
+    assert!(st.advert_rcvd >= 6);
+    // Protocol 51 on the wire.
+    assert_eq!(sim.sends(0)[0].1.data[9], 51);
+}
+
+/// Events after a stop change nothing; a stop before start prevents it.
+#[test]
+fn nothing_after_stop() {
+    use keepalived_rs::vrrp::event::Event;
+    let mut sim = Sim::new(&[&instance("VI_1", 51, 100, "")]);
+    sim.event(0, Event::Stop);
+    sim.start_all();
+    assert!(sim.nodes[0].record.is_empty());
+    let mut sim = Sim::new(&[&instance("VI_1", 51, 100, "")]);
+    sim.start_all();
+    sim.event(0, Event::Stop);
+    let n = sim.nodes[0].record.len();
+    sim.set_link(0, "eth0", false);
+    sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.100"])));
+    sim.run_until(secs(10.0));
+    assert_eq!(sim.nodes[0].record.len(), n);
+}
+
+/// Netlink's "Netlink reports" line is only for interfaces some instance tracks.
+#[test]
+fn tracked_interfaces() {
+    let sim = Sim::new(&[&instance("VI_1", 51, 100, " track_interface {\n  eth2 weight 5\n }\n")]);
+    let e = &sim.nodes[0].engine;
+    assert!(e.is_tracked_interface("eth0"));
+    assert!(e.is_tracked_interface("eth2"));
+    assert!(!e.is_tracked_interface("eth1"));
+}

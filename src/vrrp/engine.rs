@@ -271,6 +271,12 @@ impl Engine {
         self.core.groups[group].state
     }
 
+    /// Whether some instance tracks this interface (keepalived only logs "Netlink reports IF
+    /// up/down" for those).
+    pub fn is_tracked_interface(&self, name: &str) -> bool {
+        self.core.ifs.iter().any(|f| f.name == name && !f.tracking.is_empty())
+    }
+
     /// True once [`Event::Stop`] was handled: every instance is done.
     pub fn stopped(&self) -> bool {
         self.core.stopped
