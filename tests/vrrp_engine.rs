@@ -763,7 +763,10 @@ fn rejected_advert_does_not_refresh_backup_timer() {
     sim.run_until(secs(2.0));
     sim.event(0, Event::Packet(foreign_advert("10.0.0.9", 200, &["10.0.0.55"])));
     sim.run_until(secs(10.0));
-    assert_eq!(sim.first(0, "(VI_1) Entering MASTER STATE"), Some(secs(1.0) + micros(3_609_375)));
+    assert_eq!(
+        sim.first(0, "(VI_1) Entering MASTER STATE"),
+        Some(secs(1.0) + micros(3_609_375))
+    );
 }
 
 /// IPsec AH (RFC 2402, keepalived's vrrp_build_ipsecah()/vrrp_in_chk_ipsecah()): both nodes

@@ -8,20 +8,21 @@
 //! (start and stop sequences) and the modules [`fsm`](super::fsm), [`track`](super::track) and
 //! [`sync_group`](super::sync_group).
 
-use std::cell::Cell;
-use std::net::IpAddr;
+mod adverts;
+mod startup;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::event::{Action, Event, IfState, NotifyTarget, RxPacket, State, Time, TxPacket, vmac_name, xmit_interface};
-use super::fsm::{TIMER_CENTI_HZ, TIMER_HZ, Vrrp};
-use super::packet::{self, Advert, IPPROTO_AH, RxExpect, RxState, TxParams};
+use adverts::Wire;
+pub(crate) use adverts::address_interface;
+
+use super::event::{Action, Event, IfState, NotifyTarget, State, Time, vmac_name};
+use super::fsm::{TIMER_HZ, Vrrp};
 use super::stats::Stats;
 use super::sync_group::Group;
 use super::track::{self, FileRt, IfRt, ScriptRt};
 use crate::config::model::Config;
-use crate::config::model::net::IpAddress;
-use crate::config::model::vrrp::{AuthType, ChecksumCompat, Family, VrrpInstance};
 use crate::log::LogLine;
 
 /// How the engine was started (command-line options that change VRRP behaviour).
@@ -59,17 +60,6 @@ struct OneShot {
     count: u32,
 }
 
-/// Per-instance data for packets, computed once.
-#[derive(Clone, Debug)]
-struct Wire {
-    vips: Vec<IpAddr>,
-    peers: Vec<(IpAddr, u8, u8)>,
-    password: Vec<u8>,
-    ifname: String,
-    /// What the receive checks keep (AH sequence number, old unicast checksum switch).
-    rx_state: RxState,
-}
-
 /// The engine's state, shared by the `fsm`, `track` and `sync_group` modules.
 pub(crate) struct Core {
     pub(crate) cfg: Arc<Config>,
@@ -103,23 +93,6 @@ fn us(t: Time) -> u64 {
     u64::try_from(t.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// keepalived's `%g` for a number of seconds.
-fn fmt_g(secs: f64) -> String {
-    let s = format!("{secs:.6}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
-}
-
-/// The interface a VIP/eVIP is configured on: its `dev`, the instance's VMAC when it is on the
-/// instance's interface and of its family, else the instance's interface.
-pub(crate) fn address_interface(inst: &VrrpInstance, a: &IpAddress) -> String {
-    let dev = a.dev.clone().or_else(|| inst.interface.clone());
-    if inst.vmac.is_some() && dev == inst.interface && Family::of(&a.addr) == inst.family {
-        return vmac_name(inst);
-    }
-    dev.unwrap_or_default()
-}
-
 impl Engine {
     /// An engine for this configuration and these interfaces (their state at startup).
     pub fn new(cfg: Arc<Config>, interfaces: Vec<IfState>, opts: EngineOptions) -> Engine {
@@ -137,26 +110,7 @@ impl Engine {
                 Vrrp::new(inst, vipset, sync_of(i))
             })
             .collect();
-        let wire = v
-            .instances
-            .iter()
-            .map(|inst| Wire {
-                vips: inst
-                    .vips
-                    .iter()
-                    .map(|a| a.addr)
-                    .filter(|a| Family::of(a) == inst.family)
-                    .collect(),
-                peers: inst
-                    .unicast_peers
-                    .iter()
-                    .map(|p| (p.addr, p.min_ttl, p.max_ttl))
-                    .collect(),
-                password: inst.auth_pass.clone().unwrap_or_default().into_bytes(),
-                ifname: xmit_interface(inst).unwrap_or_default(),
-                rx_state: RxState::default(),
-            })
-            .collect();
+        let wire = v.instances.iter().map(Wire::new).collect();
         let t = track::build(&cfg, &interfaces);
         Engine {
             core: Core {
@@ -305,163 +259,6 @@ impl Core {
         });
     }
 
-    fn prestart(&mut self, ev: Event) {
-        match ev {
-            Event::Interface(s) => {
-                let k = self.if_slot(&s.name);
-                let f = &mut self.ifs[k];
-                f.index = s.index;
-                f.up = s.up;
-                f.ipv4 = s.ipv4;
-                f.ipv6_ll = s.ipv6_ll;
-                self.ifs.sort_by_key(|i| i.index);
-            }
-            Event::InterfaceGone(name) => {
-                let k = self.if_slot(&name);
-                let f = &mut self.ifs[k];
-                f.index = 0;
-                f.up = false;
-                f.ipv4 = None;
-                f.ipv6_ll = None;
-            }
-            Event::TrackFile { name, value } => {
-                if let Some(f) = self.files.iter_mut().find(|f| f.name == name) {
-                    f.last_status = value;
-                }
-            }
-            Event::Stop => self.stopped = true,
-            Event::Packet(_) | Event::ScriptResult { .. } => {}
-        }
-    }
-
-    fn if_slot(&mut self, name: &str) -> usize {
-        if let Some(k) = self.ifs.iter().position(|f| f.name == name) {
-            return k;
-        }
-        self.ifs.push(IfRt {
-            name: name.to_string(),
-            index: 0,
-            up: false,
-            ipv4: None,
-            ipv6_ll: None,
-            tracking: Vec::new(),
-        });
-        self.ifs.len() - 1
-    }
-
-    fn start(&mut self) {
-        let delay = self.cfg.global.vrrp_startup_delay;
-        if delay != 0 {
-            self.delayed_start = Some(self.now + delay);
-            self.info(format!(
-                "Delaying startup for {} seconds",
-                fmt_g(delay as f64 / TIMER_HZ as f64)
-            ));
-        }
-        self.initialise_tracking();
-        self.sync_group_initial_wantstates();
-        // vrrp_complete_init(): members of a faulty group are faulty too.
-        for i in 0..self.vrrps.len() {
-            let group_fault = self.vrrps[i].sync.is_some_and(|g| self.groups[g].state == State::Fault);
-            if self.vrrps[i].state == State::Fault || group_fault {
-                self.vrrps[i].state = State::Fault;
-                let line = format!("({}) entering FAULT state", self.vrrps[i].name);
-                self.info(line);
-                self.send_instance_notifies(i);
-            }
-        }
-        // vrrp_restore_interfaces_startup().
-        for i in 0..self.vrrps.len() {
-            if self.vrrps[i].vipset {
-                self.restore_interface(i, false, true);
-            }
-        }
-        self.init_state();
-        for i in 0..self.vrrps.len() {
-            self.vrrps[i].sands = None;
-            self.init_instance_sands(i);
-        }
-        // vrrp_init_script(): one success is enough for a script that has not run yet.
-        for s in &mut self.scripts {
-            s.result = s.rise - 1;
-        }
-    }
-
-    /// `vrrp_complete_init()`: a group with members wanting MASTER and others not starts with
-    /// all of them as BACKUP.
-    fn sync_group_initial_wantstates(&mut self) {
-        for g in 0..self.groups.len() {
-            let members = self.groups[g].members.clone();
-            let have_backup = members
-                .iter()
-                .any(|&m| self.vrrps[m].wantstate == State::Backup || !self.vrrps[m].is_owner());
-            let have_master = members.iter().any(|&m| self.vrrps[m].wantstate == State::Master);
-            if have_master && have_backup {
-                for m in members {
-                    if self.vrrps[m].wantstate == State::Master {
-                        self.vrrps[m].wantstate = State::Backup;
-                    }
-                }
-            }
-        }
-    }
-
-    /// `vrrp_init_state()`.
-    fn init_state(&mut self) {
-        for g in 0..self.groups.len() {
-            if matches!(self.groups[g].state, State::Fault | State::Backup) {
-                self.send_group_notifies(g);
-            }
-        }
-        for i in 0..self.vrrps.len() {
-            let begin = self.vrrps[i].state;
-            let v = &mut self.vrrps[i];
-            if v.state == State::Fault {
-                v.wantstate = State::Fault;
-            }
-            let (new_state, group_init) = match v.sync {
-                Some(g) => (self.groups[g].state, self.groups[g].num_member_init != 0),
-                None => (v.wantstate, false),
-            };
-            let is_up = v.num_script_if_fault == 0;
-            if is_up
-                && new_state == State::Master
-                && v.num_script_init == 0
-                && !group_init
-                && v.is_owner()
-                && v.wantstate == State::Master
-            {
-                // "The simplest way to become master is to timeout from the backup state
-                // very quickly (1usec)".
-                v.state = State::Backup;
-                v.ms_down_timer = 1;
-                continue;
-            }
-            v.ms_down_timer = if new_state == State::Backup && v.wantstate == State::Master {
-                v.master_adver_int + v.skew_min()
-            } else {
-                v.ms_down()
-            };
-            self.restore_interface(i, false, false);
-            let v = &mut self.vrrps[i];
-            if is_up && new_state != State::Fault && v.num_script_init == 0 && !group_init {
-                if v.state != State::Backup {
-                    let line = format!("({}) Entering BACKUP STATE (init)", v.name);
-                    v.state = State::Backup;
-                    self.info(line);
-                }
-            } else {
-                // keepalived compares with the state it has not changed yet, so "Entering
-                // FAULT STATE (init)" is never logged.
-                v.state = State::Fault;
-            }
-            let v = &self.vrrps[i];
-            if begin != v.state && (v.state != State::Fault || v.num_script_if_fault != 0) {
-                self.send_instance_notifies(i);
-            }
-        }
-    }
-
     /// `vrrp_dispatcher_read_timeout()` and the delayed GARP threads, in time order.
     fn fire_timers(&mut self) {
         let now = self.now;
@@ -505,200 +302,6 @@ impl Core {
         }
         self.tsm_handle(i, prev);
         self.init_instance_sands(i);
-    }
-
-    /// `vrrp_dispatcher_read()`: find the instance and hand it the advert.
-    fn dispatch(&mut self, rx: &RxPacket) {
-        let ah = rx.family == Family::V4 && rx.data.get(9) == Some(&IPPROTO_AH);
-        let on_socket: Vec<usize> = (0..self.vrrps.len())
-            .filter(|&i| {
-                let inst = &self.cfg.vrrp.instances[i];
-                self.wire[i].ifname == rx.ifname && inst.family == rx.family && (inst.auth_type == AuthType::Ah) == ah
-            })
-            .collect();
-        if on_socket.is_empty() {
-            return;
-        }
-        let vrid = match packet::peek(rx.family, &rx.data) {
-            Ok((_, vrid)) => vrid,
-            Err(e) => {
-                if let Some(l) = e.log_line() {
-                    self.out.push(Action::Log(l));
-                }
-                return;
-            }
-        };
-        let matching: Vec<usize> = on_socket
-            .into_iter()
-            .filter(|&i| self.cfg.vrrp.instances[i].vrid == vrid)
-            .collect();
-        let Some(&first) = matching.first() else {
-            if self.cfg.global.log_unknown_vrids {
-                self.out.push(Action::Log(packet::unknown_vrid_log(vrid, &rx.ifname)));
-            }
-            return;
-        };
-        // Several instances share the VRID on this interface: the unicast one whose peer sent it.
-        let i = matching
-            .iter()
-            .copied()
-            .find(|&i| self.wire[i].peers.iter().any(|p| p.0 == rx.src))
-            .unwrap_or(first);
-        if matches!(self.vrrps[i].state, State::Fault | State::Init) {
-            return;
-        }
-        let v = &self.vrrps[i];
-        if rx.family == Family::V6 && rx.dst.is_multicast() == v.unicast {
-            let line = format!(
-                "({}) discarding {}icast packet on {}icast instance",
-                v.name,
-                if rx.dst.is_multicast() { "mult" } else { "un" },
-                if v.unicast { "un" } else { "mult" }
-            );
-            self.detail(line);
-            return;
-        }
-        let prev = v.state;
-        if prev == State::Backup {
-            let skip = self.cfg.vrrp.instances[i].skip_check_adv_addr && v.master_saddr == Some(rx.src);
-            let adv = self.check_packet(i, rx, skip);
-            self.backup_rx(i, adv.as_ref(), rx.src);
-        } else if v.wantstate == State::Fault {
-            // vrrp_state_master_rx() "return on link failure".
-            let v = &mut self.vrrps[i];
-            v.master_adver_int = v.adver_int;
-            v.ms_down_timer = v.ms_down();
-            v.state = State::Fault;
-            self.send_instance_notifies(i);
-            self.leave_master(i, false);
-        } else {
-            let adv = self.check_packet(i, rx, false);
-            if self.master_rx(i, adv.as_ref(), rx.src) {
-                self.leave_master(i, false);
-            }
-        }
-        self.tsm_handle(i, prev);
-        let v = &self.vrrps[i];
-        if v.state != State::Master || !v.lower_prio_no_advert {
-            self.init_instance_sands(i);
-        }
-    }
-
-    /// `vrrp_check_packet()` through the packet layer: log and count a bad packet.
-    fn check_packet(&mut self, i: usize, rx: &RxPacket, skip_addr_check: bool) -> Option<Advert> {
-        let inst = &self.cfg.vrrp.instances[i];
-        let w = &self.wire[i];
-        let v = &self.vrrps[i];
-        let before = w.rx_state;
-        let exp = RxExpect {
-            name: &inst.name,
-            version: v.version,
-            family: v.family,
-            auth: inst.auth_type,
-            password: &w.password,
-            adver_int_secs: u16::try_from(v.adver_int / TIMER_HZ).unwrap_or(u16::MAX),
-            vips: &w.vips,
-            unicast: v.unicast,
-            peers: &w.peers,
-            check_unicast_src: inst.check_unicast_src || self.cfg.global.vrrp_check_unicast_src,
-            skip_addr_check,
-            old_unicast_checksum: inst.old_unicast_checksum,
-            mcast_group4: self.cfg.global.vrrp_mcast_group4,
-            rx_state: Cell::new(before),
-        };
-        let res = packet::check(rx, &exp);
-        let after = exp.rx_state.get();
-        self.wire[i].rx_state = after;
-        if after.old_unicast_checksum && !before.old_unicast_checksum {
-            self.out.push(Action::Log(packet::checksum_switch_log(&inst.name)));
-        }
-        self.vrrps[i].stats.record_rx(&res);
-        match res {
-            Ok(adv) => Some(adv),
-            Err(e) => {
-                if let Some(l) = e.log_line() {
-                    self.out.push(Action::Log(l));
-                }
-                None
-            }
-        }
-    }
-
-    /// A master takes the AH sequence number of a lower priority advert, plus one.
-    pub(crate) fn ah_resync(&mut self, i: usize) {
-        let st = &mut self.wire[i].rx_state;
-        st.ah_seq = st.ah_seq.wrapping_add(1);
-    }
-
-    /// Builds the advert(s) of `vrrp_send_adv()`: one to the group, or one per unicast peer
-    /// (sharing the IPv4 identification, as keepalived does).
-    pub(crate) fn emit_advert(&mut self, i: usize, prio: u8) {
-        let inst = &self.cfg.vrrp.instances[i];
-        let w = &mut self.wire[i];
-        let v = &mut self.vrrps[i];
-        v.ip_id = v.ip_id.wrapping_add(1);
-        if v.ip_id == 0 {
-            v.ip_id = 1;
-        }
-        if inst.auth_type == AuthType::Ah && w.rx_state.ah_seq <= 0xFFFF_FFFD {
-            // One counter for sending and anti-replay, as keepalived's ipsecah_counter.
-            w.rx_state.ah_seq += 1;
-        }
-        let w = &self.wire[i];
-        let Some(src) = v.saddr else {
-            return;
-        };
-        let adv = Advert {
-            version: v.version,
-            vrid: inst.vrid,
-            priority: prio,
-            adver_int: if v.version == 2 {
-                u16::try_from(v.adver_int / TIMER_HZ).unwrap_or(u16::MAX)
-            } else {
-                u16::try_from(v.adver_int / TIMER_CENTI_HZ).unwrap_or(0x0fff)
-            },
-            addrs: w.vips.clone(),
-        };
-        let (dsts, ttl): (Vec<IpAddr>, u8) = if v.unicast {
-            let dflt = if v.family == Family::V4 { 255 } else { 64 };
-            (
-                w.peers
-                    .iter()
-                    .map(|p| p.0)
-                    .filter(|a| Family::of(a) == v.family)
-                    .collect(),
-                inst.unicast_ttl.unwrap_or(dflt),
-            )
-        } else {
-            (inst.mcast_dst_ip.into_iter().collect(), 255)
-        };
-        let mut sends = Vec::new();
-        for dst in dsts {
-            let tx = TxParams {
-                family: v.family,
-                src,
-                dst,
-                ttl,
-                ip_id: v.ip_id,
-                auth: inst.auth_type,
-                password: &w.password,
-                ah_seq: w.rx_state.ah_seq,
-                old_unicast_checksum: (v.version == 3
-                    && v.unicast
-                    && (inst.old_unicast_checksum == ChecksumCompat::Config || w.rx_state.old_unicast_checksum))
-                    .then_some(self.cfg.global.vrrp_mcast_group4),
-            };
-            let data = packet::build(&adv, &tx);
-            sends.push(Action::Send(TxPacket {
-                ifname: w.ifname.clone(),
-                family: v.family,
-                src,
-                dst,
-                ttl,
-                data,
-            }));
-        }
-        self.out.extend(sends);
     }
 
     /// An interface changed: link state first (`process_if_status_change()`), then addresses.
@@ -764,18 +367,5 @@ impl Core {
         }
         self.oneshots.clear();
         self.stopped = true;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// vrrp_daemon.c start_vrrp(): "Delaying startup for %g seconds".
-    #[test]
-    fn g_format() {
-        assert_eq!(fmt_g(5.0), "5");
-        assert_eq!(fmt_g(0.5), "0.5");
-        assert_eq!(fmt_g(1.25), "1.25");
     }
 }
