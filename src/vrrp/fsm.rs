@@ -197,6 +197,11 @@ impl Vrrp {
         self.down_timer_adverts * self.master_adver_int + self.skew()
     }
 
+    /// Has anything for [`Action::Addresses`] to do.
+    pub(crate) fn has_addresses(&self) -> bool {
+        self.has_vips || self.has_evips || self.has_vroutes || self.has_vrules || self.firewall
+    }
+
     /// The address owner.
     pub(crate) fn is_owner(&self) -> bool {
         self.base_priority == PRIO_OWNER
@@ -336,7 +341,9 @@ impl Core {
         for l in lines {
             self.detail(l);
         }
-        self.out.push(Action::Addresses { instance: i, up: true });
+        if self.vrrps[i].has_addresses() {
+            self.out.push(Action::Addresses { instance: i, up: true });
+        }
         let rep = self.vrrps[i].garp_rep;
         self.send_link_update(i, rep);
         let v = &mut self.vrrps[i];
@@ -420,7 +427,7 @@ impl Core {
         for l in lines {
             self.detail(l);
         }
-        if remove {
+        if remove && self.vrrps[i].has_addresses() {
             self.out.push(Action::Addresses { instance: i, up: false });
         }
     }
