@@ -1380,9 +1380,16 @@ fn oracle_log_lines_match_keepalived() {
             daemon.log_text()
         );
     }
-    // Wait for the sockets (the sockpool line comes once they are open).
-    assert!(daemon.wait_for("Startup complete", 0, ready));
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The three sockets (multicast VRRP, multicast AH, unicast VRRP) are logged once open.
+    let end = std::time::Instant::now() + ready;
+    while daemon.log_text().matches("VRRP sockpool: [").count() < 3 {
+        assert!(
+            std::time::Instant::now() < end,
+            "sockets not open:\n{}",
+            daemon.log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 
     let sender = raw_sender(&b.name, "kb0");
     let group = [224, 0, 0, 18];
