@@ -813,3 +813,24 @@ fn tracked_interfaces() {
     assert!(e.is_tracked_interface("eth2"));
     assert!(!e.is_tracked_interface("eth1"));
 }
+
+/// Unicast without `interface` (vrrp_dispatcher_read(): the socket is bound to no device):
+/// adverts arriving on any interface reach the instance.
+#[test]
+fn unicast_without_interface() {
+    let uc = |me: &str, peer: &str, prio: u8| {
+        instance(
+            "VI_1",
+            51,
+            prio,
+            &format!(" unicast_src_ip {me}\n unicast_peer {{\n  {peer}\n }}\n"),
+        )
+        .replace(" interface eth0\n", "")
+    };
+    let mut sim = Sim::new(&[&uc("10.0.0.1", "10.0.0.2", 150), &uc("10.0.0.2", "10.0.0.1", 100)]);
+    sim.start_all();
+    sim.run_until(secs(10.0));
+    assert_eq!(sim.state(0, 0), State::Master);
+    assert_eq!(sim.state(1, 0), State::Backup);
+    assert!(sim.nodes[1].engine.stats(0).advert_rcvd >= 6);
+}

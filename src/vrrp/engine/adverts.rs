@@ -62,7 +62,11 @@ impl Core {
         let on_socket: Vec<usize> = (0..self.vrrps.len())
             .filter(|&i| {
                 let inst = &self.cfg.vrrp.instances[i];
-                self.wire[i].ifname == rx.ifname && inst.family == rx.family && (inst.auth_type == AuthType::Ah) == ah
+                // Without an interface (unicast) keepalived's socket is bound to no device.
+                let w = &self.wire[i];
+                (w.ifname.is_empty() || w.ifname == rx.ifname)
+                    && inst.family == rx.family
+                    && (inst.auth_type == AuthType::Ah) == ah
             })
             .collect();
         if on_socket.is_empty() {
