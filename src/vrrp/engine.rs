@@ -5,7 +5,7 @@
 //!
 //! It follows keepalived 2.2.7's `vrrp_scheduler.c` (`vrrp_init_state()`,
 //! `vrrp_dispatcher_read()`, `vrrp_dispatcher_read_timeout()`), `vrrp_daemon.c`
-//! (start and stop sequences) and the modules [`fsm`](super::fsm), [`track`](super::track) and
+//! (start and stop sequences) and the modules [`fsm`](super::fsm), [`track`] and
 //! [`sync_group`](super::sync_group).
 
 mod adverts;
