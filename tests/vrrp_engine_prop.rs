@@ -173,7 +173,7 @@ fn run(nodes: &[Node], v3: bool, events: &[(u32, Ev)]) -> Result<(), TestCaseErr
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(96), .. ProptestConfig::default() })]
 
     /// RFC 3768 6.4 / keepalived's state machine: no panic, and a single stable master once
     /// the segment is healthy and loss-free.
@@ -188,5 +188,64 @@ proptest! {
             | Ev::Cut { node, .. } | Ev::Garbage { node, .. } | Ev::Stop { node } => *node < nodes.len(),
         }).collect();
         run(&nodes, v3, &events)?;
+    }
+}
+
+/// Number of cases: `PROPTEST_CASES` if set (for long runs), else `n`.
+fn cases(n: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
+}
+
+fn group_conf(prio: u8) -> String {
+    format!(
+        "vrrp_sync_group G {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n priority {prio}\n advert_int 1\n virtual_ipaddress {{\n  10.0.0.100\n }}\n}}\n\
+         vrrp_instance VI_2 {{\n interface eth0\n virtual_router_id 52\n priority {prio}\n advert_int 1\n track_interface {{\n  eth1\n }}\n virtual_ipaddress {{\n  10.0.0.101\n }}\n}}\n"
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(64), .. ProptestConfig::default() })]
+
+    /// vrrp_sync.c: whatever happened, once healthy and loss-free each VRID has one master and
+    /// each node's members share their group's state.
+    #[test]
+    fn sync_groups_settle_together(
+        prios in proptest::collection::vec(1..=254u8, 2..=3),
+        events in proptest::collection::vec((0..30_000u32, 0..3usize, 0..3u8, any::<bool>()), 0..30),
+    ) {
+        let confs: Vec<String> = prios.iter().map(|p| group_conf(*p)).collect();
+        let refs: Vec<&str> = confs.iter().map(String::as_str).collect();
+        let mut sim = Sim::new(&refs);
+        sim.start_all();
+        let mut evs: Vec<_> = events.into_iter().filter(|e| e.1 < prios.len()).collect();
+        evs.sort_by_key(|e| e.0);
+        for (ms, node, what, flag) in evs {
+            sim.run_until(secs(f64::from(ms) / 1000.0));
+            match what {
+                0 => sim.set_link(node, "eth1", flag),
+                1 => sim.set_link(node, "eth0", flag),
+                _ => sim.nodes[node].cut = flag,
+            }
+        }
+        let t = sim.now;
+        for n in 0..prios.len() {
+            sim.nodes[n].cut = false;
+            sim.set_link(n, "eth0", true);
+            sim.set_link(n, "eth1", true);
+        }
+        sim.run_until(t + secs(40.0));
+        for i in 0..2 {
+            let masters = (0..prios.len()).filter(|&n| sim.state(n, i) == State::Master).count();
+            prop_assert_eq!(masters, 1);
+        }
+        for n in 0..prios.len() {
+            let g = sim.nodes[n].engine.group_state(0);
+            prop_assert_eq!(sim.state(n, 0), g);
+            prop_assert_eq!(sim.state(n, 1), g);
+        }
     }
 }
