@@ -205,7 +205,8 @@ impl Engine {
         a.chain(b).min().map(Duration::from_micros)
     }
 
-    /// An instance's state (index in `Config.vrrp.instances`).
+    /// An instance's state (index in `Config.vrrp.instances`; panics when out of range, as
+    /// the other per-instance accessors).
     pub fn state(&self, instance: usize) -> State {
         self.core.vrrps[instance].state
     }
@@ -220,7 +221,7 @@ impl Engine {
         &self.core.vrrps[instance].stats
     }
 
-    /// A sync group's state (index in `Config.vrrp.sync_groups`).
+    /// A sync group's state (index in `Config.vrrp.sync_groups`; panics when out of range).
     pub fn group_state(&self, group: usize) -> State {
         self.core.groups[group].state
     }
