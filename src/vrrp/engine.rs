@@ -5,23 +5,27 @@
 //!
 //! It follows keepalived 2.2.7's `vrrp_scheduler.c` (`vrrp_init_state()`,
 //! `vrrp_dispatcher_read()`, `vrrp_dispatcher_read_timeout()`), `vrrp_daemon.c`
-//! (start and stop sequences) and the modules [`fsm`](super::fsm), [`track`](super::track) and
+//! (start and stop sequences) and the modules [`fsm`](super::fsm), [`track`] and
 //! [`sync_group`](super::sync_group).
 
-use std::cell::Cell;
-use std::net::IpAddr;
+mod adverts;
+mod startup;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::event::{Action, Event, IfState, NotifyTarget, RxPacket, State, Time, TxPacket, vmac_name, xmit_interface};
 use super::fsm::{TIMER_CENTI_HZ, TIMER_HZ, Vrrp};
 use super::packet::{self, Advert, IPPROTO_AH, RxExpect, RxState, TxParams};
+use adverts::Wire;
+pub(crate) use adverts::address_interface;
+
+use super::event::{Action, Event, IfState, NotifyTarget, State, Time, vmac_name};
+use super::fsm::{TIMER_HZ, Vrrp};
 use super::stats::Stats;
 use super::sync_group::Group;
 use super::track::{self, FileRt, IfRt, ScriptRt};
 use crate::config::model::Config;
-use crate::config::model::net::IpAddress;
-use crate::config::model::vrrp::{AuthType, ChecksumCompat, Family, VrrpInstance};
 use crate::log::LogLine;
 
 /// How the engine was started (command-line options that change VRRP behaviour).
@@ -59,17 +63,6 @@ struct OneShot {
     count: u32,
 }
 
-/// Per-instance data for packets, computed once.
-#[derive(Clone, Debug)]
-struct Wire {
-    vips: Vec<IpAddr>,
-    peers: Vec<(IpAddr, u8, u8)>,
-    password: Vec<u8>,
-    ifname: String,
-    /// What the receive checks keep (AH sequence number, old unicast checksum switch).
-    rx_state: RxState,
-}
-
 /// The engine's state, shared by the `fsm`, `track` and `sync_group` modules.
 pub(crate) struct Core {
     pub(crate) cfg: Arc<Config>,
@@ -84,6 +77,8 @@ pub(crate) struct Core {
     pub(crate) ifs: Vec<IfRt>,
     /// End of `vrrp_startup_delay`, µs.
     pub(crate) delayed_start: Option<u64>,
+    /// Counter behind [`Vrrp::sands_seq`].
+    pub(crate) sands_seq: u64,
     pub(crate) out: Vec<Action>,
     oneshots: Vec<OneShot>,
     oneshot_seq: u64,
@@ -99,23 +94,6 @@ pub struct Engine {
 
 fn us(t: Time) -> u64 {
     u64::try_from(t.as_micros()).unwrap_or(u64::MAX)
-}
-
-/// keepalived's `%g` for a number of seconds.
-fn fmt_g(secs: f64) -> String {
-    let s = format!("{secs:.6}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
-}
-
-/// The interface a VIP/eVIP is configured on: its `dev`, the instance's VMAC when it is on the
-/// instance's interface and of its family, else the instance's interface.
-pub(crate) fn address_interface(inst: &VrrpInstance, a: &IpAddress) -> String {
-    let dev = a.dev.clone().or_else(|| inst.interface.clone());
-    if inst.vmac.is_some() && dev == inst.interface && Family::of(&a.addr) == inst.family {
-        return vmac_name(inst);
-    }
-    dev.unwrap_or_default()
 }
 
 impl Engine {
@@ -135,26 +113,7 @@ impl Engine {
                 Vrrp::new(inst, vipset, sync_of(i))
             })
             .collect();
-        let wire = v
-            .instances
-            .iter()
-            .map(|inst| Wire {
-                vips: inst
-                    .vips
-                    .iter()
-                    .map(|a| a.addr)
-                    .filter(|a| Family::of(a) == inst.family)
-                    .collect(),
-                peers: inst
-                    .unicast_peers
-                    .iter()
-                    .map(|p| (p.addr, p.min_ttl, p.max_ttl))
-                    .collect(),
-                password: inst.auth_pass.clone().unwrap_or_default().into_bytes(),
-                ifname: xmit_interface(inst).unwrap_or_default(),
-                rx_state: RxState::default(),
-            })
-            .collect();
+        let wire = v.instances.iter().map(Wire::new).collect();
         let t = track::build(&cfg, &interfaces);
         Engine {
             core: Core {
@@ -167,6 +126,7 @@ impl Engine {
                 files: t.files,
                 ifs: t.ifs,
                 delayed_start: None,
+                sands_seq: 0,
                 out: Vec::new(),
                 oneshots: Vec::new(),
                 oneshot_seq: 0,
@@ -248,7 +208,8 @@ impl Engine {
         a.chain(b).min().map(Duration::from_micros)
     }
 
-    /// An instance's state (index in `Config.vrrp.instances`).
+    /// An instance's state (index in `Config.vrrp.instances`; panics when out of range, as
+    /// the other per-instance accessors).
     pub fn state(&self, instance: usize) -> State {
         self.core.vrrps[instance].state
     }
@@ -263,9 +224,15 @@ impl Engine {
         &self.core.vrrps[instance].stats
     }
 
-    /// A sync group's state (index in `Config.vrrp.sync_groups`).
+    /// A sync group's state (index in `Config.vrrp.sync_groups`; panics when out of range).
     pub fn group_state(&self, group: usize) -> State {
         self.core.groups[group].state
+    }
+
+    /// Whether some instance tracks this interface (keepalived only logs "Netlink reports IF
+    /// up/down" for those).
+    pub fn is_tracked_interface(&self, name: &str) -> bool {
+        self.core.ifs.iter().any(|f| f.name == name && !f.tracking.is_empty())
     }
 
     /// True once [`Event::Stop`] was handled: every instance is done.
@@ -296,163 +263,6 @@ impl Core {
         });
     }
 
-    fn prestart(&mut self, ev: Event) {
-        match ev {
-            Event::Interface(s) => {
-                let k = self.if_slot(&s.name);
-                let f = &mut self.ifs[k];
-                f.index = s.index;
-                f.up = s.up;
-                f.ipv4 = s.ipv4;
-                f.ipv6_ll = s.ipv6_ll;
-                self.ifs.sort_by_key(|i| i.index);
-            }
-            Event::InterfaceGone(name) => {
-                let k = self.if_slot(&name);
-                let f = &mut self.ifs[k];
-                f.index = 0;
-                f.up = false;
-                f.ipv4 = None;
-                f.ipv6_ll = None;
-            }
-            Event::TrackFile { name, value } => {
-                if let Some(f) = self.files.iter_mut().find(|f| f.name == name) {
-                    f.last_status = value;
-                }
-            }
-            Event::Stop => self.stopped = true,
-            Event::Packet(_) | Event::ScriptResult { .. } => {}
-        }
-    }
-
-    fn if_slot(&mut self, name: &str) -> usize {
-        if let Some(k) = self.ifs.iter().position(|f| f.name == name) {
-            return k;
-        }
-        self.ifs.push(IfRt {
-            name: name.to_string(),
-            index: 0,
-            up: false,
-            ipv4: None,
-            ipv6_ll: None,
-            tracking: Vec::new(),
-        });
-        self.ifs.len() - 1
-    }
-
-    fn start(&mut self) {
-        let delay = self.cfg.global.vrrp_startup_delay;
-        if delay != 0 {
-            self.delayed_start = Some(self.now + delay);
-            self.info(format!(
-                "Delaying startup for {} seconds",
-                fmt_g(delay as f64 / TIMER_HZ as f64)
-            ));
-        }
-        self.initialise_tracking();
-        self.sync_group_initial_wantstates();
-        // vrrp_complete_init(): members of a faulty group are faulty too.
-        for i in 0..self.vrrps.len() {
-            let group_fault = self.vrrps[i].sync.is_some_and(|g| self.groups[g].state == State::Fault);
-            if self.vrrps[i].state == State::Fault || group_fault {
-                self.vrrps[i].state = State::Fault;
-                let line = format!("({}) entering FAULT state", self.vrrps[i].name);
-                self.info(line);
-                self.send_instance_notifies(i);
-            }
-        }
-        // vrrp_restore_interfaces_startup().
-        for i in 0..self.vrrps.len() {
-            if self.vrrps[i].vipset {
-                self.restore_interface(i, false, true);
-            }
-        }
-        self.init_state();
-        for i in 0..self.vrrps.len() {
-            self.vrrps[i].sands = None;
-            self.init_instance_sands(i);
-        }
-        // vrrp_init_script(): one success is enough for a script that has not run yet.
-        for s in &mut self.scripts {
-            s.result = s.rise - 1;
-        }
-    }
-
-    /// `vrrp_complete_init()`: a group with members wanting MASTER and others not starts with
-    /// all of them as BACKUP.
-    fn sync_group_initial_wantstates(&mut self) {
-        for g in 0..self.groups.len() {
-            let members = self.groups[g].members.clone();
-            let have_backup = members
-                .iter()
-                .any(|&m| self.vrrps[m].wantstate == State::Backup || !self.vrrps[m].is_owner());
-            let have_master = members.iter().any(|&m| self.vrrps[m].wantstate == State::Master);
-            if have_master && have_backup {
-                for m in members {
-                    if self.vrrps[m].wantstate == State::Master {
-                        self.vrrps[m].wantstate = State::Backup;
-                    }
-                }
-            }
-        }
-    }
-
-    /// `vrrp_init_state()`.
-    fn init_state(&mut self) {
-        for g in 0..self.groups.len() {
-            if matches!(self.groups[g].state, State::Fault | State::Backup) {
-                self.send_group_notifies(g);
-            }
-        }
-        for i in 0..self.vrrps.len() {
-            let begin = self.vrrps[i].state;
-            let v = &mut self.vrrps[i];
-            if v.state == State::Fault {
-                v.wantstate = State::Fault;
-            }
-            let (new_state, group_init) = match v.sync {
-                Some(g) => (self.groups[g].state, self.groups[g].num_member_init != 0),
-                None => (v.wantstate, false),
-            };
-            let is_up = v.num_script_if_fault == 0;
-            if is_up
-                && new_state == State::Master
-                && v.num_script_init == 0
-                && !group_init
-                && v.is_owner()
-                && v.wantstate == State::Master
-            {
-                // "The simplest way to become master is to timeout from the backup state
-                // very quickly (1usec)".
-                v.state = State::Backup;
-                v.ms_down_timer = 1;
-                continue;
-            }
-            v.ms_down_timer = if new_state == State::Backup && v.wantstate == State::Master {
-                v.master_adver_int + v.skew_min()
-            } else {
-                v.ms_down()
-            };
-            self.restore_interface(i, false, false);
-            let v = &mut self.vrrps[i];
-            if is_up && new_state != State::Fault && v.num_script_init == 0 && !group_init {
-                if v.state != State::Backup {
-                    let line = format!("({}) Entering BACKUP STATE (init)", v.name);
-                    v.state = State::Backup;
-                    self.info(line);
-                }
-            } else {
-                // keepalived compares with the state it has not changed yet, so "Entering
-                // FAULT STATE (init)" is never logged.
-                v.state = State::Fault;
-            }
-            let v = &self.vrrps[i];
-            if begin != v.state && (v.state != State::Fault || v.num_script_if_fault != 0) {
-                self.send_instance_notifies(i);
-            }
-        }
-    }
-
     /// `vrrp_dispatcher_read_timeout()` and the delayed GARP threads, in time order.
     fn fire_timers(&mut self) {
         let now = self.now;
@@ -461,7 +271,7 @@ impl Core {
                 .vrrps
                 .iter()
                 .enumerate()
-                .filter_map(|(i, v)| v.sands.filter(|&s| s <= now).map(|s| (s, i)))
+                .filter_map(|(i, v)| v.sands.filter(|&s| s <= now).map(|s| (s, v.sands_seq, i)))
                 .min();
             let shot = self
                 .oneshots
@@ -471,7 +281,7 @@ impl Core {
                 .min_by_key(|(_, o)| (o.at, o.seq))
                 .map(|(k, o)| (o.at, k));
             match (inst, shot) {
-                (Some((s, i)), shot) if shot.is_none_or(|(a, _)| s <= a) => self.instance_timeout(i),
+                (Some((s, _, i)), shot) if shot.is_none_or(|(a, _)| s <= a) => self.instance_timeout(i),
                 (_, Some((_, k))) => {
                     let o = self.oneshots.remove(k);
                     self.send_link_update(o.inst, o.count);
@@ -755,18 +565,5 @@ impl Core {
         }
         self.oneshots.clear();
         self.stopped = true;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// vrrp_daemon.c start_vrrp(): "Delaying startup for %g seconds".
-    #[test]
-    fn g_format() {
-        assert_eq!(fmt_g(5.0), "5");
-        assert_eq!(fmt_g(0.5), "0.5");
-        assert_eq!(fmt_g(1.25), "1.25");
     }
 }

@@ -51,6 +51,9 @@ pub(crate) struct Vrrp {
     pub ms_down_timer: u64,
     /// When the instance's timer fires (`sands`), `None` when disabled.
     pub sands: Option<u64>,
+    /// Order in which `sands` were set: equal times fire in that order, as keepalived's
+    /// timer tree (whose clock also moves between two settings) would.
+    pub sands_seq: u64,
     /// `preempt_delay` (µs).
     pub preempt_delay: u64,
     /// End of a running preempt delay.
@@ -134,6 +137,7 @@ impl Vrrp {
             down_timer_adverts: u64::from(inst.down_timer_adverts.max(1)),
             ms_down_timer: 0,
             sands: None,
+            sands_seq: 0,
             preempt_delay: inst.preempt_delay,
             preempt_time: None,
             nopreempt: inst.nopreempt,
@@ -193,6 +197,11 @@ impl Vrrp {
         self.down_timer_adverts * self.master_adver_int + self.skew()
     }
 
+    /// Has anything for [`Action::Addresses`] to do.
+    pub(crate) fn has_addresses(&self) -> bool {
+        self.has_vips || self.has_evips || self.has_vroutes || self.has_vrules || self.firewall
+    }
+
     /// The address owner.
     pub(crate) fn is_owner(&self) -> bool {
         self.base_priority == PRIO_OWNER
@@ -225,7 +234,9 @@ impl Core {
     pub(crate) fn init_instance_sands(&mut self, i: usize) {
         let now = self.now;
         let delayed = self.delayed_start;
+        self.sands_seq += 1;
         let v = &mut self.vrrps[i];
+        v.sands_seq = self.sands_seq;
         v.sands = match v.state {
             State::Master => Some(now + v.adver_int),
             State::Backup => match delayed {
@@ -330,7 +341,9 @@ impl Core {
         for l in lines {
             self.detail(l);
         }
-        self.out.push(Action::Addresses { instance: i, up: true });
+        if self.vrrps[i].has_addresses() {
+            self.out.push(Action::Addresses { instance: i, up: true });
+        }
         let rep = self.vrrps[i].garp_rep;
         self.send_link_update(i, rep);
         let v = &mut self.vrrps[i];
@@ -414,7 +427,7 @@ impl Core {
         for l in lines {
             self.detail(l);
         }
-        if remove {
+        if remove && self.vrrps[i].has_addresses() {
             self.out.push(Action::Addresses { instance: i, up: false });
         }
     }
@@ -717,6 +730,7 @@ mod tests {
             down_timer_adverts: 3,
             ms_down_timer: 0,
             sands: None,
+            sands_seq: 0,
             preempt_delay: 0,
             preempt_time: None,
             nopreempt: false,

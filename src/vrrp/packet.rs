@@ -8,6 +8,7 @@
 //!   [`RxError`] that knows keepalived's log line and MIB counter.
 
 mod error;
+mod fuzz;
 mod rx;
 
 use std::cell::Cell;
@@ -19,6 +20,7 @@ use crate::config::model::vrrp::{AuthType, ChecksumCompat, Family};
 use crate::log::LogLine;
 
 pub use error::{RxError, RxErrorKind};
+pub use fuzz::fuzz_one;
 pub use rx::check;
 
 /// IP protocol number of VRRP.

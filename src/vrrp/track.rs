@@ -51,11 +51,12 @@ pub(crate) struct ScriptRt {
     /// Script name.
     pub name: String,
     /// `rise`.
-    pub rise: i32,
+    pub rise: i64,
     /// `fall`.
-    pub fall: i32,
-    /// keepalived's `result`: 0..rise-1 failed, rise..rise+fall-1 succeeded.
-    pub result: i32,
+    pub fall: i64,
+    /// keepalived's `result`: 0..rise-1 failed, rise..rise+fall-1 succeeded (64 bits, so
+    /// that `rise + fall` cannot overflow).
+    pub result: i64,
     /// Last exit status (keepalived starts from 0).
     pub last_status: i32,
     /// No result seen yet (`SCRIPT_INIT_STATE_INIT`). keepalived 2.2.7 sets this for every
@@ -174,8 +175,8 @@ pub(crate) fn build(cfg: &Config, interfaces: &[IfState]) -> Trackers {
         .iter()
         .map(|s| ScriptRt {
             name: s.name.clone(),
-            rise: s.rise.max(1) as i32,
-            fall: s.fall.max(1) as i32,
+            rise: i64::from(s.rise.max(1)),
+            fall: i64::from(s.fall.max(1)),
             result: 0,
             last_status: 0,
             init: true,
@@ -356,6 +357,8 @@ impl Core {
         if v.state == State::Backup {
             if let Some(s) = v.sands {
                 v.sands = Some((s + v.ms_down_timer).saturating_sub(old));
+                self.sands_seq += 1;
+                v.sands_seq = self.sands_seq;
             }
         }
         self.info(line);
@@ -700,7 +703,7 @@ impl Core {
 mod tests {
     use super::*;
 
-    fn script(rise: i32, fall: i32) -> ScriptRt {
+    fn script(rise: i64, fall: i64) -> ScriptRt {
         ScriptRt {
             name: "chk".into(),
             rise,

@@ -203,12 +203,13 @@ impl Sim {
     }
 
     fn route(&mut self, from: usize, tx: &TxPacket) {
-        if self.nodes[from].cut || !Self::if_up(&self.nodes[from], &tx.ifname) {
+        let out_if = if tx.ifname.is_empty() { "eth0" } else { &tx.ifname };
+        if self.nodes[from].cut || !Self::if_up(&self.nodes[from], out_if) {
             return;
         }
         for m in 0..self.nodes.len() {
             let node = &self.nodes[m];
-            if m == from || node.cut || !node.started || !Self::if_up(node, &tx.ifname) {
+            if m == from || node.cut || !node.started || !Self::if_up(node, out_if) {
                 continue;
             }
             let ours = node
@@ -218,8 +219,14 @@ impl Sim {
             if !tx.dst.is_multicast() && !ours {
                 continue;
             }
+            // A packet sent without an interface is routed out of eth0, the segment.
+            let ifname = if tx.ifname.is_empty() {
+                "eth0".to_string()
+            } else {
+                tx.ifname.clone()
+            };
             let rx = RxPacket {
-                ifname: tx.ifname.clone(),
+                ifname,
                 family: tx.family,
                 src: tx.src,
                 dst: tx.dst,

@@ -1,0 +1,189 @@
+//! Starting the engine: keepalived's `initialise_tracking_priorities()` and
+//! `vrrp_complete_init()` (initial FAULT states), `vrrp_restore_interfaces_startup()` (leftover
+//! VIPs), `vrrp_init_state()` and `vrrp_init_sands()`, and the state set by events that come
+//! before the start.
+
+use super::{Core, IfRt, TIMER_HZ};
+use crate::vrrp::event::{Event, State};
+
+/// keepalived's `%g` for a number of seconds.
+fn fmt_g(secs: f64) -> String {
+    let s = format!("{secs:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+impl Core {
+    /// An event before the start: it only sets the initial state of interfaces and files.
+    pub(super) fn prestart(&mut self, ev: Event) {
+        match ev {
+            Event::Interface(s) => {
+                let k = self.if_slot(&s.name);
+                let f = &mut self.ifs[k];
+                f.index = s.index;
+                f.up = s.up;
+                f.ipv4 = s.ipv4;
+                f.ipv6_ll = s.ipv6_ll;
+                self.ifs.sort_by_key(|i| i.index);
+            }
+            Event::InterfaceGone(name) => {
+                let k = self.if_slot(&name);
+                let f = &mut self.ifs[k];
+                f.index = 0;
+                f.up = false;
+                f.ipv4 = None;
+                f.ipv6_ll = None;
+            }
+            Event::TrackFile { name, value } => {
+                if let Some(f) = self.files.iter_mut().find(|f| f.name == name) {
+                    f.last_status = value;
+                }
+            }
+            Event::Stop => self.stopped = true,
+            Event::Packet(_) | Event::ScriptResult { .. } => {}
+        }
+    }
+
+    /// The interface's entry, created (absent, down) if new.
+    pub(super) fn if_slot(&mut self, name: &str) -> usize {
+        if let Some(k) = self.ifs.iter().position(|f| f.name == name) {
+            return k;
+        }
+        self.ifs.push(IfRt {
+            name: name.to_string(),
+            index: 0,
+            up: false,
+            ipv4: None,
+            ipv6_ll: None,
+            tracking: Vec::new(),
+        });
+        self.ifs.len() - 1
+    }
+
+    /// The start sequence, in keepalived's order.
+    pub(super) fn start(&mut self) {
+        let delay = self.cfg.global.vrrp_startup_delay;
+        if delay != 0 {
+            self.delayed_start = Some(self.now + delay);
+            self.info(format!(
+                "Delaying startup for {} seconds",
+                fmt_g(delay as f64 / TIMER_HZ as f64)
+            ));
+        }
+        self.initialise_tracking();
+        self.sync_group_initial_wantstates();
+        // vrrp_complete_init(): members of a faulty group are faulty too.
+        for i in 0..self.vrrps.len() {
+            let group_fault = self.vrrps[i].sync.is_some_and(|g| self.groups[g].state == State::Fault);
+            if self.vrrps[i].state == State::Fault || group_fault {
+                self.vrrps[i].state = State::Fault;
+                let line = format!("({}) entering FAULT state", self.vrrps[i].name);
+                self.info(line);
+                self.send_instance_notifies(i);
+            }
+        }
+        // vrrp_restore_interfaces_startup().
+        for i in 0..self.vrrps.len() {
+            if self.vrrps[i].vipset {
+                self.restore_interface(i, false, true);
+            }
+        }
+        self.init_state();
+        for i in 0..self.vrrps.len() {
+            self.vrrps[i].sands = None;
+            self.init_instance_sands(i);
+        }
+        // vrrp_init_script(): one success is enough for a script that has not run yet.
+        for s in &mut self.scripts {
+            s.result = s.rise - 1;
+        }
+    }
+
+    /// `vrrp_complete_init()`: a group with members wanting MASTER and others not starts with
+    /// all of them as BACKUP.
+    fn sync_group_initial_wantstates(&mut self) {
+        for g in 0..self.groups.len() {
+            let members = self.groups[g].members.clone();
+            let have_backup = members
+                .iter()
+                .any(|&m| self.vrrps[m].wantstate == State::Backup || !self.vrrps[m].is_owner());
+            let have_master = members.iter().any(|&m| self.vrrps[m].wantstate == State::Master);
+            if have_master && have_backup {
+                for m in members {
+                    if self.vrrps[m].wantstate == State::Master {
+                        self.vrrps[m].wantstate = State::Backup;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `vrrp_init_state()`.
+    fn init_state(&mut self) {
+        for g in 0..self.groups.len() {
+            if matches!(self.groups[g].state, State::Fault | State::Backup) {
+                self.send_group_notifies(g);
+            }
+        }
+        for i in 0..self.vrrps.len() {
+            let begin = self.vrrps[i].state;
+            let v = &mut self.vrrps[i];
+            if v.state == State::Fault {
+                v.wantstate = State::Fault;
+            }
+            let (new_state, group_init) = match v.sync {
+                Some(g) => (self.groups[g].state, self.groups[g].num_member_init != 0),
+                None => (v.wantstate, false),
+            };
+            let is_up = v.num_script_if_fault == 0;
+            if is_up
+                && new_state == State::Master
+                && v.num_script_init == 0
+                && !group_init
+                && v.is_owner()
+                && v.wantstate == State::Master
+            {
+                // "The simplest way to become master is to timeout from the backup state
+                // very quickly (1usec)".
+                v.state = State::Backup;
+                v.ms_down_timer = 1;
+                continue;
+            }
+            v.ms_down_timer = if new_state == State::Backup && v.wantstate == State::Master {
+                v.master_adver_int + v.skew_min()
+            } else {
+                v.ms_down()
+            };
+            self.restore_interface(i, false, false);
+            let v = &mut self.vrrps[i];
+            if is_up && new_state != State::Fault && v.num_script_init == 0 && !group_init {
+                if v.state != State::Backup {
+                    let line = format!("({}) Entering BACKUP STATE (init)", v.name);
+                    v.state = State::Backup;
+                    self.info(line);
+                }
+            } else {
+                // keepalived compares with the state it has not changed yet, so "Entering
+                // FAULT STATE (init)" is never logged.
+                v.state = State::Fault;
+            }
+            let v = &self.vrrps[i];
+            if begin != v.state && (v.state != State::Fault || v.num_script_if_fault != 0) {
+                self.send_instance_notifies(i);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// vrrp_daemon.c start_vrrp(): "Delaying startup for %g seconds".
+    #[test]
+    fn g_format() {
+        assert_eq!(fmt_g(5.0), "5");
+        assert_eq!(fmt_g(0.5), "0.5");
+        assert_eq!(fmt_g(1.25), "1.25");
+    }
+}
