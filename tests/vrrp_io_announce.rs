@@ -124,7 +124,6 @@ fn gratuitous_arps_are_keepalived_frames() {
     assert_eq!(
         texts,
         [
-            "(VI_1) Sending/queueing gratuitous ARPs on a0 for 10.77.0.100",
             "Sending gratuitous ARP on a0 for 10.77.0.100",
             "Sending gratuitous ARP on a0 for 10.77.0.100",
             "Sending gratuitous ARP on a0 for 10.77.0.100",
@@ -197,7 +196,6 @@ fn neighbour_adverts_are_valid_and_keepalived_shaped() {
         assert_eq!(
             texts,
             [
-                "(VI6) Sending/queueing Unsolicited Neighbour Adverts on a0 for fd77::100",
                 "Sending unsolicited Neighbour Advert on a0 for fd77::100",
                 "Sending unsolicited Neighbour Advert on a0 for fd77::100",
             ]
@@ -365,8 +363,8 @@ vrrp_instance VU {
 
     let strip = |l: &str| l.split_once(": ").map_or(l.to_string(), |(_, t)| t.to_string());
     let announce_line = |t: &str| {
-        (t.contains("Sending/queueing") || t.starts_with("Sending gratuitous") || t.starts_with("Sending unsolicited"))
-            && !t.contains("10.77.0.200")
+        // "Sending/queueing" is the engine's line (tests/vrrp_engine*.rs compare it).
+        (t.starts_with("Sending gratuitous") || t.starts_with("Sending unsolicited")) && !t.contains("10.77.0.200")
     };
     let mut their_lines: Vec<String> = ka_log.lines().map(strip).filter(|t| announce_line(t)).collect();
     let mut our_lines: Vec<String> = lines.lock().unwrap().iter().map(|l| l.text.clone()).collect();
