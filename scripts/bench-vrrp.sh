@@ -155,7 +155,7 @@ for n in 1 100; do
         kill_ns "$n1"
         conf 150 2 1 "$n" >"$dir/r.conf"
         start "$n1" "$prog" r "$dir/r.conf"
-        sleep 3
+        sleep 6  # every instance master (3.6 s), its VIPs set and GARPs sent
         row+=("$(rss "$(vrrp_pid r)") kB")
         kill_ns "$n1"
         rm -f "$dir"/r*.pid

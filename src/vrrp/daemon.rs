@@ -13,9 +13,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::time::Instant;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 use crate::config::model::Config;
 use crate::config::model::net::IpAddress;
@@ -421,15 +421,26 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
     let acts = engine.start(now());
     shell.carry_out(first).await;
     shell.carry_out(acts).await;
+    super::memory::trim_after_startup();
 
     let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
         return 1;
     };
+    let timer = match super::timer::PreciseTimer::new() {
+        Ok(t) => t,
+        Err(e) => {
+            log(LogLine::at(Priority::Error, format!("Unable to create a timer: {e}")));
+            return 1;
+        }
+    };
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut stopping = false;
     loop {
         let deadline = engine.next_deadline().map(|d| t0 + d);
+        if let Err(e) = timer.arm(deadline) {
+            log(LogLine::at(Priority::Error, format!("Unable to set the timer: {e}")));
+        }
         let acts = tokio::select! {
             _ = term.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
             _ = int.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
@@ -469,12 +480,7 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
                 }
                 acts
             }
-            _ = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d).await,
-                    None => std::future::pending().await,
-                }
-            } => engine.poll(now()),
+            _ = timer.wait() => engine.poll(now()),
         };
         shell.carry_out(acts).await;
         if stopping && engine.stopped() {

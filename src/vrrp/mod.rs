@@ -11,7 +11,8 @@
 //!
 //! I/O shells: [`socket`] (raw protocol-112 sockets), [`announce`] (AF_PACKET / ICMPv6 sending
 //! with per-interface pacing), [`scripts`] (vrrp_script runs), [`notify`] (notify scripts and
-//! FIFO), [`daemon`] (the tokio loop tying engine and shells together).
+//! FIFO), [`daemon`] (the tokio loop tying engine and shells together), [`memory`] (giving
+//! back start-up memory), [`timer`] (microsecond deadlines on a timerfd).
 
 pub mod announce;
 pub mod auth_ah;
@@ -21,10 +22,12 @@ pub mod engine;
 pub mod event;
 pub mod fsm;
 pub mod garp;
+pub mod memory;
 pub mod notify;
 pub mod packet;
 pub mod scripts;
 pub mod socket;
 pub mod stats;
 pub mod sync_group;
+pub mod timer;
 pub mod track;
