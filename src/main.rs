@@ -122,6 +122,13 @@ fn run(o: &Options) -> i32 {
         eprintln!("keepalived-rs: nothing to run (no vrrp_instance, and the checker child is not built yet)");
         return 1;
     }
+    // keepalived's umask: -u, else global_defs `umask`, else 0177 (files it and its scripts
+    // create are private).
+    let mask = o.umask.or(cfg.global.umask).unwrap_or(0o177);
+    // SAFETY: umask() cannot fail.
+    unsafe {
+        libc::umask(mask as libc::mode_t);
+    }
     if !o.dont_fork && !daemonise() {
         return 1;
     }

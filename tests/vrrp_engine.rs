@@ -3,7 +3,7 @@
 
 mod support;
 
-use keepalived_rs::vrrp::event::{Action, State};
+use keepalived_rs::vrrp::event::{Action, InstanceEvent, State};
 use support::engine::{DELAY, Sim, instance, micros, secs};
 
 /// vrrp_init_state() + vrrp_dispatcher_read_timeout() (RFC 3768 6.4.1/6.4.2): alone, a
@@ -61,6 +61,7 @@ fn becoming_master_order_of_actions() {
             Action::Addresses { up, .. } => format!("addresses {up}"),
             Action::Announce { count, .. } => format!("announce {count}"),
             Action::Notify { state, priority, .. } => format!("notify {} {priority}", state.as_str()),
+            Action::Event { event, priority, .. } => format!("event {event:?} {priority}"),
         })
         .collect();
     assert_eq!(
@@ -360,6 +361,12 @@ fn lower_priority_advert_forces_new_election() {
     assert_eq!(adv0, [t, t + secs(1.0), t + secs(2.0)]);
     let ann: Vec<_> = sim.announces(0).into_iter().filter(|a| a.0 >= t).collect();
     assert_eq!(ann, [(t, 0, 5), (t + secs(5.0), 0, 5)]);
+    // send_event_notify(VRRP_EVENT_MASTER_RX_LOWER_PRI) with our priority.
+    assert!(sim.actions_at(0, t).contains(&Action::Event {
+        instance: 0,
+        event: InstanceEvent::MasterRxLowerPri,
+        priority: 150
+    }));
     assert_eq!(
         sim.first(
             1,

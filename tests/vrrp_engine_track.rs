@@ -4,7 +4,7 @@
 
 mod support;
 
-use keepalived_rs::vrrp::event::{Action, Event, IfState, ScriptOutcome, State};
+use keepalived_rs::vrrp::event::{Action, Event, IfState, InstanceEvent, ScriptOutcome, State};
 use support::engine::{DELAY, Sim, instance, micros, secs};
 
 fn tf_event(value: i64) -> Event {
@@ -508,4 +508,41 @@ fn fault_fails_over_quickly() {
     );
     let acts = sim.actions_at(0, secs(10.0));
     assert!(matches!(acts[0], Action::Log(ref l) if l.text == "(VI_1) Entering FAULT STATE"));
+}
+
+/// vrrp_set_effective_priority() → send_instance_priority_notifies(): with
+/// `notify_priority_changes` every change of the effective priority is an event carrying the
+/// new priority and whether the instance is master (FIFO MASTER_PRIORITY / BACKUP_PRIORITY);
+/// without it, none.
+#[test]
+fn notify_priority_changes_events() {
+    let events = |extra: &str| {
+        let mut sim = Sim::new(&[&instance(
+            "VI_1",
+            51,
+            100,
+            &format!(" track_interface {{\n  eth1 weight 10\n }}\n{extra}"),
+        )]);
+        sim.start_all();
+        sim.run_until(secs(5.0));
+        sim.set_link(0, "eth1", false);
+        sim.run_until(secs(6.0));
+        sim.nodes[0]
+            .record
+            .iter()
+            .filter_map(|(t, a)| match a {
+                Action::Event { event, priority, .. } => Some((*t, *event, *priority)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        events(" notify_priority_changes\n"),
+        [
+            // initialise_tracking_priorities() goes through vrrp_set_effective_priority() too.
+            (secs(0.0), InstanceEvent::PriorityChange { master: false }, 110),
+            (secs(5.0), InstanceEvent::PriorityChange { master: true }, 100)
+        ]
+    );
+    assert!(events("").is_empty());
 }

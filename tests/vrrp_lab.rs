@@ -674,3 +674,148 @@ fn advert_bytes_identical_to_keepalived() {
     assert_eq!(adverts[0].len(), 96, "48-byte advert expected: {}", adverts[0]);
     assert_eq!(strip(&adverts[1]), strip(&adverts[0]), "ours vs keepalived");
 }
+
+/// `use_vmac`: the VIP goes on a macvlan `vrrp.51` with MAC 00:00:5e:00:01:33 (VRID 51), and
+/// the gratuitous ARPs and adverts come from that MAC (keepalived's vrrp_vmac.c); the VMAC is
+/// removed on stop.
+#[test]
+fn use_vmac_announces_from_the_virtual_mac() {
+    if skip_unless_lab("use_vmac_announces_from_the_virtual_mac") {
+        return;
+    }
+    if !lab::have_tcpdump() {
+        support::skip("use_vmac_announces_from_the_virtual_mac", "tcpdump not installed");
+        return;
+    }
+    let mut lab = Lab::new(1);
+    let vip = format!("{}.100", lab.net4());
+    let cap = lab.capture("vrrp or arp");
+    let mut a = lab.start(
+        0,
+        lab::ours(),
+        "a",
+        &instance("", 150, "    use_vmac", &format!("        {vip}")),
+    );
+    assert!(entered(&a, "MASTER", 10 * SEC), "a:\n{}", dump(&a));
+    assert!(
+        lab.nodes[0].wait_addr("vrrp.51", &format!("{vip}/32"), true, 5 * SEC),
+        "{}",
+        lab.nodes[0].sh("ip addr")
+    );
+    let link = lab.nodes[0].sh("ip -d link show dev vrrp.51");
+    assert!(link.contains("link/ether 00:00:5e:00:01:33"), "{link}");
+    assert!(link.contains("macvlan mode private"), "{link}");
+    let garp =
+        format!("00:00:5e:00:01:33 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has {vip}");
+    assert!(
+        cap.log.wait(|l| l.contains(&garp), 5 * SEC).is_some(),
+        "{:#?}",
+        cap.log.lines()
+    );
+    assert!(
+        cap.log
+            .wait(|l| l.contains("00:00:5e:00:01:33 > 01:00:5e:00:00:12"), 5 * SEC)
+            .is_some()
+    );
+    a.signal(libc::SIGTERM);
+    assert!(a.wait_exit(10 * SEC).is_some());
+    assert!(!lab.nodes[0].sh("ip link show").contains("vrrp.51"), "VMAC left behind");
+}
+
+/// Interop with VRRPv3 over IPv6 (RFC 5798), both ways round: keepalived 2.2.7 and ours accept
+/// each other's adverts (checksum over the IPv6 pseudo-header) and fail over to each other.
+#[test]
+fn interop_vrrpv3_ipv6_with_keepalived_both_ways() {
+    if skip_unless_lab("interop_vrrpv3_ipv6_with_keepalived_both_ways") {
+        return;
+    }
+    let Some(theirs) = lab::theirs() else {
+        support::skip(
+            "interop_vrrpv3_ipv6_with_keepalived_both_ways",
+            "Debian's keepalived 2.2.7 not installed",
+        );
+        return;
+    };
+    for (master, backup) in [
+        (lab::ours().to_string(), theirs.clone()),
+        (theirs.clone(), lab::ours().to_string()),
+    ] {
+        let mut lab = Lab::new(2);
+        let vip = format!("{}:100", lab.net6());
+        let vips = format!("        {vip}/64");
+        let extra = "    version 3\n    advert_int 0.5";
+        let mut a = lab.start(0, &master, "a", &instance("", 150, extra, &vips));
+        let b = lab.start(1, &backup, "b", &instance("", 100, extra, &vips));
+        let who = format!("master {master}, backup {backup}");
+        assert!(entered(&a, "MASTER", 10 * SEC), "{who}: a:\n{}", dump(&a));
+        assert!(entered(&b, "BACKUP", 5 * SEC), "{who}: b:\n{}", dump(&b));
+        assert!(
+            !entered_after(&b, b.log.len(), "MASTER", 3 * SEC),
+            "{who}: b:\n{}",
+            dump(&b)
+        );
+        for d in [&a, &b] {
+            assert!(
+                !d.log
+                    .lines()
+                    .iter()
+                    .any(|l| PACKET_ERRORS.iter().any(|e| l.contains(e))),
+                "{who}:\n{}",
+                dump(d)
+            );
+        }
+        let from = b.log.len();
+        a.signal_vrrp(libc::SIGKILL);
+        a.signal(libc::SIGKILL);
+        a.wait_exit(5 * SEC);
+        assert!(entered_after(&b, from, "MASTER", 8 * SEC), "{who}: b:\n{}", dump(&b));
+        assert!(lab.nodes[1].wait_addr("eth0", &format!("{vip}/64"), true, 5 * SEC));
+    }
+}
+
+/// Notify scripts run with keepalived's arguments (`notify`: INSTANCE NAME STATE PRIORITY;
+/// `notify_master`: none), on becoming master and on stop, and are reaped.
+#[test]
+fn notify_scripts_get_keepalived_arguments() {
+    if skip_unless_lab("notify_scripts_get_keepalived_arguments") {
+        return;
+    }
+    let mut lab = Lab::new(1);
+    let out = lab.dir.path().join("notify.out");
+    let script = lab.write(
+        "notify.sh",
+        &format!("#!/bin/sh\necho \"generic $*\" >> {}\n", out.display()),
+    );
+    let master = lab.write(
+        "master.sh",
+        &format!("#!/bin/sh\necho \"master $#\" >> {}\n", out.display()),
+    );
+    support::chmod_x(&script);
+    support::chmod_x(&master);
+    let top = "global_defs {\n    enable_script_security\n    script_user root\n}";
+    let extra = format!(
+        "    notify {}\n    notify_master {}",
+        script.display(),
+        master.display()
+    );
+    let mut a = lab.start(
+        0,
+        lab::ours(),
+        "a",
+        &instance(top, 150, &extra, &format!("        {}.100", lab.net4())),
+    );
+    assert!(entered(&a, "MASTER", 10 * SEC), "a:\n{}", dump(&a));
+    let read = || std::fs::read_to_string(&out).unwrap_or_default();
+    let wait_for = |want: &str| {
+        let end = std::time::Instant::now() + 5 * SEC;
+        while !read().lines().any(|l| l == want) && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        read().lines().any(|l| l == want)
+    };
+    assert!(wait_for("master 0"), "{}", read());
+    assert!(wait_for("generic INSTANCE VI_1 MASTER 150"), "{}", read());
+    a.signal(libc::SIGTERM);
+    assert!(a.wait_exit(10 * SEC).is_some());
+    assert!(wait_for("generic INSTANCE VI_1 STOP 150"), "{}", read());
+}

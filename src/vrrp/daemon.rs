@@ -27,7 +27,7 @@ use crate::netlink::link::{Monitor, MonitorEvent};
 use crate::netlink::vmac::{VmacSpec, Vmacs};
 use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer, AnnouncerHandle, Channels, Pacing};
 use crate::vrrp::engine::{Engine, EngineOptions};
-use crate::vrrp::event::{Action, Event, IfState, Time, xmit_interface};
+use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, Time, xmit_interface};
 use crate::vrrp::notify::Notifier;
 use crate::vrrp::scripts::ScriptRunner;
 use crate::vrrp::socket::{SockPool, SockSpec, send_error_is_silent, send_error_line};
@@ -231,6 +231,16 @@ impl Shell {
                     state,
                     priority,
                 } => self.notifier.notify(target, state, priority),
+                Action::Event {
+                    instance,
+                    event,
+                    priority,
+                } => match event {
+                    InstanceEvent::MasterRxLowerPri => self.notifier.master_rx_lower_pri(instance, priority),
+                    InstanceEvent::PriorityChange { master } => {
+                        self.notifier.priority_changed(instance, master, priority)
+                    }
+                },
                 Action::Log(l) => log(l),
             }
         }

@@ -173,8 +173,31 @@ pub enum Action {
         /// The instance's effective priority (groups: 0).
         priority: u8,
     },
+    /// An event keepalived notifies without a state change (FIFO line, and the
+    /// `notify_master_rx_lower_pri` script).
+    Event {
+        /// Instance index.
+        instance: usize,
+        /// What happened.
+        event: InstanceEvent,
+        /// The instance's effective priority.
+        priority: u8,
+    },
     /// Write a log line.
     Log(LogLine),
+}
+
+/// Instance events without a state change (keepalived's `VRRP_EVENT_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceEvent {
+    /// A master received an advert with a lower priority (`notify_master_rx_lower_pri`).
+    MasterRxLowerPri,
+    /// The effective priority changed (with `notify_priority_changes`); `master` tells
+    /// MASTER_PRIORITY from BACKUP_PRIORITY.
+    PriorityChange {
+        /// The instance is master.
+        master: bool,
+    },
 }
 
 /// The interface an instance sends adverts on: its VMAC unless `vmac_xmit_base`, else its

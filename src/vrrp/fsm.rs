@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use super::engine::Core;
-use super::event::{Action, NotifyTarget, State};
+use super::event::{Action, InstanceEvent, NotifyTarget, State};
 use super::packet::Advert;
 use super::stats::{Counter, Stats};
 use crate::config::model::vrrp::{AuthType, Family, PRIO_OWNER, VrrpInstance, VrrpState};
@@ -651,6 +651,12 @@ impl Core {
                     }
                 }
             }
+            // vrrp_state_master_rx(): send_event_notify(VRRP_EVENT_MASTER_RX_LOWER_PRI).
+            self.out.push(Action::Event {
+                instance: i,
+                event: InstanceEvent::MasterRxLowerPri,
+                priority: eff,
+            });
             return false;
         }
         if adv.priority > eff || (adv.priority == eff && cmp > 0) {

@@ -9,7 +9,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::engine::{Core, address_interface};
-use super::event::{IfState, ScriptOutcome, State, vmac_name};
+use super::event::{Action, IfState, InstanceEvent, ScriptOutcome, State, vmac_name};
 use crate::config::model::Config;
 use crate::config::model::vrrp::{Family, PRIO_OWNER};
 
@@ -361,7 +361,16 @@ impl Core {
                 v.sands_seq = self.sands_seq;
             }
         }
+        let master = v.state == State::Master;
         self.info(line);
+        // vrrp_set_effective_priority(): send_instance_priority_notifies().
+        if self.cfg.vrrp.instances[i].notify_priority_changes {
+            self.out.push(Action::Event {
+                instance: i,
+                event: InstanceEvent::PriorityChange { master },
+                priority: new,
+            });
+        }
     }
 
     /// `down_instance()`: a tracker went bad; the first one takes the instance to FAULT.
