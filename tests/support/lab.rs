@@ -11,6 +11,35 @@ use std::time::{Duration, Instant};
 
 static LAB: AtomicU32 = AtomicU32::new(0);
 
+/// At most this many labs run at once: each runs several daemons whose timing the tests
+/// observe, and CI machines have two cores.
+const MAX_LABS: usize = 4;
+static RUNNING: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// One of the [`MAX_LABS`] places, given back on drop (also when a lab fails to build).
+struct Slot;
+
+impl Slot {
+    fn acquire() -> Slot {
+        let (m, c) = &RUNNING;
+        let mut n = m.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= MAX_LABS {
+            n = c.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (m, c) = &RUNNING;
+        let mut n = m.lock().unwrap_or_else(|e| e.into_inner());
+        *n -= 1;
+        c.notify_one();
+    }
+}
+
 /// Whether the lab can run here; `Some(reason)` when it cannot.
 pub fn unavailable() -> Option<String> {
     if !super::is_root() {
@@ -104,11 +133,14 @@ pub struct Lab {
     /// Scratch directory for configs, pid files and captures.
     pub dir: tempfile::TempDir,
     daemons: Vec<u32>,
+    // Last field: released after Drop has removed the namespaces.
+    _slot: Slot,
 }
 
 impl Lab {
     /// A lab with `n` nodes plus an observer, all with eth0 up on one bridge.
     pub fn new(n: usize) -> Lab {
+        let slot = Slot::acquire();
         let id = LAB.fetch_add(1, Ordering::Relaxed);
         let base = format!("kl{}-{}", std::process::id(), id);
         let switch = format!("{base}-sw");
@@ -124,6 +156,7 @@ impl Lab {
             },
             dir: tempfile::tempdir().expect("temp dir"),
             daemons: Vec::new(),
+            _slot: slot,
         };
         ip(&["-n", &switch, "link", "set", "lo", "up"]);
         // No multicast snooping (VRRP multicast must reach every port without IGMP) and no MAC
@@ -150,6 +183,24 @@ impl Lab {
                 format!("{base}-n{}", i + 1)
             };
             ip(&["netns", "add", &ns]);
+            // No duplicate address detection on the lab's links (a namespace-local sysctl): a
+            // link-local address still tentative would delay the first IPv6 adverts.
+            let o = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &ns,
+                    "sysctl",
+                    "-qw",
+                    "net.ipv6.conf.default.accept_dad=0",
+                ])
+                .output()
+                .expect("sysctl");
+            assert!(
+                o.status.success(),
+                "sysctl in {ns}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             let port = format!("p{i}");
             ip(&[
                 "-n", &ns, "link", "add", "eth0", "type", "veth", "peer", "name", &port, "netns", &switch,
