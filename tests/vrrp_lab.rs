@@ -819,3 +819,26 @@ fn notify_scripts_get_keepalived_arguments() {
     assert!(a.wait_exit(10 * SEC).is_some());
     assert!(wait_for("generic INSTANCE VI_1 STOP 150"), "{}", read());
 }
+
+/// keepalived removes VIPs a previous run left on the interface when it starts
+/// (vrrp_restore_interfaces_startup()): a backup must not keep answering for the VIP.
+#[test]
+fn stale_vips_are_removed_at_start() {
+    if skip_unless_lab("stale_vips_are_removed_at_start") {
+        return;
+    }
+    let mut lab = Lab::new(2);
+    let vip = format!("{}.100", lab.net4());
+    let vips = format!("        {vip}");
+    let a = lab.start(0, lab::ours(), "a", &instance("", 150, "", &vips));
+    assert!(entered(&a, "MASTER", 10 * SEC), "a:\n{}", dump(&a));
+    lab.nodes[1].sh(&format!("ip addr add {vip}/32 dev eth0"));
+    let b = lab.start(1, lab::ours(), "b", &instance("", 100, "", &vips));
+    assert!(entered(&b, "BACKUP", 5 * SEC), "b:\n{}", dump(&b));
+    assert!(
+        lab.nodes[1].wait_addr("eth0", &format!("{vip}/32"), false, 5 * SEC),
+        "stale VIP kept:\n{}",
+        lab.nodes[1].addrs("eth0")
+    );
+    assert!(lab.nodes[0].has_addr("eth0", &format!("{vip}/32")));
+}
