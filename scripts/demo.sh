@@ -22,6 +22,10 @@ sw="$tag-sw" n1="$tag-n1" n2="$tag-n2" obs="$tag-obs"
 dir=$(mktemp -d)
 pids=()
 cleanup() {
+    # Every process in our namespaces (the daemons, tcpdump), then the log pipelines.
+    for ns in "$n1" "$n2" "$obs" "$sw"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    done
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     for ns in "$n1" "$n2" "$obs" "$sw"; do ip netns del "$ns" 2>/dev/null || true; done
     rm -rf "$dir"
@@ -76,12 +80,14 @@ events="$dir/events"
 
 ip netns exec "$obs" tcpdump -l -n -e -i eth0 'vrrp or arp' 2>"$dir/tcpdump.err" | stamp "observer:" >>"$events" &
 pids+=($!)
+disown
 for _ in $(seq 100); do grep -q "listening on" "$dir/tcpdump.err" 2>/dev/null && break; sleep 0.05; done
 
 start() { # node-ns name
     ip netns exec "$1" "$bin" -n -l -D -f "$dir/$2.conf" -p "$dir/$2.pid" -r "$dir/$2.vrrp.pid" \
         -c "$dir/$2.check.pid" 2>&1 | stamp "$2:" strip >>"$events" &
     pids+=($!)
+    disown
 }
 start "$n1" node1
 start "$n2" node2
