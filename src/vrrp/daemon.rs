@@ -25,7 +25,7 @@ use crate::netlink::Netlink;
 use crate::netlink::addr::vip_device;
 use crate::netlink::link::{Monitor, MonitorEvent};
 use crate::netlink::vmac::{VmacSpec, Vmacs};
-use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer, AnnouncerHandle, Channels, Pacing};
+use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer, Channels, Pacing};
 use crate::vrrp::engine::{Engine, EngineOptions};
 use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, Time, xmit_interface};
 use crate::vrrp::notify::Notifier;
@@ -123,7 +123,8 @@ struct Shell {
     cfg: Arc<Config>,
     nl: Netlink,
     pool: SockPool,
-    announcer: AnnouncerHandle,
+    /// Driven from the loop itself (no task hop between deciding and sending the first GARP).
+    announcer: Announcer,
     notifier: Notifier,
     ifs: HashMap<String, IfState>,
 }
@@ -204,12 +205,13 @@ impl Shell {
                 },
             });
         }
-        self.announcer.announce(AnnounceRequest {
+        let req = AnnounceRequest {
             instance,
             owner: inst.name.clone(),
             count,
             addrs,
-        });
+        };
+        self.announcer.announce(&req, &mut log);
     }
 
     async fn carry_out(&mut self, actions: Vec<Action>) {
@@ -384,7 +386,7 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
     if channels.missing_permission {
         return EXIT_MISSING_PERMISSION;
     }
-    let announcer = Announcer::new(channels.channels).spawn(log);
+    let announcer = Announcer::new(channels.channels);
     let mut notifier = Notifier::new(&cfg);
     notifier.open_fifos(&cfg.global, true);
     let (script_tx, mut script_rx) = mpsc::channel::<Event>(256);
@@ -491,6 +493,15 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
                 acts
             }
             _ = timer.wait() => engine.poll(now()),
+            _ = async {
+                match shell.announcer.deadline() {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                shell.announcer.on_timer(&mut log);
+                Vec::new()
+            }
         };
         shell.carry_out(acts).await;
         if stopping && engine.stopped() {
