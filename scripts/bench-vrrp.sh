@@ -172,7 +172,7 @@ for prog in "$theirs" "$ours"; do
     kill_ns "$n1"
     conf 150 2 1 100 >"$dir/c.conf"
     start "$n1" "$prog" c "$dir/c.conf"
-    sleep 5  # every instance master
+    sleep 15  # steady state: every instance master, the delayed GARP batch sent
     p=$(vrrp_pid c)
     a=$(cpu_ticks "$p")
     sleep "$cpu_secs"

@@ -35,6 +35,10 @@ use crate::vrrp::socket::{SockPool, SockSpec, send_error_is_silent, send_error_l
 /// keepalived's exit code when the VRRP child lacks a permission (`KEEPALIVED_EXIT_MISSING_PERMISSION`).
 const EXIT_MISSING_PERMISSION: i32 = 5;
 
+/// A batch of at least this many actions (many instances moving at once) is followed by a
+/// heap trim.
+const BURST_ACTIONS: usize = 64;
+
 /// How often track files are re-read (keepalived uses inotify; see doc/compatibility.md).
 const TRACK_FILE_POLL: Duration = Duration::from_millis(200);
 
@@ -503,7 +507,12 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
                 Vec::new()
             }
         };
+        let burst = acts.len() >= BURST_ACTIONS;
         shell.carry_out(acts).await;
+        if burst {
+            // Many instances changed state at once: give the transient memory back.
+            super::memory::trim_heap();
+        }
         if stopping && engine.stopped() {
             break;
         }

@@ -44,13 +44,19 @@ fn clean_file_mappings(maps: &str) -> Vec<Mapping> {
         .collect()
 }
 
-/// Trims the resident set after start-up (see the module documentation). Errors are ignored:
-/// an older kernel without `MADV_PAGEOUT` simply keeps the pages.
-pub fn trim_after_startup() {
+/// Returns free heap memory to the system (glibc's `malloc_trim`, which also releases free
+/// pages inside the heap), e.g. after a burst of transitions.
+pub fn trim_heap() {
     // SAFETY: malloc_trim only releases free heap memory.
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// Trims the resident set after start-up (see the module documentation). Errors are ignored:
+/// an older kernel without `MADV_PAGEOUT` simply keeps the pages.
+pub fn trim_after_startup() {
+    trim_heap();
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
         return;
     };
