@@ -632,27 +632,32 @@ fn advert_bytes_identical_to_keepalived() {
     let conf = instance("", 160, auth, &vips);
     let mut adverts = Vec::new();
     for (tag, prog) in [("theirs", theirs.as_str()), ("ours", lab::ours())] {
-        let obs = lab.observer.ns.clone();
-        let child = std::process::Command::new("ip")
-            .args([
-                "netns", "exec", &obs, "tcpdump", "-l", "-n", "-x", "-c", "2", "-i", "eth0", "vrrp",
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(500));
+        let cap = lab.capture_with(&["-x"], "vrrp");
         let mut d = lab.start(0, prog, tag, &conf);
         assert!(entered(&d, "MASTER", 10 * SEC), "{tag}:\n{}", dump(&d));
-        let out = std::thread::spawn(move || child.wait_with_output().unwrap());
-        let out = out.join().unwrap();
+        // Two whole adverts: 48 bytes print as hex lines 0x0000, 0x0010 and 0x0020.
+        let end = std::time::Instant::now() + 10 * SEC;
+        let last_lines = || {
+            cap.log
+                .lines()
+                .iter()
+                .filter(|l| l.trim_start().starts_with("0x0020:"))
+                .count()
+        };
+        while last_lines() < 2 && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         d.signal_vrrp(libc::SIGKILL);
         d.signal(libc::SIGKILL);
         d.wait_exit(5 * SEC);
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            last_lines() >= 2,
+            "{tag}: no two adverts captured: {:#?}",
+            cap.log.lines()
+        );
         // Hex of the second captured packet (the first may be from the start-up).
         let mut packets: Vec<String> = Vec::new();
-        for l in text.lines() {
+        for l in cap.log.lines() {
             if !l.starts_with('\t') {
                 packets.push(String::new());
             } else if let Some(p) = packets.last_mut() {
@@ -660,7 +665,8 @@ fn advert_bytes_identical_to_keepalived() {
                 p.push_str(hex.trim());
             }
         }
-        adverts.push(packets.pop().unwrap_or_default());
+        let second = packets.into_iter().filter(|p| p.len() >= 96).nth(1).unwrap_or_default();
+        adverts.push(second[..96.min(second.len())].to_string());
     }
     let strip = |h: &str| -> String {
         // Zero the IP id (bytes 4-5) and header checksum (10-11).

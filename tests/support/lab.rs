@@ -284,19 +284,15 @@ impl Lab {
 
     /// Starts tcpdump on the observer's eth0 with `filter`; frames are collected as text lines.
     pub fn capture(&mut self, filter: &str) -> Capture {
+        self.capture_with(&[], filter)
+    }
+
+    /// Like [`Lab::capture`] with extra tcpdump options (e.g. `-x` for the packets' bytes).
+    pub fn capture_with(&mut self, extra: &[&str], filter: &str) -> Capture {
         let mut child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.observer.ns,
-                "tcpdump",
-                "-l",
-                "-n",
-                "-e",
-                "-tt",
-                "-i",
-                "eth0",
-            ])
+            .args(["netns", "exec", &self.observer.ns, "tcpdump", "-l", "-n", "-e", "-tt"])
+            .args(extra)
+            .args(["-i", "eth0"])
             .arg(filter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
