@@ -25,32 +25,8 @@ cargo build --release --quiet
 sync  # a freshly written binary's pages are dirty and stay resident; measure it as installed
 ours=${OURS_BIN:-$PWD/target/release/keepalived}
 
-tag="kbench$$"
-sw="$tag-sw" n1="$tag-n1" n2="$tag-n2" obs="$tag-obs"
-dir=$(mktemp -d)
-bg=()
-kill_ns() { for p in $(ip netns pids "$1" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done; }
-cleanup() {
-    for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    for ns in "$n1" "$n2" "$obs" "$sw"; do kill_ns "$ns"; ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-ip netns add "$sw"
-ip -n "$sw" link add br0 type bridge mcast_snooping 0 ageing_time 0
-ip -n "$sw" link set br0 up
-i=0
-for ns in "$n1" "$n2" "$obs"; do
-    i=$((i + 1))
-    ip netns add "$ns"
-    ip -n "$ns" link add eth0 type veth peer name "p$i" netns "$sw"
-    ip -n "$sw" link set "p$i" master br0 up
-    ip -n "$ns" link set lo up
-    ip -n "$ns" addr add "192.0.2.$i/24" dev eth0
-    ip -n "$ns" link set eth0 up
-done
+. scripts/lab.sh
+lab_up "kbench$$"
 mac2=$(ip -n "$n2" -br link show dev eth0 | awk '{print $3}')
 
 conf() { # priority version advert_int [instances]

@@ -17,36 +17,8 @@ done
 cargo build --release --quiet
 bin=$PWD/target/release/keepalived
 
-tag="kdemo$$"
-sw="$tag-sw" n1="$tag-n1" n2="$tag-n2" obs="$tag-obs"
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-    # Every process in our namespaces (the daemons, tcpdump), then the log pipelines.
-    for ns in "$n1" "$n2" "$obs" "$sw"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    done
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    for ns in "$n1" "$n2" "$obs" "$sw"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-# The segment: a bridge in the switch namespace, eth0 of each node plugged into it.
-ip netns add "$sw"
-ip -n "$sw" link add br0 type bridge mcast_snooping 0 ageing_time 0
-ip -n "$sw" link set br0 up
-i=0
-for ns in "$n1" "$n2" "$obs"; do
-    i=$((i + 1))
-    ip netns add "$ns"
-    ip -n "$ns" link add eth0 type veth peer name "p$i" netns "$sw"
-    ip -n "$sw" link set "p$i" master br0 up
-    ip -n "$ns" link set lo up
-    ip -n "$ns" addr add "192.0.2.$i/24" dev eth0
-    ip -n "$ns" link set eth0 up
-done
+. scripts/lab.sh
+lab_up "kdemo$$"
 vip=192.0.2.100
 
 conf() { # priority
@@ -79,14 +51,14 @@ events="$dir/events"
 : >"$events"
 
 ip netns exec "$obs" tcpdump -l -n -e -i eth0 'vrrp or arp' 2>"$dir/tcpdump.err" | stamp "observer:" >>"$events" &
-pids+=($!)
+bg+=($!)
 disown
 for _ in $(seq 100); do grep -q "listening on" "$dir/tcpdump.err" 2>/dev/null && break; sleep 0.05; done
 
 start() { # node-ns name
     ip netns exec "$1" "$bin" -n -l -D -f "$dir/$2.conf" -p "$dir/$2.pid" -r "$dir/$2.vrrp.pid" \
         -c "$dir/$2.check.pid" 2>&1 | stamp "$2:" strip >>"$events" &
-    pids+=($!)
+    bg+=($!)
     disown
 }
 start "$n1" node1

@@ -76,8 +76,7 @@ fn election_failover_on_kill_and_preemption_back() {
     assert!(!lab.nodes[1].has_addr("eth0", &format!("{vip}/24")));
 
     let from = b.log.len();
-    a.signal(libc::SIGKILL);
-    a.wait_exit(5 * SEC);
+    a.kill9();
     assert!(
         entered_after(&b, from, "MASTER", 8 * SEC),
         "b did not take over:\n{}",
@@ -117,11 +116,7 @@ fn sigterm_sends_priority_zero_and_backup_takes_over_fast() {
     if skip_unless_lab("sigterm_sends_priority_zero_and_backup_takes_over_fast") {
         return;
     }
-    if !lab::have_tcpdump() {
-        support::skip(
-            "sigterm_sends_priority_zero_and_backup_takes_over_fast",
-            "tcpdump not installed",
-        );
+    if skip_without_tcpdump("sigterm_sends_priority_zero_and_backup_takes_over_fast") {
         return;
     }
     let mut lab = Lab::new(2);
@@ -185,8 +180,7 @@ fn nopreempt_and_preempt_delay() {
         "nopreempt node preempted:\n{}",
         dump(&a)
     );
-    a.signal(libc::SIGKILL);
-    a.wait_exit(5 * SEC);
+    a.kill9();
 
     let a = lab.start(0, lab::ours(), "a2", &instance("", 150, "    preempt_delay 3", &vips));
     let t_start = std::time::Instant::now();
@@ -263,8 +257,7 @@ fn unicast_failover() {
         );
     }
     let from = b.log.len();
-    a.signal(libc::SIGKILL);
-    a.wait_exit(5 * SEC);
+    a.kill9();
     assert!(entered_after(&b, from, "MASTER", 8 * SEC), "b:\n{}", dump(&b));
     assert!(lab.nodes[1].wait_addr("eth0", &format!("{vip}/32"), true, 5 * SEC));
 }
@@ -298,8 +291,7 @@ fn ipv6_vrrpv3_failover() {
     );
     assert!(entered(&b, "BACKUP", 5 * SEC), "b:\n{}", dump(&b));
     let from = b.log.len();
-    a.signal(libc::SIGKILL);
-    a.wait_exit(5 * SEC);
+    a.kill9();
     assert!(entered_after(&b, from, "MASTER", 8 * SEC), "b:\n{}", dump(&b));
     assert!(lab.nodes[1].wait_addr("eth0", &format!("{vip}/64"), true, 5 * SEC));
 }
@@ -504,8 +496,7 @@ fn garp_count_and_spacing_on_the_wire() {
     if skip_unless_lab("garp_count_and_spacing_on_the_wire") {
         return;
     }
-    if !lab::have_tcpdump() {
-        support::skip("garp_count_and_spacing_on_the_wire", "tcpdump not installed");
+    if skip_without_tcpdump("garp_count_and_spacing_on_the_wire") {
         return;
     }
     let mut lab = Lab::new(1);
@@ -551,14 +542,31 @@ fn garp_count_and_spacing_on_the_wire() {
 /// same master, fail over to each other, and accept each other's adverts.
 #[test]
 fn interop_with_keepalived_both_ways() {
-    if skip_unless_lab("interop_with_keepalived_both_ways") {
+    let auth = "    authentication {\n        auth_type PASS\n        auth_pass s3cret\n    }";
+    interop_both_ways(
+        "interop_with_keepalived_both_ways",
+        auth,
+        |lab| format!("{}.100/24", lab.net4()),
+        5 * SEC,
+        true,
+    );
+}
+
+/// Runs one interop scenario with ours as master and keepalived as backup, then the other way
+/// round: election, no packet-error line on either side while the backup stays backup for
+/// `accept_for` (longer than Master_Down_Interval), failover on kill -9 of the master's VRRP
+/// process, and with `preempt_back` the master coming back and preempting.
+fn interop_both_ways(
+    test: &str,
+    extra: &str,
+    vip_of: impl Fn(&Lab) -> String,
+    accept_for: Duration,
+    preempt_back: bool,
+) {
+    if skip_unless_lab(test) {
         return;
     }
-    let Some(theirs) = lab::theirs() else {
-        support::skip(
-            "interop_with_keepalived_both_ways",
-            "Debian's keepalived 2.2.7 not installed",
-        );
+    let Some(theirs) = theirs_or_skip(test) else {
         return;
     };
     for (master, backup) in [
@@ -566,18 +574,15 @@ fn interop_with_keepalived_both_ways() {
         (theirs.clone(), lab::ours().to_string()),
     ] {
         let mut lab = Lab::new(2);
-        let vip = format!("{}.100", lab.net4());
-        let vips = format!("        {vip}/24");
-        let auth = "    authentication {\n        auth_type PASS\n        auth_pass s3cret\n    }";
-        let mut a = lab.start(0, &master, "a", &instance("", 150, auth, &vips));
-        let b = lab.start(1, &backup, "b", &instance("", 100, auth, &vips));
+        let vip = vip_of(&lab);
+        let vips = format!("        {vip}");
+        let mut a = lab.start(0, &master, "a", &instance("", 150, extra, &vips));
+        let b = lab.start(1, &backup, "b", &instance("", 100, extra, &vips));
         let who = format!("master {master}, backup {backup}");
         assert!(entered(&a, "MASTER", 10 * SEC), "{who}: a:\n{}", dump(&a));
         assert!(entered(&b, "BACKUP", 5 * SEC), "{who}: b:\n{}", dump(&b));
-        // Accepting each other's adverts: the backup stays backup for longer than
-        // Master_Down_Interval, with no packet error logged on either side.
         assert!(
-            !entered_after(&b, b.log.len(), "MASTER", 5 * SEC),
+            !entered_after(&b, b.log.len(), "MASTER", accept_for),
             "{who}: b:\n{}",
             dump(&b)
         );
@@ -592,18 +597,34 @@ fn interop_with_keepalived_both_ways() {
             );
         }
         let from = b.log.len();
-        // kill -9 of the VRRP process (keepalived's VRRP child, or ours).
-        a.signal_vrrp(libc::SIGKILL);
-        a.signal(libc::SIGKILL);
-        a.wait_exit(5 * SEC);
+        a.kill9();
         assert!(entered_after(&b, from, "MASTER", 8 * SEC), "{who}: b:\n{}", dump(&b));
-        assert!(lab.nodes[1].wait_addr("eth0", &format!("{vip}/24"), true, 5 * SEC));
-        // The master comes back and preempts.
-        let from = b.log.len();
-        let a2 = lab.start(0, &master, "a2", &instance("", 150, auth, &vips));
-        assert!(entered(&a2, "MASTER", 10 * SEC), "{who}: a2:\n{}", dump(&a2));
-        assert!(entered_after(&b, from, "BACKUP", 10 * SEC), "{who}: b:\n{}", dump(&b));
+        assert!(lab.nodes[1].wait_addr("eth0", &vip, true, 5 * SEC));
+        if preempt_back {
+            let from = b.log.len();
+            let a2 = lab.start(0, &master, "a2", &instance("", 150, extra, &vips));
+            assert!(entered(&a2, "MASTER", 10 * SEC), "{who}: a2:\n{}", dump(&a2));
+            assert!(entered_after(&b, from, "BACKUP", 10 * SEC), "{who}: b:\n{}", dump(&b));
+        }
     }
+}
+
+/// Debian's keepalived 2.2.7, or a loud skip of `test`.
+fn theirs_or_skip(test: &str) -> Option<String> {
+    let theirs = lab::theirs();
+    if theirs.is_none() {
+        support::skip(test, "Debian's keepalived 2.2.7 not installed");
+    }
+    theirs
+}
+
+/// Whether tcpdump is missing (then `test` is skipped loudly).
+fn skip_without_tcpdump(test: &str) -> bool {
+    if lab::have_tcpdump() {
+        return false;
+    }
+    support::skip(test, "tcpdump not installed");
+    true
 }
 
 /// The advert for the reference capture's config is byte-identical to keepalived's, apart from
@@ -614,15 +635,10 @@ fn advert_bytes_identical_to_keepalived() {
     if skip_unless_lab("advert_bytes_identical_to_keepalived") {
         return;
     }
-    let Some(theirs) = lab::theirs() else {
-        support::skip(
-            "advert_bytes_identical_to_keepalived",
-            "Debian's keepalived 2.2.7 not installed",
-        );
+    let Some(theirs) = theirs_or_skip("advert_bytes_identical_to_keepalived") else {
         return;
     };
-    if !lab::have_tcpdump() {
-        support::skip("advert_bytes_identical_to_keepalived", "tcpdump not installed");
+    if skip_without_tcpdump("advert_bytes_identical_to_keepalived") {
         return;
     }
     let mut lab = Lab::new(1);
@@ -647,9 +663,7 @@ fn advert_bytes_identical_to_keepalived() {
         while last_lines() < 2 && std::time::Instant::now() < end {
             std::thread::sleep(Duration::from_millis(20));
         }
-        d.signal_vrrp(libc::SIGKILL);
-        d.signal(libc::SIGKILL);
-        d.wait_exit(5 * SEC);
+        d.kill9();
         assert!(
             last_lines() >= 2,
             "{tag}: no two adverts captured: {:#?}",
@@ -689,8 +703,7 @@ fn use_vmac_announces_from_the_virtual_mac() {
     if skip_unless_lab("use_vmac_announces_from_the_virtual_mac") {
         return;
     }
-    if !lab::have_tcpdump() {
-        support::skip("use_vmac_announces_from_the_virtual_mac", "tcpdump not installed");
+    if skip_without_tcpdump("use_vmac_announces_from_the_virtual_mac") {
         return;
     }
     let mut lab = Lab::new(1);
@@ -732,51 +745,13 @@ fn use_vmac_announces_from_the_virtual_mac() {
 /// each other's adverts (checksum over the IPv6 pseudo-header) and fail over to each other.
 #[test]
 fn interop_vrrpv3_ipv6_with_keepalived_both_ways() {
-    if skip_unless_lab("interop_vrrpv3_ipv6_with_keepalived_both_ways") {
-        return;
-    }
-    let Some(theirs) = lab::theirs() else {
-        support::skip(
-            "interop_vrrpv3_ipv6_with_keepalived_both_ways",
-            "Debian's keepalived 2.2.7 not installed",
-        );
-        return;
-    };
-    for (master, backup) in [
-        (lab::ours().to_string(), theirs.clone()),
-        (theirs.clone(), lab::ours().to_string()),
-    ] {
-        let mut lab = Lab::new(2);
-        let vip = format!("{}:100", lab.net6());
-        let vips = format!("        {vip}/64");
-        let extra = "    version 3\n    advert_int 0.5";
-        let mut a = lab.start(0, &master, "a", &instance("", 150, extra, &vips));
-        let b = lab.start(1, &backup, "b", &instance("", 100, extra, &vips));
-        let who = format!("master {master}, backup {backup}");
-        assert!(entered(&a, "MASTER", 10 * SEC), "{who}: a:\n{}", dump(&a));
-        assert!(entered(&b, "BACKUP", 5 * SEC), "{who}: b:\n{}", dump(&b));
-        assert!(
-            !entered_after(&b, b.log.len(), "MASTER", 3 * SEC),
-            "{who}: b:\n{}",
-            dump(&b)
-        );
-        for d in [&a, &b] {
-            assert!(
-                !d.log
-                    .lines()
-                    .iter()
-                    .any(|l| PACKET_ERRORS.iter().any(|e| l.contains(e))),
-                "{who}:\n{}",
-                dump(d)
-            );
-        }
-        let from = b.log.len();
-        a.signal_vrrp(libc::SIGKILL);
-        a.signal(libc::SIGKILL);
-        a.wait_exit(5 * SEC);
-        assert!(entered_after(&b, from, "MASTER", 8 * SEC), "{who}: b:\n{}", dump(&b));
-        assert!(lab.nodes[1].wait_addr("eth0", &format!("{vip}/64"), true, 5 * SEC));
-    }
+    interop_both_ways(
+        "interop_vrrpv3_ipv6_with_keepalived_both_ways",
+        "    version 3\n    advert_int 0.5",
+        |lab| format!("{}:100/64", lab.net6()),
+        3 * SEC,
+        false,
+    );
 }
 
 /// Notify scripts run with keepalived's arguments (`notify`: INSTANCE NAME STATE PRIORITY;

@@ -18,7 +18,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::config::model::Config;
-use crate::config::model::net::IpAddress;
+use crate::config::model::net::{IpAddress, Route, Rule};
 use crate::config::model::vrrp::{Family, VrrpInstance};
 use crate::log::{LogLine, Priority};
 use crate::netlink::Netlink;
@@ -134,10 +134,6 @@ struct Shell {
 }
 
 impl Shell {
-    fn index(&self, name: &str) -> Option<u32> {
-        self.ifs.get(name).map(|i| i.index)
-    }
-
     async fn addresses(&mut self, instance: usize, up: bool) {
         let cfg = self.cfg.clone();
         let Some(inst) = cfg.vrrp.instances.get(instance) else {
@@ -146,41 +142,14 @@ impl Shell {
         if !up {
             self.announcer.cancel(instance);
         }
-        for a in inst.vips.iter().chain(&inst.evips) {
-            let Some(idx) = vip_device(inst, a).and_then(|d| self.index(&d)) else {
-                continue;
-            };
-            let r = if up {
-                self.nl.add_address(a, idx).await
-            } else {
-                self.nl.del_address(a, idx).await
-            };
-            if let Err(e) = r {
-                log(e.log_line());
-            }
-        }
-        let ifs = &self.ifs;
-        let resolve = |n: &str| ifs.get(n).map(|i| i.index);
-        for r in &inst.vroutes {
-            let res = if up {
-                self.nl.add_route(r, resolve).await
-            } else {
-                self.nl.del_route(r, resolve).await
-            };
-            if let Err(e) = res {
-                log(e.log_line());
-            }
-        }
-        for r in &inst.vrules {
-            let res = if up {
-                self.nl.add_rule(r).await
-            } else {
-                self.nl.del_rule(r).await
-            };
-            if let Err(e) = res {
-                log(e.log_line());
-            }
-        }
+        let addrs: Vec<_> = inst
+            .vips
+            .iter()
+            .chain(&inst.evips)
+            .map(|a| (a, vip_device(inst, a)))
+            .collect();
+        let errors = apply_net(&self.nl, &self.ifs, &addrs, &inst.vroutes, &inst.vrules, up).await;
+        logs(errors.iter().map(|e| e.log_line()));
     }
 
     fn announce(&mut self, instance: usize, count: u32) {
@@ -252,6 +221,53 @@ impl Shell {
         }
         logs(self.pool.take_log_lines());
     }
+}
+
+/// Adds (`up`) addresses, then routes, then rules; or removes them in the reverse order, as
+/// keepalived's `vrrp_restore_interface()` does. `dev_of` names the interface each address goes
+/// on; addresses whose interface does not exist are skipped. Returns the failures.
+async fn apply_net(
+    nl: &Netlink,
+    ifs: &HashMap<String, IfState>,
+    addrs: &[(&IpAddress, Option<String>)],
+    routes: &[Route],
+    rules: &[Rule],
+    up: bool,
+) -> Vec<crate::netlink::Error> {
+    let mut errors = Vec::new();
+    let resolve = |n: &str| ifs.get(n).map(|i| i.index);
+    let address_step = async |errors: &mut Vec<_>| {
+        for (a, dev) in addrs {
+            let Some(idx) = dev.as_deref().and_then(resolve) else {
+                continue;
+            };
+            let r = if up {
+                nl.add_address(a, idx).await
+            } else {
+                nl.del_address(a, idx).await
+            };
+            errors.extend(r.err());
+        }
+    };
+    if up {
+        address_step(&mut errors).await;
+    }
+    for r in routes {
+        let res = if up {
+            nl.add_route(r, resolve).await
+        } else {
+            nl.del_route(r, resolve).await
+        };
+        errors.extend(res.err());
+    }
+    for r in rules {
+        let res = if up { nl.add_rule(r).await } else { nl.del_rule(r).await };
+        errors.extend(res.err());
+    }
+    if !up {
+        address_step(&mut errors).await;
+    }
+    errors
 }
 
 /// The priority byte of an advert we built (for keepalived's send-error silence rule).
@@ -338,29 +354,12 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
             return 1;
         }
     };
-    let mut ifs: HashMap<String, IfState> = initial.iter().map(|i| (i.name.clone(), i.clone())).collect();
+    let ifs: HashMap<String, IfState> = initial.into_iter().map(|i| (i.name.clone(), i)).collect();
 
     // Static addresses, routes and rules, then VIPs a previous run left behind.
-    for a in &cfg.statics.addresses {
-        if let Some(idx) = a.dev.as_deref().and_then(|d| ifs.get(d)).map(|i| i.index) {
-            if let Err(e) = nl.add_address(a, idx).await {
-                log(e.log_line());
-            }
-        }
-    }
-    {
-        let resolve = |n: &str| ifs.get(n).map(|i| i.index);
-        for r in &cfg.statics.routes {
-            if let Err(e) = nl.add_route(r, resolve).await {
-                log(e.log_line());
-            }
-        }
-    }
-    for r in &cfg.statics.rules {
-        if let Err(e) = nl.add_rule(r).await {
-            log(e.log_line());
-        }
-    }
+    let statics: Vec<_> = cfg.statics.addresses.iter().map(|a| (a, a.dev.clone())).collect();
+    let errors = apply_net(&nl, &ifs, &statics, &cfg.statics.routes, &cfg.statics.rules, true).await;
+    logs(errors.iter().map(|e| e.log_line()));
     for inst in &cfg.vrrp.instances {
         if inst.interface.as_deref().is_some_and(|n| ifs.contains_key(n)) {
             let addrs: Vec<IpAddress> = inst.vips.iter().chain(&inst.evips).cloned().collect();
@@ -369,12 +368,8 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
             let _ = nl.remove_stale_rules(&inst.vrules).await;
         }
     }
-    // Addresses may have changed (stale VIPs gone): the engine starts from the current table.
-    if let Ok(v) = nl.dump_interfaces().await {
-        for i in v {
-            ifs.insert(i.name.clone(), i);
-        }
-    }
+    // The table needs no re-read after that: the monitor never takes our VIPs (stale or not)
+    // as an interface's primary address (`set_ours` above).
 
     let specs: Vec<SockSpec> = cfg.vrrp.instances.iter().map(|i| sock_spec(&cfg, i, &ifs)).collect();
     let (pool, lines) = SockPool::open(&specs);
@@ -524,21 +519,16 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
     shell.notifier.begin_shutdown();
     shell.notifier.finish().await;
     if !opts.dont_release_vrrp {
-        for r in &cfg.statics.rules {
-            let _ = shell.nl.del_rule(r).await;
-        }
-        {
-            let ifs = &shell.ifs;
-            let resolve = |n: &str| ifs.get(n).map(|i| i.index);
-            for r in &cfg.statics.routes {
-                let _ = shell.nl.del_route(r, resolve).await;
-            }
-        }
-        for a in &cfg.statics.addresses {
-            if let Some(idx) = a.dev.as_deref().and_then(|d| shell.index(d)) {
-                let _ = shell.nl.del_address(a, idx).await;
-            }
-        }
+        // Failures at stop are not reported, as keepalived.
+        let _ = apply_net(
+            &shell.nl,
+            &shell.ifs,
+            &statics,
+            &cfg.statics.routes,
+            &cfg.statics.rules,
+            false,
+        )
+        .await;
     }
     for spec in &vmac_specs {
         match vmacs.delete(&shell.nl, spec).await {

@@ -475,6 +475,14 @@ impl Daemon {
         }
     }
 
+    /// kill -9 of the VRRP process and the main process (keepalived's VRRP child, or ours),
+    /// then waits up to 5 s for the main process to exit.
+    pub fn kill9(&mut self) {
+        self.signal_vrrp(libc::SIGKILL);
+        self.signal(libc::SIGKILL);
+        self.wait_exit(Duration::from_secs(5));
+    }
+
     /// Waits up to `timeout` for the process to exit; its status, if it did.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let end = Instant::now() + timeout;
