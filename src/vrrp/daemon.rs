@@ -193,7 +193,7 @@ impl Shell {
                 Action::Send(pkt) => {
                     if let Err(e) = self.pool.send(&pkt) {
                         let up = self.ifs.get(&pkt.ifname).is_some_and(|i| i.up);
-                        let prio = advert_priority(&pkt);
+                        let prio = crate::vrrp::packet::priority(pkt.family, &pkt.data).unwrap_or(0);
                         if !send_error_is_silent(prio, up, &e) {
                             log(send_error_line(&pkt.ifname, &pkt, &e));
                         }
@@ -268,23 +268,6 @@ async fn apply_net(
         address_step(&mut errors).await;
     }
     errors
-}
-
-/// The priority byte of an advert we built (for keepalived's send-error silence rule).
-fn advert_priority(pkt: &crate::vrrp::event::TxPacket) -> u8 {
-    let off = match pkt.family {
-        Family::V4 => {
-            let ihl = usize::from(pkt.data.first().copied().unwrap_or(0x45) & 0x0f) * 4;
-            // With AH the VRRP header follows the 24-byte AH header.
-            if pkt.data.get(9) == Some(&crate::vrrp::packet::IPPROTO_AH) {
-                ihl + 24
-            } else {
-                ihl
-            }
-        }
-        Family::V6 => 0,
-    };
-    pkt.data.get(off + 2).copied().unwrap_or(0)
 }
 
 /// Reads a track file as keepalived does: the first number in it (0 when unreadable).

@@ -247,6 +247,12 @@ pub fn checksum_switch_log(name: &str) -> LogLine {
 
 /// The offset of the VRRP header (`vrrp_get_header()`): after the IPv4 header and any AH header,
 /// if the packet is long enough to hold it.
+/// The priority field of a packet (ours to send, or received), if it is long enough.
+pub fn priority(family: Family, data: &[u8]) -> Option<u8> {
+    let at = vrrp_offset(family, data).ok()?;
+    data.get(at + 2).copied()
+}
+
 fn vrrp_offset(family: Family, data: &[u8]) -> Result<usize, RxErrorKind> {
     let len = data.len();
     match family {
@@ -334,6 +340,41 @@ mod tests {
         let six = build(&a, &params("fe80::1", "ff02::12"));
         assert_eq!(six[3], 1);
         assert_eq!(six.len(), VRRP_HDR_LEN + 16);
+    }
+
+    /// priority() finds the field behind the IPv4 header, behind AH, and at the start of an
+    /// IPv6 message; short data gives None.
+    #[test]
+    fn priority_is_read_where_build_puts_it() {
+        let a = Advert {
+            version: 2,
+            vrid: 7,
+            priority: 150,
+            adver_int: 1,
+            addrs: vec!["10.0.0.9".parse().unwrap()],
+        };
+        assert_eq!(
+            priority(Family::V4, &build(&a, &params("10.0.0.1", "224.0.0.18"))),
+            Some(150)
+        );
+        let ah = TxParams {
+            auth: AuthType::Ah,
+            password: b"key",
+            ..params("10.0.0.1", "224.0.0.18")
+        };
+        let pkt = build(&a, &ah);
+        assert_eq!(pkt[9], IPPROTO_AH);
+        assert_eq!(priority(Family::V4, &pkt), Some(150));
+        let v6 = Advert {
+            version: 3,
+            addrs: vec!["fe80::9".parse().unwrap()],
+            ..a
+        };
+        assert_eq!(
+            priority(Family::V6, &build(&v6, &params("fe80::1", "ff02::12"))),
+            Some(150)
+        );
+        assert_eq!(priority(Family::V4, &[0x45, 0, 0]), None);
     }
 
     /// v3 keeps the low 12 bits of the interval; v2 saturates at 255 seconds.
