@@ -2,9 +2,11 @@
 //!
 //! The [`config`] module reads keepalived.conf exactly as keepalived 2.2.7 does.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod exec;
 pub mod log;
 pub mod netlink;
 pub mod vrrp;
+pub mod watchdog;

@@ -14,6 +14,8 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 /// A syslog priority (the subset keepalived uses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
+    /// LOG_ALERT: keepalived's "child process died" lines.
+    Alert,
     /// LOG_ERR.
     Error,
     /// LOG_WARNING.
@@ -30,6 +32,7 @@ impl Priority {
     /// The syslog(3) priority number.
     pub fn syslog(self) -> libc::c_int {
         match self {
+            Priority::Alert => libc::LOG_ALERT,
             Priority::Error => libc::LOG_ERR,
             Priority::Warning => libc::LOG_WARNING,
             Priority::Notice => libc::LOG_NOTICE,

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use keepalived_rs::cli::{self, Action, Options, usage};
+use keepalived_rs::cli::{self, Action, Options, Role, usage};
 use keepalived_rs::config::{self, LoadOptions, system::RealSystem};
 
 fn main() -> ExitCode {
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             1
         }
         Action::Exit(c) => c,
-        Action::Run(o) => run(&o),
+        Action::Run(o) => run(&prog, &args, &o),
     };
     ExitCode::from(code as u8)
 }
@@ -71,119 +71,46 @@ fn not_built_notices(o: &Options) -> Vec<&'static str> {
     v
 }
 
-fn run(o: &Options) -> i32 {
+fn run(prog: &str, args: &[String], o: &Options) -> i32 {
+    if let Some(role) = o.role {
+        return run_child(role, o);
+    }
     for n in not_built_notices(o) {
         eprintln!("keepalived-rs: option {n} is accepted but not built yet - ignored");
     }
     let lo = load_options(o);
-    let loaded = config::load(&lo, &RealSystem);
     if let Some(log) = &o.config_test {
+        let loaded = config::load(&lo, &RealSystem);
         return config_test(o, log.as_deref(), &loaded);
     }
-    for d in loaded
-        .diags
-        .items
-        .iter()
-        .filter(|d| d.level.is_reported() || o.log_detail > 0)
-    {
-        eprintln!("{d}");
-    }
-    if let Some(code) = loaded.startup_exit_code() {
-        return code;
-    }
-    if o.dump_conf {
-        // keepalived's children each log their view once the configuration is loaded; until
-        // the children exist (issues 3-5) the lines go to stderr in the same layout.
-        let cfg = &loaded.config;
-        if o.children.vrrp && (!cfg.vrrp.instances.is_empty() || o.children.all) {
-            for l in config::dump::vrrp_layout(cfg) {
-                eprintln!("{l}");
-            }
-        }
-        if o.children.checkers && (!cfg.check.virtual_servers.is_empty() || o.children.all) {
-            for l in config::dump::check_layout(cfg) {
-                eprintln!("{l}");
-            }
-        }
-    }
     if o.dump_json {
+        let loaded = config::load(&lo, &RealSystem);
         println!("{}", config::dump::json(&loaded.config));
     }
-    let cfg = std::sync::Arc::new(loaded.config);
-    if o.children.checkers && !cfg.check.virtual_servers.is_empty() {
-        eprintln!(
-            "keepalived-rs: the health-checker child is not built yet; virtual_server blocks are \
-             not served"
-        );
-    }
-    let want_vrrp =
-        o.children.vrrp && (!cfg.vrrp.instances.is_empty() || !cfg.statics.addresses.is_empty() || o.children.all);
-    if !want_vrrp {
-        eprintln!("keepalived-rs: nothing to run (no vrrp_instance, and the checker child is not built yet)");
-        return 1;
-    }
-    // keepalived's umask: -u, else global_defs `umask`, else 0177 (files it and its scripts
-    // create are private).
-    let mask = o.umask.or(cfg.global.umask).unwrap_or(0o177);
-    // SAFETY: umask() cannot fail.
-    unsafe {
-        libc::umask(mask as libc::mode_t);
-    }
-    if !o.dont_fork && !daemonise() {
-        return 1;
-    }
-    let pid_files = [o.pid_file().to_string(), o.vrrp_pid_file().to_string()];
-    for f in &pid_files {
-        // Until the watchdog parent exists (issue 4) one process is both parent and VRRP child.
-        let _ = std::fs::write(f, format!("{}\n", std::process::id()));
-    }
-    keepalived_rs::log::init(
-        "Keepalived_vrrp",
-        o.log_facility,
-        o.log_console && o.dont_fork,
-        o.log_detail > 0,
-        o.no_syslog,
-    );
-    let code = keepalived_rs::vrrp::daemon::run(
-        cfg,
-        keepalived_rs::vrrp::daemon::DaemonOptions {
-            log_detail: o.log_detail > 0,
-            dont_release_vrrp: o.dont_release_vrrp,
-            release_vips: o.release_vips,
-        },
-    );
-    for f in &pid_files {
-        let _ = std::fs::remove_file(f);
-    }
-    code
+    keepalived_rs::watchdog::main(prog, args, o, lo)
 }
 
-/// Detaches from the terminal as keepalived does without `-n`: fork (the parent exits),
-/// setsid, chdir /, stdio to /dev/null. Runs before any thread exists.
-fn daemonise() -> bool {
-    // SAFETY: single-threaded here (no runtime started yet); fork/setsid/dup2 on our own fds.
-    unsafe {
-        match libc::fork() {
-            -1 => {
-                eprintln!("keepalived-rs: fork failed: {}", std::io::Error::last_os_error());
-                return false;
-            }
-            0 => {}
-            _ => libc::_exit(0),
+/// A child started by the watchdog parent with `--role`.
+fn run_child(role: Role, o: &Options) -> i32 {
+    use keepalived_rs::watchdog::child;
+    match role {
+        Role::Vrrp => {
+            let opts = keepalived_rs::vrrp::daemon::DaemonOptions {
+                log_detail: o.log_detail > 0,
+                dont_release_vrrp: o.dont_release_vrrp,
+                release_vips: o.release_vips,
+                dump_conf: o.dump_conf,
+            };
+            child::main(role, o, async move |s| keepalived_rs::vrrp::daemon::run(s, opts).await)
         }
-        libc::setsid();
-        let _ = libc::chdir(c"/".as_ptr());
-        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-        if fd >= 0 {
-            for t in 0..3 {
-                libc::dup2(fd, t);
-            }
-            if fd > 2 {
-                libc::close(fd);
-            }
+        Role::Checker => {
+            let opts = keepalived_rs::check::daemon::CheckOptions {
+                dump_conf: o.dump_conf,
+                cli: o.clone(),
+            };
+            child::main(role, o, async move |s| keepalived_rs::check::daemon::run(s, opts).await)
         }
     }
-    true
 }
 
 /// `-t[LOGFILE]`: print the diagnostics and exit with keepalived's verdict; with `-d` and/or

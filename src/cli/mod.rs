@@ -15,6 +15,7 @@ const SIGNUM: i32 = 4;
 const CONFIG_FD: i32 = 8;
 // Above 255 so it cannot collide with a short option character.
 const DUMP_JSON: i32 = 1000;
+const ROLE: i32 = 1001;
 
 const fn l(name: &'static str, has_arg: HasArg, id: i32) -> LongOpt {
     LongOpt { name, has_arg, id }
@@ -60,6 +61,8 @@ pub const LONG_OPTS: &[LongOpt] = &[
     l("help", HasArg::No, 'h' as i32),
     // keepalived-rs only.
     l("dump-json", HasArg::No, DUMP_JSON),
+    // Internal: how the watchdog parent re-executes itself as a child.
+    l("role", HasArg::Required, ROLE),
 ];
 
 /// syslog facilities accepted by `-S`.
@@ -143,6 +146,28 @@ pub struct Options {
     pub config_test: Option<Option<String>>,
     /// `--config-fd` (internal to keepalived's reload check).
     pub config_fd: Option<i32>,
+    /// `--role=vrrp|checker` (internal): this process is a child started by the watchdog
+    /// parent, which talks to it over the control socket.
+    pub role: Option<Role>,
+}
+
+/// Which child a process started with `--role` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The VRRP child (`Keepalived_vrrp`).
+    Vrrp,
+    /// The health-checker child (`Keepalived_healthcheckers`).
+    Checker,
+}
+
+impl Role {
+    /// The `--role` argument value.
+    pub fn arg(self) -> &'static str {
+        match self {
+            Role::Vrrp => "vrrp",
+            Role::Checker => "checker",
+        }
+    }
 }
 
 impl Default for Options {
@@ -183,6 +208,7 @@ impl Default for Options {
             config_id: None,
             config_test: None,
             config_fd: None,
+            role: None,
         }
     }
 }
@@ -417,6 +443,11 @@ pub fn parse(args: &[String]) -> Parse {
             }
             CONFIG_FD => o.config_fd = a.parse().ok(),
             DUMP_JSON => o.dump_json = true,
+            ROLE => match a.as_str() {
+                "vrrp" => o.role = Some(Role::Vrrp),
+                "checker" => o.role = Some(Role::Checker),
+                _ => bad = true,
+            },
             _ => {
                 bad = true;
             }

@@ -27,10 +27,12 @@ use crate::netlink::link::{Monitor, MonitorEvent};
 use crate::netlink::vmac::{VmacSpec, Vmacs};
 use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer, Channels, Pacing};
 use crate::vrrp::engine::{Engine, EngineOptions};
-use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, Time, xmit_interface};
+use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, State, Time, xmit_interface};
 use crate::vrrp::notify::Notifier;
 use crate::vrrp::scripts::ScriptRunner;
 use crate::vrrp::socket::{SockPool, SockSpec, send_error_is_silent, send_error_line};
+use crate::watchdog::child::{Link, Started};
+use crate::watchdog::control::{Handover, InstanceState, ToChild, ToParent};
 
 /// keepalived's exit code when the VRRP child lacks a permission (`KEEPALIVED_EXIT_MISSING_PERMISSION`).
 const EXIT_MISSING_PERMISSION: i32 = 5;
@@ -51,20 +53,45 @@ pub struct DaemonOptions {
     pub dont_release_vrrp: bool,
     /// `-X` / `--release-vips`: every transition out of MASTER removes the VIPs.
     pub release_vips: bool,
+    /// `-d` / `--dump-conf`: log the configuration once it is loaded.
+    pub dump_conf: bool,
 }
 
-/// Runs the VRRP child until SIGTERM/SIGINT; returns the process exit code.
-pub fn run(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
-    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt.block_on(run_async(cfg, opts)),
-        Err(e) => {
-            log(LogLine::at(
-                Priority::Error,
-                format!("Unable to start the event loop: {e}"),
-            ));
-            1
-        }
+/// Runs the VRRP child (started by the watchdog parent) until SIGTERM/SIGINT or the parent
+/// goes away; returns the process exit code.
+pub async fn run(started: Started, opts: DaemonOptions) -> i32 {
+    let Started {
+        config,
+        mut link,
+        handover,
+        pid_file,
+    } = started;
+    let code = run_async(config, opts, &mut link, handover).await;
+    log(crate::watchdog::child::stopped_line());
+    if let Some(f) = pid_file {
+        f.remove();
     }
+    code
+}
+
+/// The instance states the parent records (to hand them to a respawned child).
+fn instance_states(cfg: &Config, engine: &Engine) -> Vec<InstanceState> {
+    cfg.vrrp
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| InstanceState {
+            name: inst.name.clone(),
+            vrid: inst.vrid,
+            state: match engine.state(i) {
+                State::Init => 0,
+                State::Backup => 1,
+                State::Master => 2,
+                State::Fault => 3,
+                State::Stop => 97,
+            },
+        })
+        .collect()
 }
 
 fn log(l: LogLine) {
@@ -284,7 +311,8 @@ fn read_track_file(path: &str) -> i64 {
     t[..end].parse().unwrap_or(0)
 }
 
-async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
+async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, handover: Option<Handover>) -> i32 {
+    let _ = &handover;
     let nl = match Netlink::new() {
         Ok(n) => n,
         Err(e) => {
@@ -415,9 +443,22 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
     let acts = engine.start(now());
     shell.carry_out(first).await;
     shell.carry_out(acts).await;
+    if opts.dump_conf {
+        // keepalived's `dump_data_vrrp()` once the configuration is loaded.
+        for l in crate::config::dump::vrrp_layout(&cfg) {
+            log(LogLine::info(l));
+        }
+    }
+    link.loaded(link.generation).await;
+    let mut reported = instance_states(&cfg, &engine);
+    let _ = link.tx.send(&ToParent::States(reported.clone())).await;
     super::memory::trim_after_startup();
 
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
         log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
         return 1;
     };
@@ -438,6 +479,21 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
         let acts = tokio::select! {
             _ = term.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
             _ = int.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
+            // keepalived reloads a child sent SIGHUP directly; ours asks the parent, which
+            // validates the file first and then reloads every child.
+            _ = hup.recv() => {
+                let _ = link.tx.send(&ToParent::ReloadRequest).await;
+                Vec::new()
+            }
+            msg = link.rx.recv::<ToChild>(), if !stopping => match msg {
+                Some(ToChild::Reload { generation, .. }) => {
+                    link.rejected(generation, "state-preserving reload is not built yet".into()).await;
+                    Vec::new()
+                }
+                Some(ToChild::Start { .. }) => Vec::new(),
+                // The parent is gone: stop as on SIGTERM (PR_SET_PDEATHSIG does the same).
+                None => { stopping = true; engine.handle(now(), Event::Stop) }
+            },
             pkt = shell.pool.recv() => engine.handle(now(), Event::Packet(pkt)),
             upd = monitor.next() => {
                 let Some(upd) = upd else { continue };
@@ -487,6 +543,11 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
         };
         let burst = acts.len() >= BURST_ACTIONS;
         shell.carry_out(acts).await;
+        let states = instance_states(&cfg, &engine);
+        if states != reported {
+            let _ = link.tx.send(&ToParent::States(states.clone())).await;
+            reported = states;
+        }
         if burst {
             // Many instances changed state at once: give the transient memory back.
             super::memory::trim_heap();

@@ -1,0 +1,3 @@
+//! The health-checker child (`Keepalived_healthcheckers`).
+
+pub mod daemon;
