@@ -78,9 +78,9 @@ ip -n "$n1" -br addr show dev eth0 | grep -q "$vip" || { echo "demo: VIP not on 
 echo "$EPOCHREALTIME demo: VIP $vip is on node1 ($(ip -n "$n1" -br addr show dev eth0 | awk '{print $3, $4}'))" >>"$events"
 sleep 2.5   # let the delayed GARP batch and a few adverts show
 
-vpid=$(ip netns pids "$n1" | head -n 1)
-echo "$EPOCHREALTIME demo: kill -9 node1's VRRP process (pid $vpid)" >>"$events"
-kill -9 $(ip netns pids "$n1")
+pids=$(ip netns pids "$n1" | tr '\n' ' ')
+echo "$EPOCHREALTIME demo: node1 crashes: kill -9 of its keepalived parent and VRRP child (pids $pids)" >>"$events"
+kill -9 $pids
 wait_for "node2: (VI_1) Entering MASTER STATE" 10
 mac2=$(ip -n "$n2" -br link show dev eth0 | awk '{print $3}')
 wait_for "observer:.*$mac2.*Request who-has $vip" 5

@@ -27,7 +27,7 @@ use crate::netlink::link::{Monitor, MonitorEvent};
 use crate::netlink::vmac::{VmacSpec, Vmacs};
 use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer, Channels, Pacing};
 use crate::vrrp::engine::{Engine, EngineOptions};
-use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, State, Time, xmit_interface};
+use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, Time, xmit_interface};
 use crate::vrrp::notify::Notifier;
 use crate::vrrp::scripts::ScriptRunner;
 use crate::vrrp::socket::{SockPool, SockSpec, send_error_is_silent, send_error_line};
@@ -83,13 +83,12 @@ fn instance_states(cfg: &Config, engine: &Engine) -> Vec<InstanceState> {
         .map(|(i, inst)| InstanceState {
             name: inst.name.clone(),
             vrid: inst.vrid,
-            state: match engine.state(i) {
-                State::Init => 0,
-                State::Backup => 1,
-                State::Master => 2,
-                State::Fault => 3,
-                State::Stop => 97,
+            interface: inst.interface.clone(),
+            family: match inst.family {
+                Family::V4 => 4,
+                Family::V6 => 6,
             },
+            state: engine.state(i).as_str().to_string(),
         })
         .collect()
 }

@@ -21,15 +21,20 @@ pub const CHILD_FD: i32 = 3;
 /// The environment variable that tells a child which fd its control socket is.
 pub const CHILD_FD_ENV: &str = "KEEPALIVED_RS_CONTROL_FD";
 
-/// One VRRP instance's state as the parent records it.
+/// One VRRP instance's state as the parent records it: enough to recognise the instance in
+/// the next child's configuration (name, VRID, interface, family) and its state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceState {
     /// `vrrp_instance` name.
     pub name: String,
     /// Virtual router id.
     pub vrid: u8,
-    /// keepalived's state number: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT.
-    pub state: u8,
+    /// Configured interface.
+    pub interface: Option<String>,
+    /// 4 or 6.
+    pub family: u8,
+    /// "INIT", "BACKUP", "MASTER", "FAULT" or "STOP".
+    pub state: String,
 }
 
 /// What a respawned VRRP child is told about its predecessor's instances.
@@ -37,8 +42,20 @@ pub struct InstanceState {
 pub struct Handover {
     /// The states last reported by the dead child.
     pub instances: Vec<InstanceState>,
-    /// Microseconds from the dead child's death (as the parent saw it) to this message.
-    pub gap_us: u64,
+    /// When the parent saw the old child die, in microseconds of CLOCK_MONOTONIC (a clock
+    /// both processes share), so the new child can measure the whole gap itself.
+    pub died_at_us: u64,
+}
+
+/// CLOCK_MONOTONIC now, in microseconds.
+pub fn monotonic_us() -> u64 {
+    // SAFETY: clock_gettime fills the struct we own.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
+        ts
+    };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
 }
 
 /// Parent to child.
@@ -166,9 +183,11 @@ mod tests {
                 instances: vec![InstanceState {
                     name: "VI_1".into(),
                     vrid: 51,
-                    state: 2,
+                    interface: Some("eth0".into()),
+                    family: 4,
+                    state: "MASTER".into(),
                 }],
-                gap_us: 1500,
+                died_at_us: monotonic_us(),
             }),
         };
         aw.w.write_all(b"not json\n").await.unwrap();

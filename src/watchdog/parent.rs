@@ -49,7 +49,8 @@ struct Kid {
     tx: Option<mpsc::UnboundedSender<ToChild>>,
     backoff: Backoff,
     restart_at: Option<Instant>,
-    died_at: Option<Instant>,
+    /// CLOCK_MONOTONIC µs of the last death (for the hand-over).
+    died_at: Option<u64>,
     states: Vec<InstanceState>,
     /// Only stopping (or a permanent error) stops respawning.
     wanted: bool,
@@ -324,7 +325,7 @@ impl Parent {
             }
             kid.pid = None;
             kid.tx = None;
-            kid.died_at = Some(now);
+            kid.died_at = Some(control::monotonic_us());
         }
         let (lines, permanent) = respawn::report(death, &format!("pid {pid}"));
         lines.into_iter().for_each(log);
@@ -363,13 +364,13 @@ impl Parent {
                 continue;
             }
             kid.restart_at = None;
-            let handover = (role == Role::Vrrp && !kid.states.is_empty()).then(|| Handover {
-                instances: kid.states.clone(),
-                gap_us: kid
-                    .died_at
-                    .map(|d| now.duration_since(d).as_micros() as u64)
-                    .unwrap_or(u64::MAX),
-            });
+            let handover = match (role, kid.died_at) {
+                (Role::Vrrp, Some(died_at_us)) if !kid.states.is_empty() => Some(Handover {
+                    instances: kid.states.clone(),
+                    died_at_us,
+                }),
+                _ => None,
+            };
             self.start_kid(role, handover);
         }
     }
