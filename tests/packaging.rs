@@ -591,3 +591,111 @@ fn init_script_verbs_with_lsb_functions() {
 fn init_script_verbs_without_lsb_functions() {
     init_script_verbs("init_script_verbs_without_lsb_functions", true);
 }
+
+fn maintainer_script(script: &str, args: &[&str], systemd: bool, with_config: bool) -> Vec<String> {
+    maintainer_script_env(script, args, systemd, with_config, &[])
+}
+
+fn maintainer_script_env(
+    script: &str,
+    args: &[&str],
+    systemd: bool,
+    with_config: bool,
+    env: &[(&str, &str)],
+) -> Vec<String> {
+    let (o, calls) = run_maintainer_script(script, args, systemd, with_config, env);
+    assert_eq!(code(&o), Some(0), "{script} {args:?}: {}", describe(&o));
+    calls
+}
+
+/// postinst registers the service on every configure (the unit through deb-systemd-helper, so
+/// an administrator's disable is kept; the SysV links through update-rc.d), starts it on a
+/// first install and restarts it on an upgrade, but only once keepalived.conf exists (as
+/// Debian's postinst does through debhelper, minus the start of an unconfigured daemon).
+#[test]
+fn postinst_starts_only_a_configured_daemon() {
+    if !support::is_root() || !have("unshare") {
+        return skip(
+            "postinst_starts_only_a_configured_daemon",
+            "needs root and unshare (private mount namespace)",
+        );
+    }
+    let register = [
+        "update-rc.d keepalived defaults",
+        "deb-systemd-helper --quiet was-enabled keepalived.service",
+        "deb-systemd-helper enable keepalived.service",
+    ];
+    let with = |tail: &[&str]| -> Vec<String> { register.iter().chain(tail).map(|s| s.to_string()).collect() };
+
+    let calls = maintainer_script("postinst", &["configure", ""], true, false);
+    assert_eq!(
+        calls,
+        with(&["systemctl --system daemon-reload"]),
+        "systemd, no configuration"
+    );
+    let calls = maintainer_script("postinst", &["configure", ""], true, true);
+    assert_eq!(
+        calls,
+        with(&[
+            "systemctl --system daemon-reload",
+            "deb-systemd-invoke start keepalived.service"
+        ]),
+        "systemd, first install"
+    );
+    let calls = maintainer_script("postinst", &["configure", "0.1.0-1"], true, true);
+    assert_eq!(
+        calls,
+        with(&[
+            "systemctl --system daemon-reload",
+            "deb-systemd-invoke restart keepalived.service"
+        ]),
+        "systemd, upgrade"
+    );
+    // SysV: no systemctl at all.
+    let calls = maintainer_script("postinst", &["configure", ""], false, false);
+    assert_eq!(calls, ["update-rc.d keepalived defaults"], "SysV, no configuration");
+    let calls = maintainer_script("postinst", &["configure", ""], false, true);
+    assert_eq!(
+        calls,
+        ["update-rc.d keepalived defaults", "invoke-rc.d keepalived start"],
+        "SysV, first install"
+    );
+    // dpkg --root: nothing runs on this system.
+    let calls = maintainer_script_env(
+        "postinst",
+        &["configure", ""],
+        true,
+        true,
+        &[("DPKG_ROOT", "/elsewhere")],
+    );
+    assert!(calls.is_empty(), "{calls:?}");
+}
+
+/// prerm stops the daemon when the package is removed, and leaves it running during an
+/// upgrade (the new postinst restarts it); postrm forgets the service only on purge.
+#[test]
+fn prerm_and_postrm() {
+    if !support::is_root() || !have("unshare") {
+        return skip("prerm_and_postrm", "needs root and unshare (private mount namespace)");
+    }
+    assert_eq!(
+        maintainer_script("prerm", &["remove"], true, true),
+        ["deb-systemd-invoke stop keepalived.service"]
+    );
+    assert_eq!(
+        maintainer_script("prerm", &["remove"], false, true),
+        ["invoke-rc.d keepalived stop"]
+    );
+    assert!(maintainer_script("prerm", &["upgrade", "0.1.1-1"], true, true).is_empty());
+    assert_eq!(
+        maintainer_script("postrm", &["remove"], true, true),
+        ["systemctl --system daemon-reload"]
+    );
+    assert_eq!(
+        maintainer_script("postrm", &["purge"], true, true),
+        [
+            "update-rc.d keepalived remove",
+            "deb-systemd-helper purge keepalived.service"
+        ]
+    );
+}

@@ -315,3 +315,63 @@ impl Drop for InitSandbox {
         }
     }
 }
+
+/// Runs one of the package's maintainer scripts with ARGS in a private mount namespace whose
+/// /etc and /run are empty tmpfs, holding only `keepalived.conf` (when `with_config`), the
+/// init script and `/run/systemd/system` (when `systemd`). PATH holds only stubs of the
+/// service tools (`systemctl` among them only when `systemd`), which log their arguments;
+/// returns the script's output and the logged calls.
+pub fn run_maintainer_script(
+    script: &str,
+    args: &[&str],
+    systemd: bool,
+    with_config: bool,
+    env: &[(&str, &str)],
+) -> (Output, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let stubs = d.join("stubs");
+    std::fs::create_dir_all(&stubs).unwrap();
+    let mut tools = vec!["update-rc.d", "invoke-rc.d", "deb-systemd-helper", "deb-systemd-invoke"];
+    if systemd {
+        tools.push("systemctl");
+    }
+    for t in tools {
+        let stub = format!("#!/bin/sh\necho \"{t} $*\" >> {}/calls\n", d.display());
+        std::fs::write(stubs.join(t), stub).unwrap();
+        super::chmod_x(&stubs.join(t));
+    }
+    let setup = format!(
+        "mount -t tmpfs tmpfs /etc && mount -t tmpfs tmpfs /run || exit 99; \
+         mkdir -p /etc/keepalived /etc/init.d; \
+         printf '#!/bin/sh\\n' > /etc/init.d/keepalived; chmod 755 /etc/init.d/keepalived; \
+         {conf}{run}s=$1; p=$2; shift 2; exec env -i PATH=\"$p\" {env} /bin/sh \"$s\" \"$@\"",
+        conf = if with_config {
+            "echo 'vrrp_instance VI_1 {}' > /etc/keepalived/keepalived.conf; "
+        } else {
+            ""
+        },
+        run = if systemd { "mkdir -p /run/systemd/system; " } else { "" },
+        env = env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let o = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg(setup)
+        .arg("sh")
+        .arg(repo().join("packaging/debian").join(script))
+        .arg(&stubs)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare");
+    let calls = std::fs::read_to_string(d.join("calls"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (o, calls)
+}
