@@ -10,11 +10,34 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     command -v keepalived >/dev/null 2>&1 || need="$need keepalived"
     command -v ip >/dev/null 2>&1 || need="$need iproute2"
     command -v tcpdump >/dev/null 2>&1 || need="$need tcpdump"
+    # tests/packaging.rs: man page checks, and the .deb's automatic libc dependency.
+    command -v groff >/dev/null 2>&1 || need="$need groff-base"
+    command -v man >/dev/null 2>&1 || need="$need man-db"
+    command -v dpkg-shlibdeps >/dev/null 2>&1 || need="$need dpkg-dev"
     if [ -n "$need" ]; then
         echo "== installing:$need"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
     fi
+    # tests/packaging.rs builds the .deb with cargo-deb (about a minute to install).
+    if ! cargo deb --version >/dev/null 2>&1; then
+        echo "== installing cargo-deb"
+        cargo install cargo-deb --version 3.8.0 --locked --quiet
+    fi
+    # checkbashisms alone, taken from the devscripts package without installing devscripts
+    # (which would pull in about 45 packages); only perl-base is needed to run it.
+    tools="${CARGO_TARGET_DIR:-$PWD/target}/tools"
+    case "$tools" in /*) ;; *) tools="$PWD/$tools" ;; esac
+    if ! command -v checkbashisms >/dev/null 2>&1 && [ ! -x "$tools/checkbashisms" ]; then
+        mkdir -p "$tools"
+        if (cd "$tools" && apt-get download devscripts >/dev/null 2>&1); then
+            dpkg-deb --fsys-tarfile "$tools"/devscripts_*.deb |
+                tar -x -O ./usr/bin/checkbashisms >"$tools/checkbashisms" &&
+                chmod 755 "$tools/checkbashisms" || rm -f "$tools/checkbashisms"
+            rm -f "$tools"/devscripts_*.deb
+        fi
+    fi
+    [ -x "$tools/checkbashisms" ] && PATH="$tools:$PATH" && export PATH
     # Debian starts the keepalived service on install; the tests only use the binary.
     if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived 2>/dev/null || true; fi
 else

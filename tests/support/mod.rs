@@ -292,4 +292,5 @@ pub mod engine;
 pub mod io;
 pub mod lab;
 pub mod netlink;
+pub mod packaging;
 pub mod scripts;
