@@ -510,11 +510,12 @@ fn init_script_verbs(test: &str, without_lsb: bool) {
     assert_eq!(code(&o), Some(0), "second start: {}", describe(&o));
     assert_eq!(sb.events(), std::slice::from_ref(&args), "a second daemon was started");
 
-    // A broken configuration: reload prints keepalived -t's messages and sends nothing.
-    std::fs::write(&conf, "global_defs {\n    frobnicate\n}\n").unwrap();
+    // A configuration keepalived -t fails with a hard error (exit 2: missing parameter):
+    // reload prints the messages and sends nothing.
+    std::fs::write(&conf, "vrrp_instance VI_1 {\n    virtual_router_id\n}\n").unwrap();
     let o = sb.run("reload");
     assert_eq!(code(&o), Some(6), "reload with broken config: {}", describe(&o));
-    assert!(text(&o).contains("Unknown keyword 'frobnicate'"), "{}", describe(&o));
+    assert!(text(&o).contains("exit code 2"), "{}", describe(&o));
     // SIGUSR1 sent after the reload arrives after any SIGHUP the reload sent.
     // SAFETY: the stand-in daemon started above.
     unsafe { libc::kill(pid, libc::SIGUSR1) };
@@ -526,7 +527,22 @@ fn init_script_verbs(test: &str, without_lsb: bool) {
         [args.clone(), "usr1".into()],
         "reload signalled a broken configuration"
     );
-
+    // An unknown keyword (exit 5): the messages are shown and the daemon, which validates
+    // every reload itself, gets the signal and decides.
+    std::fs::write(&conf, "global_defs {\n    frobnicate\n}\n").unwrap();
+    let o = sb.run("reload");
+    assert_eq!(
+        code(&o),
+        Some(0),
+        "reload with a warning-level config: {}",
+        describe(&o)
+    );
+    assert!(text(&o).contains("Unknown keyword 'frobnicate'"), "{}", describe(&o));
+    assert!(wait_for(Duration::from_secs(5), || sb
+        .events()
+        .last()
+        .map(String::as_str)
+        == Some("hup")));
     std::fs::write(&conf, good).unwrap();
     for verb in ["reload", "force-reload"] {
         let before = sb.events().len();

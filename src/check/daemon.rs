@@ -59,7 +59,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             msg = link.rx.recv::<ToChild>() => match msg {
                 Some(ToChild::Reload { generation, text }) => {
                     write(LogLine::info("Reloading"));
-                    match load_sent(&text, &opts.cli) {
+                    match load_sent(&text, opts.cli.config_id.as_deref()) {
                         Ok(c) => {
                             config = std::sync::Arc::new(c);
                             link.loaded(generation).await;

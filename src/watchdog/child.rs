@@ -45,10 +45,10 @@ pub fn syslog_ident(base: &str, cfg: &Config) -> String {
 }
 
 /// Loads a configuration the parent sent (resolved text: no includes to follow).
-pub fn load_sent(text: &str, opts: &Options) -> Result<Config, String> {
+pub fn load_sent(text: &str, config_id: Option<&str>) -> Result<Config, String> {
     let lo = LoadOptions {
-        config_file: opts.config_file.clone(),
-        config_id: opts.config_id.clone(),
+        config_file: "keepalived.conf".to_string(),
+        config_id: config_id.map(String::from),
         all_config: false,
         config_test: false,
         cwd: None,
@@ -108,7 +108,7 @@ pub fn main(role: Role, opts: &Options, run: impl AsyncFnOnce(Started) -> i32) -
         else {
             return 0;
         };
-        let cfg = match load_sent(&text, opts) {
+        let cfg = match load_sent(&text, opts.config_id.as_deref()) {
             Ok(c) => c,
             Err(e) => {
                 log::write(&LogLine::info(format!(

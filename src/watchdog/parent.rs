@@ -404,6 +404,22 @@ impl Parent {
             log(LogLine::info(d.to_string()));
         }
         let blockers = validate::reload_blockers(&loaded);
+        // `reload_check_config LOGFILE`: keepalived writes its config-test output there.
+        if let Some(f) = self.cfg.global.reload_check_config.as_deref().filter(|f| !f.is_empty()) {
+            let text: String = loaded
+                .diags
+                .items
+                .iter()
+                .filter(|d| d.level.is_reported())
+                .map(|d| format!("{d}\n"))
+                .collect();
+            let _ = std::fs::write(f, text);
+            if !blockers.is_empty() {
+                log(LogLine::info(format!(
+                    "New config failed validation, see {f} for details"
+                )));
+            }
+        }
         if !blockers.is_empty() {
             log(LogLine::info(format!(
                 "Reload of {} failed validation ({} error{}) - still running the previous configuration",
