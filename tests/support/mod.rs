@@ -293,3 +293,4 @@ pub mod io;
 pub mod lab;
 pub mod netlink;
 pub mod scripts;
+pub mod reload;
