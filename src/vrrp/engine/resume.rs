@@ -7,7 +7,7 @@ use crate::vrrp::fsm::TIMER_HZ;
 use crate::vrrp::reload::{Resume, within_master_down};
 
 /// Why an instance that was MASTER does not resume.
-enum Refusal {
+pub(super) enum Refusal {
     /// No advert for up to this long (µs): a backup may have taken over.
     Late(u64),
     /// A tracker holds it in FAULT (or in INIT).
@@ -40,7 +40,7 @@ impl Engine {
 impl Core {
     /// The instances that resume at `now`, and why the others that were MASTER do not.
     fn resume_verdicts(&self, now: u64) -> (Vec<usize>, Vec<(usize, Refusal)>) {
-        let Some(info) = self.resume.as_ref().filter(|_| !self.started) else {
+        let Some(info) = &self.resume else {
             return (Vec::new(), Vec::new());
         };
         let mut candidates = Vec::new();
@@ -85,11 +85,16 @@ impl Core {
         (ok, refused)
     }
 
-    /// Decides which instances resume (once: the hand-over is consumed) and logs why the others
-    /// that were MASTER do not.
-    pub(super) fn decide_resume(&mut self) -> Vec<usize> {
-        let (ok, refused) = self.resume_verdicts(self.now);
+    /// Decides which instances resume (once: the hand-over is consumed). The second list, for
+    /// [`Core::log_refusals`], says why the others that were MASTER do not.
+    pub(super) fn decide_resume(&mut self) -> (Vec<usize>, Vec<(usize, Refusal)>) {
+        let verdicts = self.resume_verdicts(self.now);
         self.resume = None;
+        verdicts
+    }
+
+    /// "(VI_1) Not resuming MASTER STATE after VRRP child restart: <why>".
+    pub(super) fn log_refusals(&mut self, refused: Vec<(usize, Refusal)>) {
         for (i, why) in refused {
             let why = match why {
                 Refusal::Late(us) => format!(
@@ -106,7 +111,6 @@ impl Core {
             );
             self.info(line);
         }
-        ok
     }
 
     /// Scripts tracked by these instances start as keepalived's INIT_RELOAD: they neither hold

@@ -71,11 +71,12 @@ impl Core {
                 fmt_g(delay as f64 / TIMER_HZ as f64)
             ));
         }
-        let resumed = self.decide_resume();
+        let (resumed, refused) = self.decide_resume();
         self.mark_scripts_reload(&resumed);
         self.initialise_tracking();
         self.sync_group_initial_wantstates();
         self.propagate_initial_faults(&[]);
+        self.log_refusals(refused);
         self.set_resumed_states(&resumed);
         // vrrp_restore_interfaces_startup().
         for i in 0..self.vrrps.len() {
