@@ -34,7 +34,9 @@ fn render(plan: &ReloadPlan) -> Vec<String> {
                     packet::priority(tx.family, &tx.data).unwrap()
                 ),
                 Action::Log(l) => format!("{}{}", if l.detail { "D " } else { "" }, l.text),
-                Action::Addresses { instance, up } => format!("addresses {instance} {}", if *up { "up" } else { "down" }),
+                Action::Addresses { instance, up } => {
+                    format!("addresses {instance} {}", if *up { "up" } else { "down" })
+                }
                 Action::Announce { instance, count } => format!("announce {instance} {count}"),
                 Action::Notify {
                     target,
@@ -46,7 +48,11 @@ fn render(plan: &ReloadPlan) -> Vec<String> {
             ReloadStep::Remove(r) => {
                 let mut w: Vec<String> = r.rules.iter().map(|x| format!("rule {:?}", x.from)).collect();
                 w.extend(r.routes.iter().map(|x| format!("route {:?}", x.dst)));
-                w.extend(r.addresses.iter().map(|(a, d)| format!("{}/{} {d}", a.addr, a.prefix_len)));
+                w.extend(
+                    r.addresses
+                        .iter()
+                        .map(|(a, d)| format!("{}/{} {d}", a.addr, a.prefix_len)),
+                );
                 format!("remove {}", w.join(", "))
             }
             ReloadStep::Deleted(d) => format!("deleted {} {} {}", d.name, d.state_word, d.priority),
@@ -92,10 +98,19 @@ fn master_stays_master_across_a_vip_change() {
     sim.run_until(secs(13.5));
     assert_eq!(sim.state(0, 0), State::Master);
     // The advert at SIGHUP, one at once after the reload, then every second from the reload.
-    let adv: Vec<_> = sim.adverts(0, 51).into_iter().filter(|a| a.0 >= secs(10.0)).map(|a| a.0).collect();
+    let adv: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .filter(|a| a.0 >= secs(10.0))
+        .map(|a| a.0)
+        .collect();
     assert_eq!(adv, [secs(10.0), secs(10.0), secs(11.0), secs(12.0), secs(13.0)]);
     assert!(notifies_after(&sim, 0, 0, secs(9.9)).is_empty());
-    let entering: Vec<_> = sim.logs(0).into_iter().filter(|(t, l)| *t >= secs(10.0) && l.text.contains("Entering")).collect();
+    let entering: Vec<_> = sim
+        .logs(0)
+        .into_iter()
+        .filter(|(t, l)| *t >= secs(10.0) && l.text.contains("Entering"))
+        .collect();
     assert!(entering.is_empty(), "{entering:?}");
 }
 
@@ -120,7 +135,13 @@ fn backup_stays_backup_and_restarts_its_timer() {
     let b1 = inst("VI_1", 51, 100, &["10.0.0.100"], "");
     // What adverts do not carry may change (changed VIPs would make the master's adverts fail
     // the backup's checks).
-    let b2 = inst("VI_1", 51, 110, &["10.0.0.100"], " virtual_ipaddress_excluded {\n  10.0.0.150\n }\n");
+    let b2 = inst(
+        "VI_1",
+        51,
+        110,
+        &["10.0.0.100"],
+        " virtual_ipaddress_excluded {\n  10.0.0.150\n }\n",
+    );
     let mut sim = Sim::new(&[&m, &b1]);
     sim.start_all();
     sim.run_until(secs(10.0));
@@ -129,14 +150,23 @@ fn backup_stays_backup_and_restarts_its_timer() {
     // A backup sends nothing at SIGHUP and has nothing set.
     assert!(render(&plan).is_empty(), "{:?}", render(&plan));
     // Master_Down_Interval at the new priority: 3 s + (256 - 110) / 256 s.
-    assert_eq!(sim.nodes[1].engine.next_deadline(), Some(secs(10.0) + micros(3_570_312)));
+    assert_eq!(
+        sim.nodes[1].engine.next_deadline(),
+        Some(secs(10.0) + micros(3_570_312))
+    );
     sim.run_until(secs(20.0));
     assert_eq!(sim.state(1, 0), State::Backup);
     assert!(notifies_after(&sim, 1, 0, secs(9.9)).is_empty());
     // The master still counts: the backup takes over Master_Down_Interval after its last advert.
     sim.nodes[0].cut = true;
     sim.run_until(secs(30.0));
-    let last = sim.adverts(0, 51).iter().map(|a| a.0).filter(|t| *t <= secs(20.0)).max().unwrap();
+    let last = sim
+        .adverts(0, 51)
+        .iter()
+        .map(|a| a.0)
+        .filter(|t| *t <= secs(20.0))
+        .max()
+        .unwrap();
     assert_eq!(
         sim.first(1, "(VI_1) Entering MASTER STATE"),
         Some(last + DELAY + micros(3_570_312))
@@ -152,7 +182,13 @@ fn deleted_instances_are_released_and_notified() {
     let notify = " notify /bin/true\n";
     let a = inst("VI_1", 51, 100, &["10.0.0.100"], notify);
     let b = inst("VI_2", 52, 100, &["10.0.0.102"], notify);
-    let c = inst("VI_5", 55, 100, &["10.0.0.105"], &format!("{notify} notify_deleted /bin/echo\n"));
+    let c = inst(
+        "VI_5",
+        55,
+        100,
+        &["10.0.0.105"],
+        &format!("{notify} notify_deleted /bin/echo\n"),
+    );
     let mut sim = lone(&format!("{a}{b}{c}"));
     let plan = reload(&mut sim, 0, &a);
     assert_eq!(
@@ -189,7 +225,13 @@ fn deleted_backup_and_fault_instances() {
     let keep = inst("VI_1", 51, 100, &["10.0.0.100"], "");
     let backup = inst("VI_2", 52, 100, &["10.0.0.102"], "");
     let fault = inst("VI_3", 53, 100, &["10.0.0.103"], " track_interface {\n  eth1\n }\n");
-    let fault_nd = inst("VI_4", 54, 100, &["10.0.0.104"], " track_interface {\n  eth1\n }\n notify_deleted\n");
+    let fault_nd = inst(
+        "VI_4",
+        54,
+        100,
+        &["10.0.0.104"],
+        " track_interface {\n  eth1\n }\n notify_deleted\n",
+    );
     let mut sim = Sim::new(&[&format!("{keep}{backup}{fault}{fault_nd}")]);
     sim.start_all();
     sim.set_link(0, "eth1", false);
@@ -258,12 +300,23 @@ fn tracking(names: &[&str]) -> String {
 /// in this order). The advert at SIGHUP has the old priority, the next one the new.
 #[test]
 fn weighted_script_carried_and_priority_lines() {
-    let v1 = format!("{}{}", script("chk", 10), inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"])));
-    let v2 = format!("{}{}", script("chk", 10), inst("VI_1", 51, 120, &["10.0.0.100"], &tracking(&["chk"])));
+    let v1 = format!(
+        "{}{}",
+        script("chk", 10),
+        inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"]))
+    );
+    let v2 = format!(
+        "{}{}",
+        script("chk", 10),
+        inst("VI_1", 51, 120, &["10.0.0.100"], &tracking(&["chk"]))
+    );
     let mut sim = Sim::new(&[&v1]);
     sim.start_all();
     sim.script(0, "chk", 0);
-    assert!(sim.texts(0).contains(&"(VI_1) Changing effective priority from 100 to 110".to_string()));
+    assert!(
+        sim.texts(0)
+            .contains(&"(VI_1) Changing effective priority from 100 to 110".to_string())
+    );
     sim.run_until(secs(10.0));
     let plan = reload(&mut sim, 0, &v2);
     assert_eq!(
@@ -277,7 +330,12 @@ fn weighted_script_carried_and_priority_lines() {
         ]
     );
     sim.run_until(secs(10.5));
-    let after: Vec<_> = sim.adverts(0, 51).into_iter().filter(|a| a.0 >= secs(10.0)).map(|a| a.1).collect();
+    let after: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .filter(|a| a.0 >= secs(10.0))
+        .map(|a| a.1)
+        .collect();
     assert_eq!(after, [110, 130]);
     assert_eq!(sim.nodes[0].engine.effective_priority(0), 130);
 }
@@ -290,9 +348,18 @@ fn configured_priority_change_is_silent() {
     let v2 = inst("VI_1", 51, 150, &["10.0.0.100"], "");
     let mut sim = lone(&v1);
     let plan = reload(&mut sim, 0, &v2);
-    assert!(!plan_texts(&plan).iter().any(|t| t.contains("priority")), "{:?}", plan_texts(&plan));
+    assert!(
+        !plan_texts(&plan).iter().any(|t| t.contains("priority")),
+        "{:?}",
+        plan_texts(&plan)
+    );
     sim.run_until(secs(10.5));
-    let after: Vec<_> = sim.adverts(0, 51).into_iter().filter(|a| a.0 >= secs(10.0)).map(|a| a.1).collect();
+    let after: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .filter(|a| a.0 >= secs(10.0))
+        .map(|a| a.1)
+        .collect();
     assert_eq!(after, [100, 150]);
 }
 
@@ -302,7 +369,11 @@ fn configured_priority_change_is_silent() {
 /// the script's next success.
 #[test]
 fn failed_script_keeps_instance_in_fault() {
-    let conf = format!("{}{}", script("chk", 0), inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"])));
+    let conf = format!(
+        "{}{}",
+        script("chk", 0),
+        inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"]))
+    );
     let mut sim = Sim::new(&[&conf]);
     sim.start_all();
     sim.script(0, "chk", 1);
@@ -329,10 +400,17 @@ fn failed_script_keeps_instance_in_fault() {
 #[test]
 fn script_added_at_reload_does_not_hold_the_master() {
     let v1 = inst("VI_1", 51, 100, &["10.0.0.100"], "");
-    let v2 = format!("{}{}", script("chk", 0), inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"])));
+    let v2 = format!(
+        "{}{}",
+        script("chk", 0),
+        inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"]))
+    );
     let mut sim = lone(&v1);
     let plan = reload(&mut sim, 0, &v2);
-    assert_eq!(render(&plan), ["send vrid 51 prio 100", "D (VI_1) setting VIPs.", "addresses 0 up"]);
+    assert_eq!(
+        render(&plan),
+        ["send vrid 51 prio 100", "D (VI_1) setting VIPs.", "addresses 0 up"]
+    );
     sim.run_until(secs(11.0));
     sim.script(0, "chk", 0);
     assert_eq!(sim.state(0, 0), State::Master);
@@ -346,7 +424,11 @@ fn script_added_at_reload_does_not_hold_the_master() {
 /// instance as at start-up.
 #[test]
 fn script_without_result_still_holds_after_reload() {
-    let conf = format!("{}{}", script("chk", 0), inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"])));
+    let conf = format!(
+        "{}{}",
+        script("chk", 0),
+        inst("VI_1", 51, 100, &["10.0.0.100"], &tracking(&["chk"]))
+    );
     let mut sim = lone(&conf);
     assert_eq!(sim.state(0, 0), State::Fault);
     let plan = reload(&mut sim, 0, &conf);
@@ -374,7 +456,11 @@ fn sync_groups_keep_their_state_without_notifies() {
     let d = inst("VI_4", 54, 100, &["10.0.0.104"], "");
     let peer_c = inst("VI_3", 53, 200, &["10.0.0.103"], "");
     let peer_d = inst("VI_4", 54, 200, &["10.0.0.104"], "");
-    let conf = format!("{}{}{a}{b}{c}{d}", group("G1", &["VI_1", "VI_2"]), group("G2", &["VI_3", "VI_4"]));
+    let conf = format!(
+        "{}{}{a}{b}{c}{d}",
+        group("G1", &["VI_1", "VI_2"]),
+        group("G2", &["VI_3", "VI_4"])
+    );
     let mut sim = Sim::new(&[&conf, &format!("{}{peer_c}{peer_d}", group("G2", &["VI_3", "VI_4"]))]);
     sim.start_all();
     sim.run_until(secs(10.0));
@@ -433,7 +519,13 @@ fn stats_are_carried() {
 fn ah_sequence_number_is_carried() {
     let ah = " authentication {\n  auth_type AH\n  auth_pass secret\n }\n";
     let m = inst("VI_1", 51, 200, &["10.0.0.100"], ah);
-    let m2 = inst("VI_1", 51, 200, &["10.0.0.100"], &format!("{ah} virtual_ipaddress_excluded {{\n  10.0.0.150\n }}\n"));
+    let m2 = inst(
+        "VI_1",
+        51,
+        200,
+        &["10.0.0.100"],
+        &format!("{ah} virtual_ipaddress_excluded {{\n  10.0.0.150\n }}\n"),
+    );
     let b = inst("VI_1", 51, 100, &["10.0.0.100"], ah);
     let mut sim = Sim::new(&[&m, &b]);
     sim.start_all();
@@ -442,7 +534,11 @@ fn ah_sequence_number_is_carried() {
     reload(&mut sim, 0, &m2);
     sim.run_until(secs(30.0));
     assert_eq!((sim.state(0, 0), sim.state(1, 0)), (State::Master, State::Backup));
-    assert!(!sim.texts(1).iter().any(|t| t.contains("already processed")), "{:?}", sim.texts(1));
+    assert!(
+        !sim.texts(1).iter().any(|t| t.contains("already processed")),
+        "{:?}",
+        sim.texts(1)
+    );
 }
 
 /// keepalived removes a VIP that left an instance even when another master takes it in the
@@ -482,7 +578,10 @@ fn static_entries_that_left_are_removed() {
     let mut sim = lone(&v1);
     let plan = reload(&mut sim, 0, &v2);
     let r = render(&plan);
-    assert_eq!(r[1], "remove rule Some((10.61.0.0, 16)), route Some((10.60.0.0, 16)), 10.0.5.1/24 eth1");
+    assert_eq!(
+        r[1],
+        "remove rule Some((10.61.0.0, 16)), route Some((10.60.0.0, 16)), 10.0.5.1/24 eth1"
+    );
     assert!(!r.iter().skip(2).any(|s| s.starts_with("remove")), "{r:?}");
 }
 
@@ -534,7 +633,10 @@ fn master_faulty_after_reload_releases_its_addresses() {
     );
     sim.run_until(secs(20.0));
     assert_eq!((sim.state(0, 0), sim.state(1, 0)), (State::Fault, State::Master));
-    assert_eq!(sim.first(1, "(VI_1) Entering MASTER STATE"), Some(secs(10.0) + DELAY + micros(MASTER_AT)));
+    assert_eq!(
+        sim.first(1, "(VI_1) Entering MASTER STATE"),
+        Some(secs(10.0) + DELAY + micros(MASTER_AT))
+    );
 }
 
 /// Unicast instances match on their source address; multicast to unicast is a new instance.
@@ -551,7 +653,13 @@ fn unicast_matching() {
     assert_eq!(plan.matched, [None]);
     assert_eq!(deleted(&plan).len(), 1);
     assert_eq!(sim.state(0, 0), State::Backup);
-    let v4 = inst("VI_1", 51, 100, &["10.0.0.100"], &format!(" unicast_src_ip 10.0.0.50\n{}", uc("10.0.0.9")));
+    let v4 = inst(
+        "VI_1",
+        51,
+        100,
+        &["10.0.0.100"],
+        &format!(" unicast_src_ip 10.0.0.50\n{}", uc("10.0.0.9")),
+    );
     sim.run_until(secs(20.0));
     let plan = reload(&mut sim, 0, &v4);
     assert_eq!(plan.matched, [None]);
@@ -579,15 +687,40 @@ fn reload_before_start_and_after_stop() {
 #[test]
 fn states_snapshot() {
     let v1 = inst("VI_1", 51, 100, &["10.0.0.100"], "");
-    let mut sim = lone(&format!("{v1}{}", inst("VI_2", 52, 100, &["10.0.0.102"], " nopreempt\n")));
+    let mut sim = lone(&format!(
+        "{v1}{}",
+        inst("VI_2", 52, 100, &["10.0.0.102"], " nopreempt\n")
+    ));
     let s = sim.nodes[0].engine.states();
     assert_eq!(
         s.iter().map(|x| x.to_line()).collect::<Vec<_>>(),
-        ["VI_1 51 eth0 4 MASTER", "VI_2 52 eth0 4 MASTER"]
+        ["VI_1 51 eth0 4 1000000 MASTER", "VI_2 52 eth0 4 1000000 MASTER"]
     );
     reload(&mut sim, 0, &v1.replace("VI_1", "VI_A"));
     let s = sim.nodes[0].engine.states();
-    assert_eq!(s.iter().map(|x| x.to_line()).collect::<Vec<_>>(), ["VI_A 51 eth0 4 MASTER"]);
+    assert_eq!(
+        s.iter().map(|x| x.to_line()).collect::<Vec<_>>(),
+        ["VI_A 51 eth0 4 1000000 MASTER"]
+    );
     assert_eq!(s[0].state, State::Master);
     let _ = NotifyTarget::Instance(0);
+}
+
+/// With `garp_master_refresh`, keepalived's instance after a reload has no refresh time yet, so
+/// the first advert after the reload sends the refresh GARPs (unless new addresses already
+/// did), then every refresh interval again.
+#[test]
+fn garp_refresh_continues_after_reload() {
+    let conf = inst(
+        "VI_1",
+        51,
+        100,
+        &["10.0.0.100"],
+        " garp_master_refresh 10\n garp_master_refresh_repeat 2\n",
+    );
+    let mut sim = lone(&conf);
+    reload(&mut sim, 0, &conf);
+    sim.run_until(secs(25.0));
+    let after: Vec<_> = sim.announces(0).into_iter().filter(|a| a.0 >= secs(10.0)).collect();
+    assert_eq!(after, [(secs(10.0), 0, 2), (secs(20.0), 0, 2)]);
 }

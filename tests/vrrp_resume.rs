@@ -83,7 +83,13 @@ fn master_resumes_when_no_peer_can_have_taken_over() {
     assert_eq!(addresses_from(&sim, 0, 0, secs(10.5)), [(secs(11.0), true)]);
     assert!(!texts_from(&sim, 1, secs(10.0)).iter().any(|t| t.contains("Entering")));
     // Adverts every second from the resumption.
-    let adv: Vec<_> = sim.adverts(0, 51).into_iter().filter(|a| a.0 >= secs(10.5)).take(3).map(|a| a.0).collect();
+    let adv: Vec<_> = sim
+        .adverts(0, 51)
+        .into_iter()
+        .filter(|a| a.0 >= secs(10.5))
+        .take(3)
+        .map(|a| a.0)
+        .collect();
     assert_eq!(adv, [secs(11.0), secs(12.0), secs(13.0)]);
 }
 
@@ -111,7 +117,10 @@ fn too_late_starts_as_keepalived() {
         Some(secs(10.21875) + DELAY + micros(3_609_375))
     );
     // Node 0 preempts when its Master_Down timer ends: 3 s + 56/256 s after its start.
-    assert_eq!(sim.log_times(0, "(VI_1) Entering MASTER STATE").last(), Some(&(secs(13.0) + micros(3_218_750))));
+    assert_eq!(
+        sim.log_times(0, "(VI_1) Entering MASTER STATE").last(),
+        Some(&(secs(13.0) + micros(3_218_750)))
+    );
     assert_eq!((sim.state(0, 0), sim.state(1, 0)), (State::Master, State::Backup));
 }
 
@@ -139,7 +148,11 @@ fn v3_uses_the_configured_interval() {
         let mut sim = pair(&v3(200), &v3(100), 10.3);
         let states = kill(&mut sim, 0);
         sim.run_until(secs(10.3) + Duration::from_millis(gap_ms));
-        assert_eq!(respawn(&mut sim, 0, &states, secs(10.3)) == [0], resumes, "gap {gap_ms} ms");
+        assert_eq!(
+            respawn(&mut sim, 0, &states, secs(10.3)) == [0],
+            resumes,
+            "gap {gap_ms} ms"
+        );
     }
 }
 
@@ -182,12 +195,18 @@ fn sync_group_resumes_whole_or_not_at_all() {
     sim.run_until(secs(20.5));
     assert!(respawn(&mut sim, 0, &states, secs(20.0)).is_empty());
     let t = texts_from(&sim, 0, secs(20.5));
-    assert!(t.contains(&"(VI_1) Not resuming MASTER STATE after VRRP child restart: sync group G cannot resume as a whole".to_string()), "{t:?}");
+    assert!(
+        t.contains(
+            &"(VI_1) Not resuming MASTER STATE after VRRP child restart: sync group G cannot resume as a whole"
+                .to_string()
+        ),
+        "{t:?}"
+    );
     assert!(t.contains(&"(VI_1) Entering BACKUP STATE (init)".to_string()));
 }
 
-/// Only MASTER entries that name the instance (name, VRID, interface, family) count; a BACKUP
-/// entry or a changed instance starts as keepalived's.
+/// Only MASTER entries that name the instance (name, VRID, interface, family, advert interval)
+/// count; a BACKUP entry or a changed instance starts as keepalived's.
 #[test]
 fn only_matching_master_entries_count() {
     let mut sim = pair(&inst("VI_1", 51, 200, ""), &inst("VI_1", 51, 100, ""), 10.5);
@@ -210,13 +229,20 @@ fn only_matching_master_entries_count() {
             interface: Some("eth1".into()),
             ..states[0].clone().resume(gap)
         },
+        Resume {
+            advert_int: secs(2.0),
+            ..states[0].clone().resume(gap)
+        },
     ];
     sim.run_until(secs(10.6));
     for v in variants {
         let mut s = Sim::new(&[&inst("VI_1", 51, 200, "")]);
         s.run_until(secs(10.6));
         assert!(respawn_with(&mut s, 0, vec![v.clone()]).is_empty(), "{v:?}");
-        assert!(s.texts(0).contains(&"(VI_1) Entering BACKUP STATE (init)".to_string()), "{v:?}");
+        assert!(
+            s.texts(0).contains(&"(VI_1) Entering BACKUP STATE (init)".to_string()),
+            "{v:?}"
+        );
     }
 }
 
@@ -235,7 +261,10 @@ fn owner_resumes_or_takes_over_at_once() {
     sim.run_until(secs(15.0));
     assert!(respawn(&mut sim, 0, &states, secs(11.0)).is_empty());
     sim.run_until(secs(16.0));
-    assert_eq!(sim.log_times(0, "(VI_1) Entering MASTER STATE").last(), Some(&(secs(15.0) + micros(1))));
+    assert_eq!(
+        sim.log_times(0, "(VI_1) Entering MASTER STATE").last(),
+        Some(&(secs(15.0) + micros(1)))
+    );
 }
 
 /// Engine::resuming() is what start() does at the same moment; if start() comes after the

@@ -47,8 +47,15 @@ fn conf(c: &Case, prio: u8) -> String {
 fn case() -> impl Strategy<Value = Case> {
     let v2 = (1u64..=3).prop_map(|s| (2u8, s * 1_000_000));
     let v3 = (5u64..=300).prop_map(|cs| (3u8, cs * 10_000));
-    (prop_oneof![v2, v3], 2u8..=255, any::<u8>(), any::<u64>(), any::<u64>(), any::<bool>()).prop_map(
-        |((version, adv), ours, peer, offset, gap, near)| {
+    (
+        prop_oneof![v2, v3],
+        2u8..=255,
+        any::<u8>(),
+        any::<u64>(),
+        any::<u64>(),
+        any::<bool>(),
+    )
+        .prop_map(|((version, adv), ours, peer, offset, gap, near)| {
             let peer = 1 + peer % (ours - 1);
             // Half the cases near the boundary (2 intervals), the others anywhere up to 4.
             let gap = if near {
@@ -64,8 +71,7 @@ fn case() -> impl Strategy<Value = Case> {
                 offset: offset % adv,
                 gap,
             }
-        },
-    )
+        })
 }
 
 /// Where the run is at the moments the checks need.

@@ -261,6 +261,7 @@ impl Engine {
                 vrid: inst.vrid,
                 interface: inst.interface.clone(),
                 family: inst.family,
+                advert_int: Duration::from_micros(v.adver_int),
                 state: v.state,
             })
             .collect()

@@ -42,7 +42,9 @@
 //! keepalived's respawned VRRP child removes the VIPs and elects from scratch, so a crash of a
 //! master costs the VIPs for Master_Down_Interval. Here the parent records each instance's
 //! state ([`Engine::states`], reported by the child after each batch of actions) and hands the
-//! list to the next child as [`Resume`] entries with the time since the old child died. Before
+//! list to the next child as [`Resume`] entries with the time since the old child died. An
+//! entry counts for the instance with the same name, VRID, interface, family and advert
+//! interval (the respawned child reads the configuration file again, which may have changed). Before
 //! [`Engine::start`], the child calls [`Engine::set_resume`]; an instance that was MASTER then
 //! resumes MASTER at once (advert sent at once, addresses re-added, GARPs; no notify, logged as
 //! "(VI_1) Resuming MASTER STATE after VRRP child restart") when no peer can have taken over:
@@ -178,6 +180,10 @@ pub struct InstanceState {
     pub interface: Option<String>,
     /// Address family.
     pub family: Family,
+    /// Configured advert interval (what a VRRPv3 instance advertises, and what VRRPv2 peers
+    /// must share): a respawned child whose configuration file now says otherwise does not
+    /// resume.
+    pub advert_int: Duration,
     /// State.
     pub state: State,
 }
@@ -190,20 +196,22 @@ impl InstanceState {
             vrid: self.vrid,
             interface: self.interface,
             family: self.family,
+            advert_int: self.advert_int,
             state: self.state,
             gap,
         }
     }
 
-    /// One line for a text channel: `NAME VRID INTERFACE|- 4|6 STATE` (names and interfaces
-    /// have no white space in keepalived's configuration).
+    /// One line for a text channel: `NAME VRID INTERFACE|- 4|6 ADVERT_INT_US STATE` (names and
+    /// interfaces have no white space in keepalived's configuration).
     pub fn to_line(&self) -> String {
         format!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {}",
             self.name,
             self.vrid,
             self.interface.as_deref().unwrap_or("-"),
             self.family.number(),
+            self.advert_int.as_micros(),
             self.state.as_str()
         )
     }
@@ -211,7 +219,7 @@ impl InstanceState {
     /// Parses [`to_line`](Self::to_line)'s format.
     pub fn from_line(line: &str) -> Option<InstanceState> {
         let w: Vec<&str> = line.split_whitespace().collect();
-        let [name, vrid, ifname, family, state] = w[..] else {
+        let [name, vrid, ifname, family, advert_int, state] = w[..] else {
             return None;
         };
         let state = [State::Init, State::Backup, State::Master, State::Fault, State::Stop]
@@ -226,6 +234,7 @@ impl InstanceState {
                 "6" => Family::V6,
                 _ => return None,
             },
+            advert_int: Duration::from_micros(advert_int.parse().ok()?),
             state,
         })
     }
@@ -242,6 +251,8 @@ pub struct Resume {
     pub interface: Option<String>,
     /// Address family.
     pub family: Family,
+    /// The dead child's configured advert interval.
+    pub advert_int: Duration,
     /// Its last state reported by the dead child.
     pub state: State,
     /// Time from the old child's death to the moment given to
@@ -252,12 +263,14 @@ pub struct Resume {
 }
 
 impl Resume {
-    /// The entry names this configured instance (name, VRID, interface and family all match).
+    /// The entry is about this configured instance: name, VRID, interface, family and advert
+    /// interval all match.
     pub(crate) fn names(&self, inst: &VrrpInstance) -> bool {
         self.name == inst.name
             && self.vrid == inst.vrid
             && self.interface == inst.interface
             && self.family == inst.family
+            && self.advert_int.as_micros() == u128::from(inst.advert_int.max(1))
     }
 }
 
@@ -280,7 +293,7 @@ pub(crate) fn same_instance(
         return false;
     }
     let unicast = !new.unicast_peers.is_empty();
-    if unicast != !old.unicast_peers.is_empty() {
+    if unicast == old.unicast_peers.is_empty() {
         return false;
     }
     if unicast {
@@ -386,9 +399,10 @@ mod tests {
             vrid: 51,
             interface: Some("eth0".into()),
             family: Family::V6,
+            advert_int: Duration::from_millis(1500),
             state: State::Master,
         };
-        assert_eq!(s.to_line(), "VI_1 51 eth0 6 MASTER");
+        assert_eq!(s.to_line(), "VI_1 51 eth0 6 1500000 MASTER");
         assert_eq!(InstanceState::from_line(&s.to_line()), Some(s.clone()));
         let u = InstanceState {
             interface: None,
@@ -397,7 +411,8 @@ mod tests {
             ..s
         };
         assert_eq!(InstanceState::from_line(&u.to_line()), Some(u));
-        assert_eq!(InstanceState::from_line("VI_1 51 eth0 5 MASTER"), None);
-        assert_eq!(InstanceState::from_line("VI_1 51 eth0 4"), None);
+        assert_eq!(InstanceState::from_line("VI_1 51 eth0 5 1000000 MASTER"), None);
+        assert_eq!(InstanceState::from_line("VI_1 51 eth0 4 1000000"), None);
+        assert_eq!(InstanceState::from_line("VI_1 51 eth0 4 1s MASTER"), None);
     }
 }

@@ -292,5 +292,5 @@ pub mod engine;
 pub mod io;
 pub mod lab;
 pub mod netlink;
-pub mod scripts;
 pub mod reload;
+pub mod scripts;

@@ -35,9 +35,10 @@ pub fn reload(sim: &mut Sim, n: usize, text: &str) -> ReloadPlan {
                 if m == n || node.cut || !node.started {
                     continue;
                 }
-                let ours = node.ifs.iter().any(|f| {
-                    f.ipv4.map(Into::into) == Some(tx.dst) || f.ipv6_ll.map(Into::into) == Some(tx.dst)
-                });
+                let ours = node
+                    .ifs
+                    .iter()
+                    .any(|f| f.ipv4.map(Into::into) == Some(tx.dst) || f.ipv6_ll.map(Into::into) == Some(tx.dst));
                 if tx.dst.is_multicast() || ours {
                     let rx = RxPacket {
                         ifname: ifname.to_string(),

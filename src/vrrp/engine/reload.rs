@@ -89,7 +89,8 @@ fn entries(c: &Core, i: usize) -> NetRemoval {
 /// keepalived's `clear_diff_rules()` detail line.
 fn rule_removed_line(r: &Rule) -> String {
     let from = r.from.map_or("all".to_string(), |(a, p)| prefix_string(a, p));
-    let to = r.to.map_or(String::new(), |(a, p)| format!(" to {}", prefix_string(a, p)));
+    let to =
+        r.to.map_or(String::new(), |(a, p)| format!(" to {}", prefix_string(a, p)));
     format!("ip rule from {from}{to} removed")
 }
 
@@ -343,7 +344,11 @@ impl Reload<'_> {
                     rm.routes = oi.vroutes.clone();
                 }
             } else if set {
-                for r in oi.vroutes.iter().filter(|r| !ni.vroutes.iter().any(|x| same_route(r, x))) {
+                for r in oi
+                    .vroutes
+                    .iter()
+                    .filter(|r| !ni.vroutes.iter().any(|x| same_route(r, x)))
+                {
                     let dst = r.dst.unwrap_or(if r.family == 6 {
                         (std::net::Ipv6Addr::UNSPECIFIED.into(), 0)
                     } else {
@@ -415,6 +420,12 @@ impl Reload<'_> {
             let dev = address_interface(ni, b);
             present(&dev) && !had.iter().any(|(a, d)| same_address(a, d, b, &dev))
         });
+        let v = &mut self.new.vrrps[k];
+        if v.garp_refresh != 0 {
+            // keepalived's new instance has a zero refresh time: without new addresses its
+            // first advert after the reload sends the refresh GARPs.
+            v.garp_refresh_timer = Some(0);
+        }
         if added {
             let rep = self.new.vrrps[k].garp_rep;
             self.new.send_link_update(k, rep);
@@ -455,8 +466,11 @@ impl Reload<'_> {
             }
         }
         let st = &self.new.cfg.statics;
-        keep.addresses
-            .extend(st.addresses.iter().map(|a| (a.clone(), a.dev.clone().unwrap_or_default())));
+        keep.addresses.extend(
+            st.addresses
+                .iter()
+                .map(|a| (a.clone(), a.dev.clone().unwrap_or_default())),
+        );
         keep.routes.extend(st.routes.iter().cloned());
         keep.rules.extend(st.rules.iter().cloned());
         for s in &mut self.steps {

@@ -20,7 +20,7 @@ impl Engine {
     /// Hands over what the parent recorded about the instances of a VRRP child that died. Call
     /// before [`Engine::start`] (it is ignored afterwards), after the initial interface and
     /// track file events; `now` is the engine time at which each entry's `gap` was measured.
-    /// Entries are matched with instances by name, VRID, interface and family.
+    /// Entries are matched with instances by name, VRID, interface, family and advert interval.
     pub fn set_resume(&mut self, entries: Vec<Resume>, now: Time) {
         if !self.core.started {
             self.core.resume = Some(ResumeInfo { entries, at: us(now) });
@@ -78,7 +78,10 @@ impl Core {
         let whole = |g: usize| self.groups[g].members.iter().all(|m| ok.contains(m));
         let (ok, split): (Vec<usize>, Vec<usize>) = ok.iter().partition(|&&i| self.vrrps[i].sync.is_none_or(whole));
         for i in split {
-            let g = self.vrrps[i].sync.map(|g| self.groups[g].name.clone()).unwrap_or_default();
+            let g = self.vrrps[i]
+                .sync
+                .map(|g| self.groups[g].name.clone())
+                .unwrap_or_default();
             refused.push((i, Refusal::Group(g)));
         }
         refused.sort_by_key(|r| r.0);
@@ -150,7 +153,10 @@ impl Core {
             if self.vrrps[i].state != State::Master {
                 continue;
             }
-            let line = format!("({}) Resuming MASTER STATE after VRRP child restart", self.vrrps[i].name);
+            let line = format!(
+                "({}) Resuming MASTER STATE after VRRP child restart",
+                self.vrrps[i].name
+            );
             self.info(line);
             let prio = self.vrrps[i].effective_priority;
             self.send_adv(i, prio);
