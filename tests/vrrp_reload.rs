@@ -8,7 +8,7 @@
 
 mod support;
 
-use keepalived_rs::vrrp::event::{Action, NotifyTarget, State};
+use keepalived_rs::vrrp::event::{Action, State};
 use keepalived_rs::vrrp::packet;
 use keepalived_rs::vrrp::reload::{ReloadPlan, ReloadStep};
 use support::engine::{DELAY, Sim, micros, secs};
@@ -56,6 +56,11 @@ fn render(plan: &ReloadPlan) -> Vec<String> {
                 format!("remove {}", w.join(", "))
             }
             ReloadStep::Deleted(d) => format!("deleted {} {} {}", d.name, d.state_word, d.priority),
+            ReloadStep::FifoState {
+                target,
+                state,
+                priority,
+            } => format!("fifo {target:?} {} {priority}", state.as_str()),
         })
         .collect()
 }
@@ -703,7 +708,6 @@ fn states_snapshot() {
         ["VI_A 51 eth0 4 1000000 MASTER"]
     );
     assert_eq!(s[0].state, State::Master);
-    let _ = NotifyTarget::Instance(0);
 }
 
 /// With `garp_master_refresh`, keepalived's instance after a reload has no refresh time yet, so
@@ -723,4 +727,31 @@ fn garp_refresh_continues_after_reload() {
     sim.run_until(secs(25.0));
     let after: Vec<_> = sim.announces(0).into_iter().filter(|a| a.0 >= secs(10.0)).collect();
     assert_eq!(after, [(secs(10.0), 0, 2), (secs(20.0), 0, 2)]);
+}
+
+/// vrrp_init_state() with `fifo_write_vrrp_states_on_reload`: groups and instances that do not
+/// notify at the reload write their state to the FIFO (a kept master does not: keepalived's
+/// reload_master path skips it).
+#[test]
+fn fifo_states_on_reload() {
+    let g = "global_defs {\n fifo_write_vrrp_states_on_reload\n}\nvrrp_sync_group G {\n group {\n  VI_2\n }\n}\n";
+    let conf = format!(
+        "{g}{}{}{}",
+        inst("VI_1", 51, 200, &["10.0.0.100"], ""),
+        inst("VI_2", 52, 100, &["10.0.0.102"], ""),
+        inst("VI_3", 53, 100, &["10.0.0.103"], "")
+    );
+    let peer = format!("{g}{}", inst("VI_2", 52, 200, &["10.0.0.102"], ""));
+    let mut sim = Sim::new(&[&conf, &peer]);
+    sim.start_all();
+    sim.run_until(secs(10.0));
+    assert_eq!(sim.state(0, 1), State::Backup);
+    let plan = reload(&mut sim, 0, &conf);
+    let r = render(&plan);
+    let fifo: Vec<_> = r.iter().filter(|s| s.starts_with("fifo")).collect();
+    assert_eq!(fifo, ["fifo Group(0) BACKUP 0", "fifo Instance(1) BACKUP 100"], "{r:?}");
+    // Without the option, nothing of the kind.
+    let plain = conf.replace(" fifo_write_vrrp_states_on_reload\n", "");
+    let plan = reload(&mut sim, 0, &plain);
+    assert!(!render(&plan).iter().any(|s| s.starts_with("fifo")));
 }

@@ -88,6 +88,9 @@ pub(crate) struct Core {
     /// Counter behind [`Vrrp::sands_seq`].
     pub(crate) sands_seq: u64,
     pub(crate) out: Vec<Action>,
+    /// FIFO-only state lines of a reload (`fifo_write_vrrp_states_on_reload`), each with the
+    /// length `out` had when it was written.
+    fifo_only: Vec<(usize, NotifyTarget, State, u8)>,
     oneshots: Vec<OneShot>,
     oneshot_seq: u64,
     wire: Vec<Wire>,
@@ -138,6 +141,7 @@ impl Engine {
                 delayed_start: None,
                 sands_seq: 0,
                 out: Vec::new(),
+                fifo_only: Vec::new(),
                 oneshots: Vec::new(),
                 oneshot_seq: 0,
                 wire,

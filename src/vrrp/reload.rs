@@ -28,7 +28,8 @@
 //!    deleted master), which the new pool may have no socket for;
 //! 4. carries out the steps in order: [`ReloadStep::Act`] like any engine action,
 //!    [`ReloadStep::Remove`] by deleting the entries (rules, then routes, then addresses),
-//!    [`ReloadStep::Deleted`] as described on [`DeletedNotify`];
+//!    [`ReloadStep::Deleted`] as described on [`DeletedNotify`], [`ReloadStep::FifoState`] by
+//!    a line to the notify FIFOs;
 //! 5. opens the new socket pool, (re-)adds the static addresses, routes and rules of the new
 //!    configuration (keepalived re-adds them all after `clear_diff_vrrp()`; existing ones are
 //!    left alone) and deletes VMACs no instance uses any more.
@@ -65,7 +66,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::event::{Action, State};
+use super::event::{Action, NotifyTarget, State};
 use crate::config::model::Script;
 use crate::config::model::net::{IpAddress, Route, Rule};
 use crate::config::model::vrrp::{Family, VrrpInstance};
@@ -114,6 +115,17 @@ pub enum ReloadStep {
     Remove(NetRemoval),
     /// A deleted instance's notify.
     Deleted(DeletedNotify),
+    /// With `fifo_write_vrrp_states_on_reload`: the state of an instance or group that did not
+    /// notify at the reload, written to the notify FIFOs only (no script), as
+    /// [`fifo_line`](super::notify::fifo_line)`(kind, name, state_word, priority)`.
+    FifoState {
+        /// Instance or group (new configuration).
+        target: NotifyTarget,
+        /// Its state.
+        state: State,
+        /// The instance's effective priority (0 for a group).
+        priority: u8,
+    },
 }
 
 /// Kernel entries to delete, taken from the OLD configuration.

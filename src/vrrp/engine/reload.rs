@@ -118,17 +118,33 @@ impl Reload<'_> {
                     .is_some_and(|og| og.state == ng.state)
             })
             .collect();
-        self.new.init_state(&same);
+        self.new.init_state(Some(&same));
         self.new.init_all_sands();
         self.new.init_scripts();
         self.flush_new();
         self.keep_asserted_entries();
     }
 
-    /// The new engine's actions so far become steps.
+    /// The new engine's actions so far become steps, with its FIFO-only lines in place.
     fn flush_new(&mut self) {
         let out = std::mem::take(&mut self.new.out);
-        self.steps.extend(out.into_iter().map(ReloadStep::Act));
+        let mut fifo = std::mem::take(&mut self.new.fifo_only).into_iter().peekable();
+        for (k, a) in out.into_iter().enumerate() {
+            while let Some((_, target, state, priority)) = fifo.next_if(|f| f.0 <= k) {
+                self.steps.push(ReloadStep::FifoState {
+                    target,
+                    state,
+                    priority,
+                });
+            }
+            self.steps.push(ReloadStep::Act(a));
+        }
+        self.steps
+            .extend(fifo.map(|(_, target, state, priority)| ReloadStep::FifoState {
+                target,
+                state,
+                priority,
+            }));
     }
 
     /// The old engine's actions so far become steps; its address removals become data.

@@ -4,7 +4,7 @@
 //! before the start.
 
 use super::{Core, IfRt, TIMER_HZ};
-use crate::vrrp::event::{Event, State};
+use crate::vrrp::event::{Event, NotifyTarget, State};
 
 /// keepalived's `%g` for a number of seconds.
 fn fmt_g(secs: f64) -> String {
@@ -84,7 +84,7 @@ impl Core {
                 self.restore_interface(i, false, true);
             }
         }
-        self.init_state(&[]);
+        self.init_state(None);
         self.resume_masters(&resumed);
         self.init_all_sands();
         self.init_scripts();
@@ -149,14 +149,19 @@ impl Core {
         }
     }
 
-    /// `vrrp_init_state()`. A group whose state is the one it had before a reload
-    /// (`same_at_reload[g]`) does not notify again; an instance with `reload_master` stays
-    /// MASTER without a transition.
-    pub(super) fn init_state(&mut self, same_at_reload: &[bool]) {
+    /// `vrrp_init_state()`. On a reload, `Some(same_at_reload)`: a group whose state is the one
+    /// it had before (`same_at_reload[g]`) does not notify again, and with
+    /// `fifo_write_vrrp_states_on_reload` what does not notify gets a FIFO line. An instance
+    /// with `reload_master` stays MASTER without a transition.
+    pub(super) fn init_state(&mut self, reload: Option<&[bool]>) {
+        let fifo = reload.is_some() && self.cfg.global.fifo_write_vrrp_states_on_reload;
         for g in 0..self.groups.len() {
-            let same = same_at_reload.get(g).copied().unwrap_or(false);
-            if matches!(self.groups[g].state, State::Fault | State::Backup) && !same {
+            let same = reload.and_then(|r| r.get(g)).copied().unwrap_or(false);
+            let state = self.groups[g].state;
+            if matches!(state, State::Fault | State::Backup) && !same {
                 self.send_group_notifies(g);
+            } else if fifo {
+                self.fifo_only.push((self.out.len(), NotifyTarget::Group(g), state, 0));
             }
         }
         for i in 0..self.vrrps.len() {
@@ -206,6 +211,9 @@ impl Core {
             let v = &self.vrrps[i];
             if begin != v.state && (v.state != State::Fault || v.num_script_if_fault != 0) {
                 self.send_instance_notifies(i);
+            } else if fifo {
+                let line = (self.out.len(), NotifyTarget::Instance(i), v.state, v.effective_priority);
+                self.fifo_only.push(line);
             }
         }
     }
