@@ -45,16 +45,21 @@
 //! state ([`Engine::states`], reported by the child after each batch of actions) and hands the
 //! list to the next child as [`Resume`] entries with the time since the old child died. An
 //! entry counts for the instance with the same name, VRID, interface, family and advert
-//! interval (the respawned child reads the configuration file again, which may have changed). Before
-//! [`Engine::start`], the child calls [`Engine::set_resume`]; an instance that was MASTER then
-//! resumes MASTER at once (advert sent at once, addresses re-added, GARPs; no notify, logged as
-//! "(VI_1) Resuming MASTER STATE after VRRP child restart") when no peer can have taken over:
-//! the gap plus one advert interval (the last advert can be that old) is shorter than
-//! `min(3, down_timer_adverts)` advert intervals, the shortest Master_Down_Interval a peer with
-//! the same `down_timer_adverts` can have (its skew is positive). It must also not be in FAULT
-//! now, and every member of its sync group must resume too. Everything else starts as
-//! keepalived does. [`Engine::resuming`] tells beforehand which instances will resume, so that
-//! the shell does not remove their addresses as stale.
+//! interval (the respawned child reads the configuration file again, which may have changed).
+//!
+//! Before [`Engine::start`], the child calls [`Engine::set_resume`]; an instance that was
+//! MASTER then resumes MASTER at once (advert sent at once, addresses re-added, GARPs; no
+//! notify; logged as "(VI_1) Resuming MASTER STATE after VRRP child restart") when no peer can
+//! have taken over: the gap plus one advert interval (the last advert can be that old) is
+//! shorter than `min(3, down_timer_adverts)` advert intervals, the shortest
+//! Master_Down_Interval a peer with the same `down_timer_adverts` can have (its skew is
+//! positive, which covers the advert's trip). It must also not be in FAULT now, and every
+//! member of its sync group must resume too. The scripts it tracks start as keepalived's
+//! INIT_RELOAD (they do not hold the master until their first result; a failure then takes it
+//! to FAULT). Everything else starts as keepalived does, with a line saying why ("(VI_1) Not
+//! resuming MASTER STATE after VRRP child restart: ..."). [`Engine::resuming`] tells
+//! beforehand which instances will resume, so that the shell does not remove their addresses
+//! as stale.
 //!
 //! [`Engine`]: super::engine::Engine
 //! [`Engine::reload`]: super::engine::Engine::reload

@@ -17,10 +17,12 @@ use crate::vrrp::reload::{
 impl Engine {
     /// Switches to a new configuration keeping the state of the instances keepalived matches
     /// (`vrrp_exist()`), and returns what the shell must do (see [`crate::vrrp::reload`]).
-    /// `interfaces` are the interfaces as they are now; track files keep their last values
-    /// (send [`Event::TrackFile`](crate::vrrp::event::Event::TrackFile) if a file's path
-    /// changed). Pending delayed GARPs are dropped, as keepalived cancels its timers. Before
-    /// [`Engine::start`] this just replaces the configuration; after a stop it does nothing.
+    /// `interfaces` are the interfaces as they are now (VMACs of the new configuration already
+    /// created). Track files keep their last values by name: after the plan, send an
+    /// [`Event::TrackFile`](crate::vrrp::event::Event::TrackFile) for each track file of the
+    /// new configuration (unchanged values are ignored). Pending delayed GARPs are dropped, as
+    /// keepalived cancels its timers. Before [`Engine::start`] this just replaces the
+    /// configuration; after a stop it does nothing.
     pub fn reload(&mut self, cfg: Arc<Config>, interfaces: Vec<IfState>, now: Time) -> ReloadPlan {
         if self.core.stopped {
             return ReloadPlan::default();
