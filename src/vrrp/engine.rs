@@ -252,7 +252,7 @@ impl Engine {
 
     /// Every instance's identity and state, in configuration order: what the parent records
     /// after each batch of actions, to hand over to a respawned child as
-    /// [`Resume`](super::reload::Resume) entries.
+    /// [`Resume`] entries.
     pub fn states(&self) -> Vec<InstanceState> {
         let c = &self.core;
         c.cfg
