@@ -9,6 +9,8 @@
 //! [`sync_group`](super::sync_group).
 
 mod adverts;
+mod reload;
+mod resume;
 mod startup;
 
 use std::sync::Arc;
@@ -19,6 +21,7 @@ pub(crate) use adverts::address_interface;
 
 use super::event::{Action, Event, IfState, NotifyTarget, State, Time, vmac_name};
 use super::fsm::{TIMER_HZ, Vrrp};
+use super::reload::{InstanceState, Resume};
 use super::stats::Stats;
 use super::sync_group::Group;
 use super::track::{self, FileRt, IfRt, ScriptRt};
@@ -50,6 +53,13 @@ impl Default for EngineOptions {
     }
 }
 
+/// Resume entries handed over by the parent, and the engine time their gaps refer to.
+#[derive(Clone, Debug)]
+struct ResumeInfo {
+    entries: Vec<Resume>,
+    at: u64,
+}
+
 /// A delayed block of GARPs (`vrrp_gratuitous_arp_thread`,
 /// `vrrp_lower_prio_gratuitous_arp_thread`).
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +71,7 @@ struct OneShot {
 }
 
 /// The engine's state, shared by the `fsm`, `track` and `sync_group` modules.
+#[derive(Clone)]
 pub(crate) struct Core {
     pub(crate) cfg: Arc<Config>,
     pub(crate) opts: EngineOptions,
@@ -77,9 +88,14 @@ pub(crate) struct Core {
     /// Counter behind [`Vrrp::sands_seq`].
     pub(crate) sands_seq: u64,
     pub(crate) out: Vec<Action>,
+    /// FIFO-only state lines of a reload (`fifo_write_vrrp_states_on_reload`), each with the
+    /// length `out` had when it was written.
+    fifo_only: Vec<(usize, NotifyTarget, State, u8)>,
     oneshots: Vec<OneShot>,
     oneshot_seq: u64,
     wire: Vec<Wire>,
+    /// States handed over from a VRRP child that died (see [`Engine::set_resume`]).
+    resume: Option<ResumeInfo>,
     started: bool,
     stopped: bool,
 }
@@ -125,9 +141,11 @@ impl Engine {
                 delayed_start: None,
                 sands_seq: 0,
                 out: Vec::new(),
+                fifo_only: Vec::new(),
                 oneshots: Vec::new(),
                 oneshot_seq: 0,
                 wire,
+                resume: None,
                 started: false,
                 stopped: false,
                 cfg,
@@ -230,6 +248,27 @@ impl Engine {
     /// up/down" for those).
     pub fn is_tracked_interface(&self, name: &str) -> bool {
         self.core.ifs.iter().any(|f| f.name == name && !f.tracking.is_empty())
+    }
+
+    /// Every instance's identity and state, in configuration order: what the parent records
+    /// after each batch of actions, to hand over to a respawned child as
+    /// [`Resume`] entries.
+    pub fn states(&self) -> Vec<InstanceState> {
+        let c = &self.core;
+        c.cfg
+            .vrrp
+            .instances
+            .iter()
+            .zip(&c.vrrps)
+            .map(|(inst, v)| InstanceState {
+                name: inst.name.clone(),
+                vrid: inst.vrid,
+                interface: inst.interface.clone(),
+                family: inst.family,
+                advert_int: Duration::from_micros(v.adver_int),
+                state: v.state,
+            })
+            .collect()
     }
 
     /// True once [`Event::Stop`] was handled: every instance is done.

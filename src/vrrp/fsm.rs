@@ -114,6 +114,9 @@ pub(crate) struct Vrrp {
     pub has_vrules: bool,
     /// Not owner and not `accept`: keepalived installs a firewall drop rule with the VIPs.
     pub firewall: bool,
+    /// MASTER kept across a reload or resumed after a restart (keepalived's `reload_master`):
+    /// `vrrp_init_state()` leaves it MASTER. Only set while starting.
+    pub reload_master: bool,
 }
 
 impl Vrrp {
@@ -168,6 +171,7 @@ impl Vrrp {
             has_vroutes: !inst.vroutes.is_empty(),
             has_vrules: !inst.vrules.is_empty(),
             firewall: inst.priority != PRIO_OWNER && !inst.accept,
+            reload_master: false,
         };
         v.ms_down_timer = v.ms_down();
         v
@@ -310,18 +314,33 @@ impl Core {
         let log_detail = self.opts.log_detail;
         let v = &mut self.vrrps[i];
         v.stats.bump(Counter::BecomeMaster);
-        let mut lines = Vec::new();
         if v.version == 3 && log_detail && v.master_adver_int != v.adver_int {
             // keepalived only resets the interval when logging in detail.
-            lines.push(format!(
+            let line = format!(
                 "({}) changing advert interval from {}ms to locally configured {}ms",
                 v.name,
                 v.master_adver_int / 1000,
                 v.adver_int / 1000
-            ));
+            );
             v.master_adver_int = v.adver_int;
+            self.detail(line);
         }
+        self.set_addresses(i);
+        let rep = self.vrrps[i].garp_rep;
+        self.send_link_update(i, rep);
+        let v = &mut self.vrrps[i];
+        if v.garp_refresh != 0 {
+            v.garp_refresh_timer = Some(now + v.garp_refresh);
+        }
+        self.send_instance_notifies(i);
+    }
+
+    /// Adds the firewall rule, VIPs, eVIPs, virtual routes and rules (the middle of
+    /// `vrrp_state_become_master()`, and `restore_vrrp_state()` on reload).
+    pub(crate) fn set_addresses(&mut self, i: usize) {
+        let v = &mut self.vrrps[i];
         let n = &v.name;
+        let mut lines = Vec::new();
         if v.firewall {
             lines.push(format!("({n}) setting firewall drop rule"));
         }
@@ -331,26 +350,19 @@ impl Core {
         if v.has_evips {
             lines.push(format!("({n}) setting E-VIPs."));
         }
-        v.vipset = true;
         if v.has_vroutes {
             lines.push(format!("({n}) setting Virtual Routes"));
         }
         if v.has_vrules {
             lines.push(format!("({n}) setting Virtual Rules"));
         }
+        v.vipset = true;
         for l in lines {
             self.detail(l);
         }
         if self.vrrps[i].has_addresses() {
             self.out.push(Action::Addresses { instance: i, up: true });
         }
-        let rep = self.vrrps[i].garp_rep;
-        self.send_link_update(i, rep);
-        let v = &mut self.vrrps[i];
-        if v.garp_refresh != 0 {
-            v.garp_refresh_timer = Some(now + v.garp_refresh);
-        }
-        self.send_instance_notifies(i);
     }
 
     /// `vrrp_state_goto_master()`.
@@ -767,6 +779,7 @@ mod tests {
             has_vroutes: false,
             has_vrules: false,
             firewall: false,
+            reload_master: false,
         };
         v.ms_down_timer = v.ms_down();
         v

@@ -7,7 +7,8 @@
 //! - [`event`]: what goes into and comes out of the engine;
 //! - [`fsm`]: one instance's state machine; [`track`]: effective priority and tracker states;
 //!   [`sync_group`]: members moving together; [`engine`]: all of them behind one `handle()`;
-//! - [`garp`]: gratuitous ARP and unsolicited neighbour advertisement frames.
+//! - [`garp`]: gratuitous ARP and unsolicited neighbour advertisement frames;
+//! - [`reload`]: state kept across a reload and handed over to a respawned child.
 //!
 //! I/O shells: [`socket`] (raw protocol-112 sockets), [`announce`] (AF_PACKET / ICMPv6 sending
 //! with per-interface pacing), [`scripts`] (vrrp_script runs), [`notify`] (notify scripts and
@@ -25,6 +26,7 @@ pub mod garp;
 pub mod memory;
 pub mod notify;
 pub mod packet;
+pub mod reload;
 pub mod scripts;
 pub mod socket;
 pub mod stats;

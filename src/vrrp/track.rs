@@ -62,6 +62,10 @@ pub(crate) struct ScriptRt {
     /// No result seen yet (`SCRIPT_INIT_STATE_INIT`). keepalived 2.2.7 sets this for every
     /// tracked script when parsing `track_script`, which also overrides `init_fail`.
     pub init: bool,
+    /// With `init`, keepalived's `SCRIPT_INIT_STATE_INIT_RELOAD`: a script new at a reload (or
+    /// tracked by an instance resumed after a restart of the child) neither holds nor faults
+    /// its instances until its first result.
+    pub reload: bool,
     /// Instances tracking it.
     pub tracking: Vec<TrackObj>,
 }
@@ -180,6 +184,7 @@ pub(crate) fn build(cfg: &Config, interfaces: &[IfState]) -> Trackers {
             result: 0,
             last_status: 0,
             init: true,
+            reload: false,
             tracking: Vec::new(),
         })
         .collect();
@@ -464,11 +469,12 @@ impl Core {
     /// `update_script_priorities()` / `process_script_update_priority()`: a script flipped.
     pub(crate) fn update_script_priorities(&mut self, s: usize, ok: bool) {
         let init = self.scripts[s].init;
+        let init_reload = init && self.scripts[s].reload;
         for top in self.scripts[s].tracking.clone() {
             let i = top.inst;
             if top.weight == 0 {
                 let mut left_init = false;
-                if init {
+                if init && !init_reload {
                     let v = &mut self.vrrps[i];
                     v.num_script_init = v.num_script_init.saturating_sub(1);
                     if v.num_script_init == 0 {
@@ -482,7 +488,10 @@ impl Core {
                 let v = &self.vrrps[i];
                 if ok != (top.mult == 1) {
                     self.down_instance(i);
-                } else if v.num_script_init == 0 && v.sync.is_none_or(|g| self.groups[g].num_member_init == 0) {
+                } else if v.num_script_init == 0
+                    && !init_reload
+                    && v.sync.is_none_or(|g| self.groups[g].num_member_init == 0)
+                {
                     self.try_up_instance(i, left_init);
                 }
                 continue;
@@ -615,6 +624,29 @@ impl Core {
         }
     }
 
+    /// `initialise_track_script_state()`. At start every tracked script is in keepalived's
+    /// INIT state: unweighted ones hold the instance until they report, weighted ones change
+    /// nothing yet. After a reload a script can have a result (keepalived's DONE), which
+    /// counts at once (keepalived adds a weight without its `reverse`); a script new at the
+    /// reload (INIT_RELOAD) does neither.
+    fn initialise_track_script(&mut self, i: usize, s: usize, weight: i32) {
+        let sc = &self.scripts[s];
+        let (init, reload, ok) = (sc.init, sc.reload, sc.result >= sc.rise);
+        let v = &mut self.vrrps[i];
+        if weight == 0 {
+            if init && !reload {
+                v.num_script_init += 1;
+            } else if !init && !ok {
+                v.num_script_if_fault += 1;
+                v.state = State::Fault;
+                let line = format!("({}): entering FAULT state due to script {}", v.name, sc.name);
+                self.info(line);
+            }
+        } else if !v.is_owner() && !init && (ok == (weight > 0)) {
+            v.total_priority += weight;
+        }
+    }
+
     /// `initialise_tracking_priorities()` and the FAULT part of `vrrp_complete_init()`:
     /// initial FAULT states and effective priorities, with keepalived's log lines.
     pub(crate) fn initialise_tracking(&mut self) {
@@ -678,11 +710,7 @@ impl Core {
                 self.info(line);
             }
             for &(s, weight) in &self.inst_scripts[i].clone() {
-                // Every tracked script starts in keepalived's INIT state: unweighted ones hold
-                // the instance until they report, weighted ones change nothing yet.
-                if weight == 0 && self.scripts[s].init {
-                    self.vrrps[i].num_script_init += 1;
-                }
+                self.initialise_track_script(i, s, weight);
             }
             self.set_effective_priority(i);
             if let Some(g) = self.vrrps[i].sync {
@@ -720,6 +748,7 @@ mod tests {
             result: rise - 1,
             last_status: 0,
             init: true,
+            reload: false,
             tracking: Vec::new(),
         }
     }

@@ -293,4 +293,5 @@ pub mod io;
 pub mod lab;
 pub mod netlink;
 pub mod packaging;
+pub mod reload;
 pub mod scripts;

@@ -4,7 +4,7 @@
 //! before the start.
 
 use super::{Core, IfRt, TIMER_HZ};
-use crate::vrrp::event::{Event, State};
+use crate::vrrp::event::{Event, NotifyTarget, State};
 
 /// keepalived's `%g` for a number of seconds.
 fn fmt_g(secs: f64) -> String {
@@ -60,7 +60,8 @@ impl Core {
         self.ifs.len() - 1
     }
 
-    /// The start sequence, in keepalived's order.
+    /// The start sequence, in keepalived's order, with instances handed over by a dead child
+    /// resuming MASTER (see [`Engine::set_resume`](super::Engine::set_resume)).
     pub(super) fn start(&mut self) {
         let delay = self.cfg.global.vrrp_startup_delay;
         if delay != 0 {
@@ -70,38 +71,68 @@ impl Core {
                 fmt_g(delay as f64 / TIMER_HZ as f64)
             ));
         }
+        let (resumed, refused) = self.decide_resume();
+        self.mark_scripts_reload(&resumed);
         self.initialise_tracking();
         self.sync_group_initial_wantstates();
-        // vrrp_complete_init(): members of a faulty group are faulty too.
+        self.propagate_initial_faults(&[]);
+        self.log_refusals(refused);
+        self.set_resumed_states(&resumed);
+        // vrrp_restore_interfaces_startup().
+        for i in 0..self.vrrps.len() {
+            if self.vrrps[i].vipset && !self.vrrps[i].reload_master {
+                self.restore_interface(i, false, true);
+            }
+        }
+        self.init_state(None);
+        self.resume_masters(&resumed);
+        self.init_all_sands();
+        self.init_scripts();
+    }
+
+    /// `vrrp_complete_init()`: members of a faulty group are faulty too; "entering FAULT
+    /// state" and its notify, unless `was_fault[i]` (already FAULT before a reload).
+    pub(super) fn propagate_initial_faults(&mut self, was_fault: &[bool]) {
         for i in 0..self.vrrps.len() {
             let group_fault = self.vrrps[i].sync.is_some_and(|g| self.groups[g].state == State::Fault);
             if self.vrrps[i].state == State::Fault || group_fault {
                 self.vrrps[i].state = State::Fault;
+                if was_fault.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
                 let line = format!("({}) entering FAULT state", self.vrrps[i].name);
                 self.info(line);
                 self.send_instance_notifies(i);
             }
         }
-        // vrrp_restore_interfaces_startup().
-        for i in 0..self.vrrps.len() {
-            if self.vrrps[i].vipset {
-                self.restore_interface(i, false, true);
-            }
-        }
-        self.init_state();
+    }
+
+    /// `vrrp_init_sands()`: every instance's timer; a MASTER kept across a reload sends its
+    /// next advert at once.
+    pub(super) fn init_all_sands(&mut self) {
         for i in 0..self.vrrps.len() {
             self.vrrps[i].sands = None;
             self.init_instance_sands(i);
+            let v = &mut self.vrrps[i];
+            if v.reload_master && v.state == State::Master {
+                v.sands = Some(self.now);
+            }
+            v.reload_master = false;
         }
-        // vrrp_init_script(): one success is enough for a script that has not run yet.
+    }
+
+    /// `vrrp_init_script()`: one success is enough for a script that has not run yet.
+    pub(super) fn init_scripts(&mut self) {
         for s in &mut self.scripts {
-            s.result = s.rise - 1;
+            if s.init {
+                s.result = s.rise - 1;
+            }
         }
     }
 
     /// `vrrp_complete_init()`: a group with members wanting MASTER and others not starts with
     /// all of them as BACKUP.
-    fn sync_group_initial_wantstates(&mut self) {
+    pub(super) fn sync_group_initial_wantstates(&mut self) {
         for g in 0..self.groups.len() {
             let members = self.groups[g].members.clone();
             let have_backup = members
@@ -118,11 +149,19 @@ impl Core {
         }
     }
 
-    /// `vrrp_init_state()`.
-    fn init_state(&mut self) {
+    /// `vrrp_init_state()`. On a reload, `Some(same_at_reload)`: a group whose state is the one
+    /// it had before (`same_at_reload[g]`) does not notify again, and with
+    /// `fifo_write_vrrp_states_on_reload` what does not notify gets a FIFO line. An instance
+    /// with `reload_master` stays MASTER without a transition.
+    pub(super) fn init_state(&mut self, reload: Option<&[bool]>) {
+        let fifo = reload.is_some() && self.cfg.global.fifo_write_vrrp_states_on_reload;
         for g in 0..self.groups.len() {
-            if matches!(self.groups[g].state, State::Fault | State::Backup) {
+            let same = reload.and_then(|r| r.get(g)).copied().unwrap_or(false);
+            let state = self.groups[g].state;
+            if matches!(state, State::Fault | State::Backup) && !same {
                 self.send_group_notifies(g);
+            } else if fifo {
+                self.fifo_only.push((self.out.len(), NotifyTarget::Group(g), state, 0));
             }
         }
         for i in 0..self.vrrps.len() {
@@ -140,13 +179,15 @@ impl Core {
                 && new_state == State::Master
                 && v.num_script_init == 0
                 && !group_init
-                && v.is_owner()
+                && (v.is_owner() || v.reload_master)
                 && v.wantstate == State::Master
             {
-                // "The simplest way to become master is to timeout from the backup state
-                // very quickly (1usec)".
-                v.state = State::Backup;
-                v.ms_down_timer = 1;
+                if !v.reload_master {
+                    // "The simplest way to become master is to timeout from the backup state
+                    // very quickly (1usec)".
+                    v.state = State::Backup;
+                    v.ms_down_timer = 1;
+                }
                 continue;
             }
             v.ms_down_timer = if new_state == State::Backup && v.wantstate == State::Master {
@@ -170,6 +211,9 @@ impl Core {
             let v = &self.vrrps[i];
             if begin != v.state && (v.state != State::Fault || v.num_script_if_fault != 0) {
                 self.send_instance_notifies(i);
+            } else if fifo {
+                let line = (self.out.len(), NotifyTarget::Instance(i), v.state, v.effective_priority);
+                self.fifo_only.push(line);
             }
         }
     }
