@@ -100,6 +100,7 @@ fn run_child(role: Role, o: &Options) -> i32 {
                 dont_release_vrrp: o.dont_release_vrrp,
                 release_vips: o.release_vips,
                 dump_conf: o.dump_conf,
+                config_id: o.config_id.clone(),
             };
             child::main(role, o, async move |s| keepalived_rs::vrrp::daemon::run(s, opts).await)
         }

@@ -29,10 +29,11 @@ use crate::vrrp::announce::{AnnounceAddr, AnnounceIf, AnnounceRequest, Announcer
 use crate::vrrp::engine::{Engine, EngineOptions};
 use crate::vrrp::event::{Action, Event, IfState, InstanceEvent, Time, xmit_interface};
 use crate::vrrp::notify::Notifier;
+use crate::vrrp::reload::{InstanceState, ReloadPlan, ReloadStep};
 use crate::vrrp::scripts::ScriptRunner;
 use crate::vrrp::socket::{SockPool, SockSpec, send_error_is_silent, send_error_line};
-use crate::watchdog::child::{Link, Started};
-use crate::watchdog::control::{Handover, InstanceState, ToChild, ToParent};
+use crate::watchdog::child::{Link, Started, load_sent};
+use crate::watchdog::control::{Handover, ToChild, ToParent, monotonic_us};
 
 /// keepalived's exit code when the VRRP child lacks a permission (`KEEPALIVED_EXIT_MISSING_PERMISSION`).
 const EXIT_MISSING_PERMISSION: i32 = 5;
@@ -55,6 +56,8 @@ pub struct DaemonOptions {
     pub release_vips: bool,
     /// `-d` / `--dump-conf`: log the configuration once it is loaded.
     pub dump_conf: bool,
+    /// `-i`: the config-id for `@` lines when a reload's text is read.
+    pub config_id: Option<String>,
 }
 
 /// Runs the VRRP child (started by the watchdog parent) until SIGTERM/SIGINT or the parent
@@ -75,22 +78,8 @@ pub async fn run(started: Started, opts: DaemonOptions) -> i32 {
 }
 
 /// The instance states the parent records (to hand them to a respawned child).
-fn instance_states(cfg: &Config, engine: &Engine) -> Vec<InstanceState> {
-    cfg.vrrp
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(i, inst)| InstanceState {
-            name: inst.name.clone(),
-            vrid: inst.vrid,
-            interface: inst.interface.clone(),
-            family: match inst.family {
-                Family::V4 => 4,
-                Family::V6 => 6,
-            },
-            state: engine.state(i).as_str().to_string(),
-        })
-        .collect()
+fn instance_states(engine: &Engine) -> Vec<String> {
+    engine.states().iter().map(|s| s.to_line()).collect()
 }
 
 fn log(l: LogLine) {
@@ -249,6 +238,28 @@ impl Shell {
     }
 }
 
+impl Shell {
+    /// Carries out a reload plan's steps in order (see `vrrp::reload`).
+    async fn carry_out_reload(&mut self, plan: ReloadPlan) {
+        for step in plan.steps {
+            match step {
+                ReloadStep::Act(a) => self.carry_out(vec![a]).await,
+                ReloadStep::Remove(r) => {
+                    let addrs: Vec<_> = r.addresses.iter().map(|(a, d)| (a, Some(d.clone()))).collect();
+                    let errors = apply_net(&self.nl, &self.ifs, &addrs, &r.routes, &r.rules, false).await;
+                    logs(errors.iter().map(|e| e.log_line()));
+                }
+                ReloadStep::Deleted(d) => self.notifier.deleted(&d),
+                ReloadStep::FifoState {
+                    target,
+                    state,
+                    priority,
+                } => self.notifier.fifo_state(target, state, priority),
+            }
+        }
+    }
+}
+
 /// Adds (`up`) addresses, then routes, then rules; or removes them in the reverse order, as
 /// keepalived's `vrrp_restore_interface()` does. `dev_of` names the interface each address goes
 /// on; addresses whose interface does not exist are skipped. Returns the failures.
@@ -296,6 +307,59 @@ async fn apply_net(
     errors
 }
 
+/// Every address this configuration puts on interfaces (never taken as an interface's own).
+fn our_addresses(cfg: &Config) -> Vec<IpAddr> {
+    cfg.vrrp
+        .instances
+        .iter()
+        .flat_map(|i| i.vips.iter().chain(&i.evips).map(|a| a.addr))
+        .chain(cfg.statics.addresses.iter().map(|a| a.addr))
+        .collect()
+}
+
+/// `track_file` names and paths.
+fn track_file_list(cfg: &Config) -> Vec<(String, String)> {
+    cfg.track
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.file_path.clone()))
+        .collect()
+}
+
+/// Adds the static addresses, routes and rules (existing ones are left alone).
+async fn add_statics(nl: &Netlink, ifs: &HashMap<String, IfState>, cfg: &Config) {
+    let statics: Vec<_> = cfg.statics.addresses.iter().map(|a| (a, a.dev.clone())).collect();
+    let errors = apply_net(nl, ifs, &statics, &cfg.statics.routes, &cfg.statics.rules, true).await;
+    logs(errors.iter().map(|e| e.log_line()));
+}
+
+/// At reload: removes the static addresses, routes and rules the new configuration dropped.
+async fn remove_gone_statics(nl: &Netlink, ifs: &HashMap<String, IfState>, old: &Config, new: &Config) {
+    let n = &new.statics;
+    let addrs: Vec<_> = old
+        .statics
+        .addresses
+        .iter()
+        .filter(|a| !n.addresses.contains(a))
+        .map(|a| (a, a.dev.clone()))
+        .collect();
+    let routes: Vec<Route> = old
+        .statics
+        .routes
+        .iter()
+        .filter(|r| !n.routes.contains(r))
+        .cloned()
+        .collect();
+    let rules: Vec<Rule> = old
+        .statics
+        .rules
+        .iter()
+        .filter(|r| !n.rules.contains(r))
+        .cloned()
+        .collect();
+    let _ = apply_net(nl, ifs, &addrs, &routes, &rules, false).await;
+}
+
 /// Reads a track file as keepalived does: the first number in it (0 when unreadable).
 fn read_track_file(path: &str) -> i64 {
     let Ok(text) = std::fs::read_to_string(path) else {
@@ -310,8 +374,7 @@ fn read_track_file(path: &str) -> i64 {
     t[..end].parse().unwrap_or(0)
 }
 
-async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, handover: Option<Handover>) -> i32 {
-    let _ = &handover;
+async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, handover: Option<Handover>) -> i32 {
     let nl = match Netlink::new() {
         Ok(n) => n,
         Err(e) => {
@@ -335,18 +398,11 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
         }
     };
     monitor.set_tracked(interesting_interfaces(&cfg));
-    let ours: Vec<IpAddr> = cfg
-        .vrrp
-        .instances
-        .iter()
-        .flat_map(|i| i.vips.iter().chain(&i.evips).map(|a| a.addr))
-        .chain(cfg.statics.addresses.iter().map(|a| a.addr))
-        .collect();
-    monitor.set_ours(ours);
+    monitor.set_ours(our_addresses(&cfg));
 
     // VMACs first: VIPs and (unless vmac_xmit_base) adverts use them.
     let mut vmacs = Vmacs::new();
-    let vmac_specs: Vec<VmacSpec> = cfg.vrrp.instances.iter().filter_map(VmacSpec::for_instance).collect();
+    let mut vmac_specs: Vec<VmacSpec> = cfg.vrrp.instances.iter().filter_map(VmacSpec::for_instance).collect();
     if !vmac_specs.is_empty() {
         logs(vmacs.clear_rp_filter());
     }
@@ -366,11 +422,51 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
     };
     let ifs: HashMap<String, IfState> = initial.into_iter().map(|i| (i.name.clone(), i)).collect();
 
-    // Static addresses, routes and rules, then VIPs a previous run left behind.
-    let statics: Vec<_> = cfg.statics.addresses.iter().map(|a| (a, a.dev.clone())).collect();
-    let errors = apply_net(&nl, &ifs, &statics, &cfg.statics.routes, &cfg.statics.rules, true).await;
-    logs(errors.iter().map(|e| e.log_line()));
-    for inst in &cfg.vrrp.instances {
+    let t0 = Instant::now();
+    let now = || -> Time { t0.elapsed() };
+    let mut engine = Engine::new(
+        cfg.clone(),
+        ifs.values().cloned().collect(),
+        EngineOptions {
+            log_detail: opts.log_detail,
+            release_vips: !opts.dont_release_vrrp,
+            release_vips_on_transition: opts.release_vips,
+        },
+    );
+    // Track files: their initial values, then changes.
+    let mut track_files = track_file_list(&cfg);
+    let mut file_values: Vec<i64> = track_files.iter().map(|(_, p)| read_track_file(p)).collect();
+    let mut first = Vec::new();
+    for ((name, _), v) in track_files.iter().zip(&file_values) {
+        first.extend(engine.handle(
+            now(),
+            Event::TrackFile {
+                name: name.clone(),
+                value: *v,
+            },
+        ));
+    }
+    // A respawned child: instances its predecessor held as MASTER may resume (beyond
+    // keepalived, whose new child removes the VIPs and elects again).
+    if let Some(h) = handover {
+        let gap = Duration::from_micros(monotonic_us().saturating_sub(h.died_at_us));
+        let entries = h
+            .instances
+            .iter()
+            .filter_map(|l| InstanceState::from_line(l))
+            .map(|s| s.resume(gap))
+            .collect();
+        engine.set_resume(entries, now());
+    }
+    let resuming = engine.resuming(now());
+
+    // Static addresses, routes and rules, then VIPs a previous run left behind (except those
+    // of instances resuming MASTER: they are still in use).
+    add_statics(&nl, &ifs, &cfg).await;
+    for (i, inst) in cfg.vrrp.instances.iter().enumerate() {
+        if resuming.contains(&i) {
+            continue;
+        }
         if inst.interface.as_deref().is_some_and(|n| ifs.contains_key(n)) {
             let addrs: Vec<IpAddress> = inst.vips.iter().chain(&inst.evips).cloned().collect();
             let resolve = |a: &IpAddress| vip_device(inst, a).and_then(|d| ifs.get(&d)).map(|i| i.index);
@@ -399,17 +495,8 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
     let mut notifier = Notifier::new(&cfg);
     notifier.open_fifos(&cfg.global, true);
     let (script_tx, mut script_rx) = mpsc::channel::<Event>(256);
-    let runner = ScriptRunner::start(&cfg, script_tx);
+    let mut runner = ScriptRunner::start(&cfg, script_tx.clone());
 
-    let mut engine = Engine::new(
-        cfg.clone(),
-        ifs.values().cloned().collect(),
-        EngineOptions {
-            log_detail: opts.log_detail,
-            release_vips: !opts.dont_release_vrrp,
-            release_vips_on_transition: opts.release_vips,
-        },
-    );
     let mut shell = Shell {
         cfg: cfg.clone(),
         nl,
@@ -418,27 +505,6 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
         notifier,
         ifs,
     };
-    let t0 = Instant::now();
-    let now = || -> Time { t0.elapsed() };
-
-    // Track files: their initial values, then changes.
-    let track_files: Vec<(String, String)> = cfg
-        .track
-        .files
-        .iter()
-        .map(|f| (f.name.clone(), f.file_path.clone()))
-        .collect();
-    let mut file_values: Vec<i64> = track_files.iter().map(|(_, p)| read_track_file(p)).collect();
-    let mut first = Vec::new();
-    for ((name, _), v) in track_files.iter().zip(&file_values) {
-        first.extend(engine.handle(
-            now(),
-            Event::TrackFile {
-                name: name.clone(),
-                value: *v,
-            },
-        ));
-    }
     let acts = engine.start(now());
     shell.carry_out(first).await;
     shell.carry_out(acts).await;
@@ -449,7 +515,7 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
         }
     }
     link.loaded(link.generation).await;
-    let mut reported = instance_states(&cfg, &engine);
+    let mut reported = instance_states(&engine);
     let _ = link.tx.send(&ToParent::States(reported.clone())).await;
     super::memory::trim_after_startup();
 
@@ -471,6 +537,7 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut stopping = false;
     loop {
+        let mut reload: Option<(u64, String)> = None;
         let deadline = engine.next_deadline().map(|d| t0 + d);
         if let Err(e) = timer.arm(deadline) {
             log(LogLine::at(Priority::Error, format!("Unable to set the timer: {e}")));
@@ -485,8 +552,8 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
                 Vec::new()
             }
             msg = link.rx.recv::<ToChild>(), if !stopping => match msg {
-                Some(ToChild::Reload { generation, .. }) => {
-                    link.rejected(generation, "state-preserving reload is not built yet".into()).await;
+                Some(ToChild::Reload { generation, text }) => {
+                    reload = Some((generation, text));
                     Vec::new()
                 }
                 Some(ToChild::Start { .. }) => Vec::new(),
@@ -542,7 +609,76 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
         };
         let burst = acts.len() >= BURST_ACTIONS;
         shell.carry_out(acts).await;
-        let states = instance_states(&cfg, &engine);
+        if let Some((generation, text)) = reload {
+            log(LogLine::info("Reloading"));
+            match load_sent(&text, opts.config_id.as_deref()) {
+                Err(e) => link.rejected(generation, e).await,
+                Ok(new) => {
+                    let new = Arc::new(new);
+                    // keepalived's reload_vrrp_thread(): running scripts are ended first.
+                    runner.shutdown().await;
+                    monitor.set_tracked(interesting_interfaces(&new));
+                    monitor.set_ours(our_addresses(&new));
+                    // VMACs of the new configuration exist before its VIPs are added.
+                    let new_specs: Vec<VmacSpec> =
+                        new.vrrp.instances.iter().filter_map(VmacSpec::for_instance).collect();
+                    for spec in new_specs.iter().filter(|s| !vmac_specs.contains(s)) {
+                        match vmacs.create(&shell.nl, spec).await {
+                            Ok(c) => logs(c.logs),
+                            Err(e) => logs(e.logs),
+                        }
+                    }
+                    let ifs: Vec<IfState> = shell.ifs.values().cloned().collect();
+                    let plan = engine.reload(new.clone(), ifs, now());
+                    for (new_i, old_i) in plan.matched.iter().enumerate() {
+                        if *old_i != Some(new_i) {
+                            if let Some(o) = old_i {
+                                shell.announcer.cancel(*o);
+                            }
+                        }
+                    }
+                    shell.notifier.reconfigure(&new);
+                    shell.cfg = new.clone();
+                    // Adverts in the plan belong to old instances: the old pool sends them.
+                    shell.carry_out_reload(plan).await;
+                    let specs: Vec<SockSpec> = new
+                        .vrrp
+                        .instances
+                        .iter()
+                        .map(|i| sock_spec(&new, i, &shell.ifs))
+                        .collect();
+                    let (pool, lines) = SockPool::open(&specs);
+                    logs(lines);
+                    shell.pool = pool;
+                    add_statics(&shell.nl, &shell.ifs, &new).await;
+                    remove_gone_statics(&shell.nl, &shell.ifs, &cfg, &new).await;
+                    for spec in vmac_specs.iter().filter(|s| !new_specs.contains(s)) {
+                        match vmacs.delete(&shell.nl, spec).await {
+                            Ok(l) => logs(l),
+                            Err(e) => logs(e.logs),
+                        }
+                    }
+                    vmac_specs = new_specs;
+                    track_files = track_file_list(&new);
+                    file_values = track_files.iter().map(|(_, p)| read_track_file(p)).collect();
+                    let mut acts = Vec::new();
+                    for ((name, _), v) in track_files.iter().zip(&file_values) {
+                        acts.extend(engine.handle(
+                            now(),
+                            Event::TrackFile {
+                                name: name.clone(),
+                                value: *v,
+                            },
+                        ));
+                    }
+                    runner = ScriptRunner::start(&new, script_tx.clone());
+                    cfg = new;
+                    shell.carry_out(acts).await;
+                    link.loaded(generation).await;
+                }
+            }
+        }
+        let states = instance_states(&engine);
         if states != reported {
             let _ = link.tx.send(&ToParent::States(states.clone())).await;
             reported = states;
@@ -563,6 +699,7 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, hando
     shell.notifier.finish().await;
     if !opts.dont_release_vrrp {
         // Failures at stop are not reported, as keepalived.
+        let statics: Vec<_> = cfg.statics.addresses.iter().map(|a| (a, a.dev.clone())).collect();
         let _ = apply_net(
             &shell.nl,
             &shell.ifs,

@@ -188,6 +188,38 @@ impl Notifier {
         }
     }
 
+    /// At reload: the new configuration's notify scripts; the FIFOs and their scripts stay as
+    /// they are (a FIFO renamed in the new file takes effect at the next restart).
+    pub fn reconfigure(&mut self, config: &Config) {
+        let mut fresh = Notifier::new(config);
+        self.instances = std::mem::take(&mut fresh.instances);
+        self.groups = std::mem::take(&mut fresh.groups);
+    }
+
+    /// The notify of an instance a reload deleted (keepalived's `clear_diff_vrrp()`): its
+    /// `notify_deleted` script if any, the generic script, the FIFO line.
+    pub fn deleted(&mut self, d: &super::reload::DeletedNotify) {
+        if let Some(s) = &d.script {
+            exec::spawn_detached(s, &[]);
+        }
+        if let Some(g) = &d.generic {
+            exec::spawn_detached(g, &generic_args(Kind::Instance, &d.name, d.state_word, d.priority));
+        }
+        self.write_fifos(&fifo_line(Kind::Instance, &d.name, d.state_word, d.priority));
+    }
+
+    /// keepalived's `fifo_write_vrrp_states_on_reload`: the FIFO line of a state, no script.
+    pub fn fifo_state(&mut self, target: NotifyTarget, state: State, priority: u8) {
+        let (kind, t, priority) = match target {
+            NotifyTarget::Instance(i) => (Kind::Instance, self.instances.get(i), priority),
+            NotifyTarget::Group(g) => (Kind::Group, self.groups.get(g), 0),
+        };
+        if let Some(t) = t {
+            let line = fifo_line(kind, &t.name, state_word(state), priority);
+            self.write_fifos(&line);
+        }
+    }
+
     /// Creates (if missing) and opens the global `notify_fifo` and then `vrrp_notify_fifo`,
     /// starting each one's script first (keepalived's `notify_fifo_open()`). The global FIFO's
     /// script runs here only if `run_global_script`: keepalived leaves it to the checker

@@ -21,27 +21,12 @@ pub const CHILD_FD: i32 = 3;
 /// The environment variable that tells a child which fd its control socket is.
 pub const CHILD_FD_ENV: &str = "KEEPALIVED_RS_CONTROL_FD";
 
-/// One VRRP instance's state as the parent records it: enough to recognise the instance in
-/// the next child's configuration (name, VRID, interface, family) and its state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InstanceState {
-    /// `vrrp_instance` name.
-    pub name: String,
-    /// Virtual router id.
-    pub vrid: u8,
-    /// Configured interface.
-    pub interface: Option<String>,
-    /// 4 or 6.
-    pub family: u8,
-    /// "INIT", "BACKUP", "MASTER", "FAULT" or "STOP".
-    pub state: String,
-}
-
 /// What a respawned VRRP child is told about its predecessor's instances.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handover {
-    /// The states last reported by the dead child.
-    pub instances: Vec<InstanceState>,
+    /// The states last reported by the dead child, one `vrrp::reload::InstanceState` line
+    /// each ("VI_1 51 eth0 4 1000000 MASTER").
+    pub instances: Vec<String>,
     /// When the parent saw the old child die, in microseconds of CLOCK_MONOTONIC (a clock
     /// both processes share), so the new child can measure the whole gap itself.
     pub died_at_us: u64,
@@ -95,8 +80,9 @@ pub enum ToParent {
         /// Why, for the parent's log.
         reason: String,
     },
-    /// The VRRP child's instance states, sent whenever one changes.
-    States(Vec<InstanceState>),
+    /// The VRRP child's instance states (`vrrp::reload::InstanceState` lines), sent whenever
+    /// one changes.
+    States(Vec<String>),
     /// The child itself received SIGHUP: the parent should run a (validated) reload.
     ReloadRequest,
 }
@@ -180,13 +166,7 @@ mod tests {
             generation: 1,
             text: "vrrp_instance VI_1 {\n}\n".into(),
             handover: Some(Handover {
-                instances: vec![InstanceState {
-                    name: "VI_1".into(),
-                    vrid: 51,
-                    interface: Some("eth0".into()),
-                    family: 4,
-                    state: "MASTER".into(),
-                }],
+                instances: vec!["VI_1 51 eth0 4 1000000 MASTER".into()],
                 died_at_us: monotonic_us(),
             }),
         };

@@ -49,8 +49,9 @@ pub fn main(argv0: &str, args: &[String], o: &Options, load: LoadOptions) -> i32
         .filter(|d| d.level.is_reported() || o.log_detail > 0)
     {
         log(LogLine::info(d.to_string()));
-        if !console {
-            // Before daemonising stderr is still the operator's terminal (or systemd's journal).
+        if !console && d.level.is_reported() {
+            // Before daemonising stderr is still the operator's terminal (or systemd's
+            // journal): problems show there too, detail lines only in the log.
             eprintln!("{d}");
         }
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::control::{self, Handover, InstanceState, ToChild, ToParent};
+use super::control::{self, Handover, ToChild, ToParent};
 use super::pidfile::PidPaths;
 use super::respawn::{self, Backoff, Death};
 use super::{sd, spawn, validate};
@@ -51,7 +51,8 @@ struct Kid {
     restart_at: Option<Instant>,
     /// CLOCK_MONOTONIC µs of the last death (for the hand-over).
     died_at: Option<u64>,
-    states: Vec<InstanceState>,
+    /// The VRRP child's last reported instance states.
+    states: Vec<String>,
     /// Only stopping (or a permanent error) stops respawning.
     wanted: bool,
 }
