@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dumpfile;
 pub mod exec;
 pub mod log;
 pub mod netlink;

@@ -421,6 +421,18 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
         log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
         return 1;
     };
+    // Dump signals (keepalived's `vrrp_signal_init()`): SIGUSR1 data, SIGUSR2 stats,
+    // SIGRTMAX-1 stats then clear, SIGRTMIN+2 JSON; files written by `vrrp::data`,
+    // `vrrp::stats` and `vrrp::json`.
+    let (Ok(mut sig_data), Ok(mut sig_stats), Ok(mut sig_stats_clear), Ok(mut sig_json)) = (
+        signal(SignalKind::user_defined1()),
+        signal(SignalKind::user_defined2()),
+        signal(SignalKind::from_raw(libc::SIGRTMAX() - 1)),
+        signal(SignalKind::from_raw(libc::SIGRTMIN() + 2)),
+    ) else {
+        log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
+        return 1;
+    };
     let timer = match super::timer::PreciseTimer::new() {
         Ok(t) => t,
         Err(e) => {
@@ -439,6 +451,13 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
             _ = term.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
             _ = int.recv(), if !stopping => { stopping = true; engine.handle(now(), Event::Stop) }
             pkt = shell.pool.recv() => engine.handle(now(), Event::Packet(pkt)),
+            _ = sig_data.recv() => {
+                logs(super::data::write_data_file(&cfg, &engine, &shell.ifs, &shell.pool, &specs, now()));
+                Vec::new()
+            }
+            _ = sig_stats.recv() => { logs(super::stats::write_stats_file(&cfg, &mut engine, false)); Vec::new() }
+            _ = sig_stats_clear.recv() => { logs(super::stats::write_stats_file(&cfg, &mut engine, true)); Vec::new() }
+            _ = sig_json.recv() => { logs(super::json::write_json_file(&cfg, &engine, now())); Vec::new() }
             upd = monitor.next() => {
                 let Some(upd) = upd else { continue };
                 logs(upd.logs);

@@ -9,6 +9,7 @@
 //! [`sync_group`](super::sync_group).
 
 mod adverts;
+pub mod inspect;
 mod startup;
 
 use std::sync::Arc;
@@ -219,6 +220,14 @@ impl Engine {
     /// An instance's counters.
     pub fn stats(&self, instance: usize) -> &Stats {
         &self.core.vrrps[instance].stats
+    }
+
+    /// Zeroes every instance's counters (SIGRTMAX-1, after the stats file is written:
+    /// `vrrp_print_stats(true)`).
+    pub fn clear_stats(&mut self) {
+        for v in &mut self.core.vrrps {
+            v.stats = Stats::default();
+        }
     }
 
     /// A sync group's state (index in `Config.vrrp.sync_groups`; panics when out of range).
