@@ -125,12 +125,16 @@ fn links(sim: &Sim, n: usize) -> Vec<Link> {
         flags: (libc::IFF_UP | libc::IFF_RUNNING | libc::IFF_LOOPBACK) as u32,
         mtu: 65536,
         hw_type: libc::ARPHRD_LOOPBACK,
+        vmac_sysctls: None,
+        ipv6_forwarding: None,
     };
     let eth = sim.nodes[n].ifs.iter().map(|s| Link {
         state: s.clone(),
         flags: (libc::IFF_UP | libc::IFF_RUNNING | libc::IFF_BROADCAST | libc::IFF_MULTICAST) as u32,
         mtu: 1500,
         hw_type: libc::ARPHRD_ETHER,
+        vmac_sysctls: None,
+        ipv6_forwarding: None,
     });
     std::iter::once(lo).chain(eth).collect()
 }
@@ -162,6 +166,7 @@ fn node0_data(sim: &Sim) -> String {
         clock: Clock::fixed(ZERO),
         sockets: &socks,
         links: &links,
+        now: sim.now,
     };
     data_text(&sim.nodes[0].cfg, &rs)
 }

@@ -160,9 +160,18 @@ fn signal_and_wait(d: &Daemon, dir: &Path, sig: i32, name: &str) -> String {
     })
 }
 
-/// Runs `program` on node 0 with TMPDIR=`dir` until VI_1 is master and VI_2 backup, sends the
-/// dump signals, collects the files, and stops it.
-fn run_and_collect(lab: &mut Lab, program: &str, tag: &str, dir: &Path) -> Files {
+/// Runs `program` on node 0 with TMPDIR=`dir` and configuration `conf`; once every
+/// `(instance, state)` of `ready` is logged, sends the dump signals, collects the files, and
+/// stops it (waiting for `vip` to leave node 0).
+fn run_and_collect(
+    lab: &mut Lab,
+    program: &str,
+    tag: &str,
+    dir: &Path,
+    conf: &str,
+    ready: &[(&str, &str)],
+    vip: &str,
+) -> Files {
     std::fs::create_dir_all(dir).expect("tmp dir");
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     // `ip netns exec` runs the wrapper, which execs the daemon: the pid stays the daemon's.
@@ -171,22 +180,20 @@ fn run_and_collect(lab: &mut Lab, program: &str, tag: &str, dir: &Path) -> Files
         &format!("#!/bin/sh\nTMPDIR='{}' exec '{program}' \"$@\"\n", dir.display()),
     );
     support::chmod_x(&wrapper);
-    let net = lab.net4();
-    let mut d = lab.start(0, wrapper.to_str().expect("path"), tag, &config(&net));
-    let vip = |n: u8| format!("{net}.{n}/24");
+    let mut d = lab.start(0, wrapper.to_str().expect("path"), tag, conf);
+    for (inst, state) in ready {
+        let want = format!("({inst}) Entering {state} STATE");
+        assert!(
+            d.log.wait(|l| l.starts_with(&want), 15 * SEC).is_some(),
+            "{tag}: no {want:?}:\n{}",
+            d.log.lines().join("\n")
+        );
+    }
     assert!(
-        lab.nodes[0].wait_addr("eth0", &vip(100), true, 15 * SEC),
-        "{tag}: VI_1 never master:\n{}",
+        lab.nodes[0].wait_addr("eth0", vip, true, 5 * SEC),
+        "{tag}: {vip} never set:\n{}",
         d.log.lines().join("\n")
     );
-    assert!(
-        d.log
-            .wait(|l| l.starts_with("(VI_2) Entering BACKUP STATE"), 10 * SEC)
-            .is_some(),
-        "{tag}: VI_2 never backup:\n{}",
-        d.log.lines().join("\n")
-    );
-    assert!(!lab.nodes[0].has_addr("eth0", &vip(102)));
     // A few advert intervals as master, so that the counters SIGRTMAX-1 clears are well above
     // what the next second can add.
     std::thread::sleep(3 * SEC);
@@ -208,64 +215,17 @@ fn run_and_collect(lab: &mut Lab, program: &str, tag: &str, dir: &Path) -> Files
     }
     d.signal(libc::SIGTERM);
     assert!(d.wait_exit(15 * SEC).is_some(), "{tag} did not stop");
-    // The peer takes VI_1 back before the next daemon starts.
-    assert!(lab.nodes[0].wait_addr("eth0", &vip(100), false, 10 * SEC));
+    assert!(lab.nodes[0].wait_addr("eth0", vip, false, 10 * SEC), "{tag} left {vip}");
     f
 }
 
-fn diff(theirs: &BTreeSet<String>, ours: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
-    (
-        theirs.difference(ours).cloned().collect(),
-        ours.difference(theirs).cloned().collect(),
-    )
-}
-
-/// Removes the keys of [`NOT_OURS`] from the sets, asserting each is really present in
-/// keepalived's and absent from ours (unless "ours" is keepalived: `KARS_LAB_DAEMON`).
-fn drop_not_ours(theirs: &mut BTreeSet<String>, ours: &mut BTreeSet<String>) {
-    for (key, why) in NOT_OURS {
-        let hit = |s: &BTreeSet<String>| -> Vec<String> { s.iter().filter(|k| k.ends_with(key)).cloned().collect() };
-        let (t, o) = (hit(theirs), hit(ours));
-        assert!(
-            !t.is_empty(),
-            "keepalived no longer writes {key:?}: drop it from NOT_OURS"
-        );
-        assert!(
-            o.is_empty() || lab::is_keepalived(),
-            "we now write {key:?}: drop it from NOT_OURS"
-        );
-        eprintln!("NOTE: not compared, keepalived's {key:?}: {why}");
-        for h in t {
-            theirs.remove(&h);
-        }
-        for h in o {
-            ours.remove(&h);
-        }
-    }
-}
-
-#[test]
-fn dump_files_match_keepalived() {
-    let test = "dump_files_match_keepalived";
-    if let Some(why) = lab::unavailable() {
-        support::skip(test, &why);
-        return;
-    }
-    let Some(theirs_bin) = lab::theirs() else {
-        support::skip(test, "Debian's keepalived 2.2.7 is not installed");
-        return;
-    };
-    let mut lab = Lab::new(2);
-    let net = lab.net4();
-    let peer = lab.start(1, &theirs_bin, "peer", &peer_config(&net));
-    assert!(
-        lab.nodes[1].wait_addr("eth0", &format!("{net}.102/24"), true, 15 * SEC),
-        "peer never master of VI_2:\n{}",
-        peer.log.lines().join("\n")
-    );
+/// Runs `conf` under keepalived then ours on node 0 and compares their files: modes, `.data`
+/// keys (and the parent's), `.stats` layout, JSON shape, exporters' reading, SIGRTMAX-1.
+fn compare(lab: &mut Lab, conf: &str, ready: &[(&str, &str)], vip: &str) -> (Files, Files) {
+    let theirs_bin = lab::theirs().expect("keepalived installed");
     let base: PathBuf = lab.dir.path().to_path_buf();
-    let theirs = run_and_collect(&mut lab, &theirs_bin, "theirs", &base.join("tmp-theirs"));
-    let ours = run_and_collect(&mut lab, lab::ours(), "ours", &base.join("tmp-ours"));
+    let theirs = run_and_collect(lab, &theirs_bin, "theirs", &base.join("tmp-theirs"), conf, ready, vip);
+    let ours = run_and_collect(lab, lab::ours(), "ours", &base.join("tmp-ours"), conf, ready, vip);
 
     // Modes: every file 0600, and the same files (keepalived_parent.data aside: see below).
     for (who, f) in [("keepalived", &theirs), ("ours", &ours)] {
@@ -305,12 +265,7 @@ fn dump_files_match_keepalived() {
         .parent_data
         .as_deref()
         .expect("keepalived's parent wrote keepalived_parent.data");
-    let cfg = load_str(
-        &config(&net),
-        &LoadOptions::default(),
-        &HostWithInterfaces::eth0_to_eth3(),
-    )
-    .config;
+    let cfg = load_str(conf, &LoadOptions::default(), &HostWithInterfaces::eth0_to_eth3()).config;
     let our_parent = match &ours.parent_data {
         Some(p) => p.clone(),
         None => {
@@ -346,9 +301,97 @@ fn dump_files_match_keepalived() {
         ours.json
     );
 
-    // Both read as the exporters read them, to the same states.
     for (who, f) in [("keepalived", &theirs), ("ours", &ours)] {
         let data = mehdy_parse_data(&f.data).unwrap_or_else(|e| panic!("{who}: {e}\n{}", f.data));
+        let json = exporters_parse_json(&f.json).unwrap_or_else(|e| panic!("{who}: {e}\n{}", f.json));
+        assert_eq!(json.len(), data.len(), "{who}");
+        let before = mehdy_parse_stats(&f.stats).unwrap_or_else(|e| panic!("{who}: {e}"));
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            data.keys().collect::<Vec<_>>(),
+            "{who}"
+        );
+        // SIGRTMAX-1 printed the counters, then zeroed them: the next file starts again. A
+        // transition count cannot grow without a transition.
+        let cleared = mehdy_parse_stats(&f.stats_cleared).unwrap();
+        let after = mehdy_parse_stats(&f.stats_after_clear).unwrap();
+        for (inst, c) in &after {
+            assert_eq!(c["become_master"], 0, "{who} {inst}: {cleared:?} then {after:?}");
+            assert!(
+                c["advert_sent"] <= 2 && c["advert_rcvd"] <= 2,
+                "{who} {inst}: {cleared:?} then {after:?}"
+            );
+        }
+        assert!(cleared.values().any(|c| c["become_master"] == 1), "{who}: {cleared:?}");
+    }
+    (theirs, ours)
+}
+
+fn diff(theirs: &BTreeSet<String>, ours: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
+    (
+        theirs.difference(ours).cloned().collect(),
+        ours.difference(theirs).cloned().collect(),
+    )
+}
+
+/// Removes the keys of [`NOT_OURS`] from the sets, asserting each is really present in
+/// keepalived's and absent from ours (unless "ours" is keepalived: `KARS_LAB_DAEMON`).
+fn drop_not_ours(theirs: &mut BTreeSet<String>, ours: &mut BTreeSet<String>) {
+    for (key, why) in NOT_OURS {
+        let hit = |s: &BTreeSet<String>| -> Vec<String> { s.iter().filter(|k| k.ends_with(key)).cloned().collect() };
+        let (t, o) = (hit(theirs), hit(ours));
+        assert!(
+            !t.is_empty(),
+            "keepalived no longer writes {key:?}: drop it from NOT_OURS"
+        );
+        assert!(
+            o.is_empty() || lab::is_keepalived(),
+            "we now write {key:?}: drop it from NOT_OURS"
+        );
+        eprintln!("NOTE: not compared, keepalived's {key:?}: {why}");
+        for h in t {
+            theirs.remove(&h);
+        }
+        for h in o {
+            ours.remove(&h);
+        }
+    }
+}
+
+fn skip(test: &str) -> bool {
+    if let Some(why) = lab::unavailable() {
+        support::skip(test, &why);
+        return true;
+    }
+    if lab::theirs().is_none() {
+        support::skip(test, "Debian's keepalived 2.2.7 is not installed");
+        return true;
+    }
+    false
+}
+
+/// A master and a backup instance (with a keepalived peer as the other side), a tracked
+/// script, authentication, a notify script.
+#[test]
+fn dump_files_match_keepalived() {
+    if skip("dump_files_match_keepalived") {
+        return;
+    }
+    let mut lab = Lab::new(2);
+    let net = lab.net4();
+    let theirs_bin = lab::theirs().expect("keepalived");
+    let peer = lab.start(1, &theirs_bin, "peer", &peer_config(&net));
+    assert!(
+        lab.nodes[1].wait_addr("eth0", &format!("{net}.102/24"), true, 15 * SEC),
+        "peer never master of VI_2:\n{}",
+        peer.log.lines().join("\n")
+    );
+    let ready = [("VI_2", "BACKUP"), ("VI_1", "MASTER")];
+    let (theirs, ours) = compare(&mut lab, &config(&net), &ready, &format!("{net}.100/24"));
+
+    // Both read as the exporters read them, to the same states.
+    for (who, f) in [("keepalived", &theirs), ("ours", &ours)] {
+        let data = mehdy_parse_data(&f.data).unwrap();
         let states: Vec<(String, i64, i64)> = data.iter().map(|(k, v)| (k.clone(), v.state, v.vrid)).collect();
         assert_eq!(
             states,
@@ -361,24 +404,78 @@ fn dump_files_match_keepalived() {
             [("chk_true".to_string(), "GOOD".to_string(), "idle".to_string())],
             "{who}"
         );
-        let json = exporters_parse_json(&f.json).unwrap_or_else(|e| panic!("{who}: {e}\n{}", f.json));
-        assert_eq!(json.len(), 2, "{who}");
-        let before = mehdy_parse_stats(&f.stats).unwrap_or_else(|e| panic!("{who}: {e}"));
-        assert_eq!(
-            before.keys().collect::<Vec<_>>(),
-            data.keys().collect::<Vec<_>>(),
-            "{who}"
-        );
-        // SIGRTMAX-1 printed the counters, then zeroed them: the next file starts again.
         let cleared = mehdy_parse_stats(&f.stats_cleared).unwrap();
-        let after = mehdy_parse_stats(&f.stats_after_clear).unwrap();
         assert!(cleared["VI_1"]["advert_sent"] >= 3, "{who}: {cleared:?}");
-        assert_eq!(cleared["VI_1"]["become_master"], 1, "{who}");
-        assert_eq!(after["VI_1"]["become_master"], 0, "{who}: {after:?}");
-        assert!(
-            after["VI_1"]["advert_sent"] <= 2 && after["VI_1"]["advert_sent"] < cleared["VI_1"]["advert_sent"],
-            "{who}: {cleared:?} then {after:?}"
-        );
-        assert!(after["VI_2"]["advert_rcvd"] <= 2, "{who}: {after:?}");
     }
+}
+
+/// Other shapes: VRRPv3 over unicast, a native IPv6 instance, a VMAC, a sync group, a tracked
+/// interface and a garp group, all masters on their own.
+#[test]
+fn dump_files_match_keepalived_v3_unicast_ipv6_vmac() {
+    if skip("dump_files_match_keepalived_v3_unicast_ipv6_vmac") {
+        return;
+    }
+    let mut lab = Lab::new(2);
+    let net = lab.net4();
+    let net6 = lab.net6();
+    let conf = format!(
+        r#"global_defs {{
+    router_id DUMPS2
+    vrrp_garp_interval 0.001
+}}
+garp_group {{
+    garp_interval 0.002
+    interface eth0
+}}
+vrrp_sync_group G {{
+    group {{
+        VI_3
+        VI_5
+    }}
+}}
+vrrp_instance VI_3 {{
+    state MASTER
+    interface eth0
+    version 3
+    virtual_router_id 53
+    priority 150
+    advert_int 0.5
+    unicast_src_ip {net}.1
+    unicast_peer {{
+        {net}.2
+    }}
+    virtual_ipaddress {{
+        {net}.103/24
+    }}
+    track_interface {{
+        lo weight 5
+    }}
+}}
+vrrp_instance VI_4 {{
+    state MASTER
+    interface eth0
+    version 3
+    virtual_router_id 54
+    priority 120
+    advert_int 1
+    virtual_ipaddress {{
+        {net6}:104/64
+    }}
+}}
+vrrp_instance VI_5 {{
+    state MASTER
+    interface eth0
+    use_vmac
+    virtual_router_id 55
+    priority 130
+    advert_int 1
+    virtual_ipaddress {{
+        {net}.105/24
+    }}
+}}
+"#
+    );
+    let ready = [("VI_3", "MASTER"), ("VI_4", "MASTER"), ("VI_5", "MASTER")];
+    compare(&mut lab, &conf, &ready, &format!("{net}.103/24"));
 }

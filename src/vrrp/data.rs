@@ -63,19 +63,24 @@ pub fn ctime_us(d: Duration) -> String {
 
 /// The text of [`ctime_us`] for a broken-down time.
 fn asctime_us(t: &LocalTime) -> String {
+    let a = asctime(t);
+    format!("{}.{:06}{}", &a[..19], t.nsec / 1000, &a[19..])
+}
+
+/// `asctime()` without its newline: `Sat Nov 21 01:13:22 2026`.
+fn asctime(t: &LocalTime) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     format!(
-        "{} {}{:3} {:02}:{:02}:{:02}.{:06} {}",
+        "{} {}{:3} {:02}:{:02}:{:02} {}",
         DAYS[t.wday as usize % 7],
         MONTHS[t.month as usize % 12],
         t.mday,
         t.hour,
         t.min,
         t.sec,
-        t.nsec / 1000,
         t.year
     )
 }
@@ -128,11 +133,20 @@ pub struct Link {
     pub mtu: u32,
     /// `ARPHRD_*` hardware type.
     pub hw_type: u16,
+    /// `arp_ignore`, `arp_filter`, `rp_filter` and `promote_secondaries` (IPv4 sysctls), for
+    /// the VMAC interfaces and their bases, whose values keepalived records when it sets them.
+    pub vmac_sysctls: Option<[u32; 4]>,
+    /// `net.ipv6.conf.IF.forwarding`, for the interfaces keepalived checks before sending
+    /// unsolicited neighbour advertisements.
+    pub ipv6_forwarding: Option<bool>,
 }
 
 /// Reads an interface's flags, MTU and hardware type with `ioctl`s (in the daemon's network
-/// namespace); missing values stay 0.
-pub fn read_link(state: &IfState) -> Link {
+/// namespace; missing values stay 0), and with `vmac` / `gna` the sysctls of
+/// [`Link::vmac_sysctls`] / [`Link::ipv6_forwarding`].
+pub fn read_link(state: &IfState, vmac: bool, gna: bool) -> Link {
+    let sysctl = crate::netlink::sysctl::Sysctl::default();
+    let get = |p: &str| sysctl.ipv4(&state.name, p).unwrap_or(0);
     let mut link = Link {
         state: state.clone(),
         flags: if state.up {
@@ -142,6 +156,18 @@ pub fn read_link(state: &IfState) -> Link {
         },
         mtu: 0,
         hw_type: 0,
+        vmac_sysctls: vmac.then(|| {
+            [
+                get("arp_ignore"),
+                get("arp_filter"),
+                get("rp_filter"),
+                get("promote_secondaries"),
+            ]
+        }),
+        ipv6_forwarding: gna
+            .then(|| sysctl.get("net/ipv6/conf", &state.name, "forwarding"))
+            .flatten()
+            .map(|v| v != 0),
     };
     // SAFETY: plain socket(2) call.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
@@ -180,6 +206,8 @@ pub struct RunState<'a> {
     pub sockets: &'a Sockets,
     /// The interfaces, in the order to print them.
     pub links: &'a [Link],
+    /// The engine's current time.
+    pub now: Time,
 }
 
 fn ip_text(a: Option<IpAddr>) -> String {
@@ -234,12 +262,24 @@ impl Hooks<'_> {
     fn garp_extra(&self, out: &mut Vec<String>) {
         // keepalived's vmac_garp_timer; the daemon schedules these without exposing the time,
         // so the next one is shown as due now.
-        let w = self.rs.clock.wall(Duration::ZERO);
-        let c = ctime_us(w);
+        let w = self.rs.clock.wall(self.rs.now);
         out.push(format!(
-            "   Next gratuitous ARP for such secondary = {} ({})",
+            "   Next gratuitous ARP for such secondary = {} ({}.{:06})",
             secs_usecs(w),
-            c
+            &ctime_us(w)[..19],
+            w.subsec_micros()
+        ));
+    }
+
+    /// `dump_garp_delay()`'s "GARP/GNA next time": the announcer paces without exposing its
+    /// times, so it is shown as due now (keepalived's is the last one plus the interval).
+    fn garp_next(&self, what: &str, out: &mut Vec<String>) {
+        let w = self.rs.clock.wall(self.rs.now);
+        out.push(format!(
+            " {what} next time {} ({}.{:06})",
+            secs_usecs(w),
+            &ctime_us(w)[..19],
+            w.subsec_micros()
         ));
     }
 
@@ -327,6 +367,8 @@ impl Runtime for Hooks<'_> {
             At::InstancePriority(k) => self.priorities(k, out),
             At::InstanceAdvert(k) => self.master_advert(k, out),
             At::Sockpool => self.sockpool(out),
+            At::GarpNext(_) => self.garp_next("GARP", out),
+            At::GnaNext(_) => self.garp_next("GNA", out),
             At::ScriptResult(k) => self.script_result(k, out),
             At::ScriptStatus(k) => self.script_status(k, out),
             // The script runner does not report runs in progress here.
@@ -520,11 +562,31 @@ fn interfaces(cfg: &Config, rs: &RunState, out: &mut Vec<String>) {
                 out.push(format!("   Gratuitous ARP aggregation group {}", g.aggregation_group));
             }
         }
-        out.push("   Reset ARP config counter 0".into());
-        out.push("   Original arp_ignore 0".into());
-        out.push("   Original arp_filter 0".into());
-        out.push("   Original promote_secondaries 0".into());
+        let [arp_ignore, arp_filter, rp_filter, promote] = l.vmac_sysctls.unwrap_or_default();
+        // keepalived counts the IPv4 VMACs that changed the base's ARP settings.
+        let arp_users = v
+            .instances
+            .iter()
+            .filter(|i| i.vmac.is_some() && i.family == Family::V4 && i.interface.as_deref() == Some(&st.name))
+            .count();
+        out.push(format!("   Reset ARP config counter {arp_users}"));
+        out.push(format!("   Original arp_ignore {arp_ignore}"));
+        out.push(format!("   Original arp_filter {arp_filter}"));
+        if l.vmac_sysctls.is_some() {
+            out.push(format!("   rp_filter {rp_filter}"));
+        }
+        out.push(format!("   Original promote_secondaries {promote}"));
         out.push("   Reset promote_secondaries counter 0".into());
+        if let Some(fwd) = l.ipv6_forwarding {
+            let w = rs.clock.wall(rs.now);
+            out.push(format!(
+                "   {}IPv6 forwarding. Last checked {} ({}.{:06})",
+                if fwd { "" } else { "Not " },
+                secs_usecs(w),
+                asctime(&LocalTime::from_unix(w.as_secs() as i64, w.subsec_nanos())),
+                w.subsec_micros()
+            ));
+        }
         let tracking = rs.engine.interface_tracking(&st.name);
         if !tracking.is_empty() {
             out.push("   Tracking VRRP instances :".into());
@@ -534,6 +596,28 @@ fn interfaces(cfg: &Config, rs: &RunState, out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// A VMAC or the base of one (keepalived records its ARP and rp_filter settings).
+fn is_vmac_related(cfg: &Config, name: &str) -> bool {
+    cfg.vrrp
+        .instances
+        .iter()
+        .filter(|i| i.vmac.is_some())
+        .any(|i| vmac_name(i) == name || i.interface.as_deref() == Some(name))
+}
+
+/// An interface an instance with its addresses set has sent unsolicited neighbour
+/// advertisements on (keepalived then checks the interface's IPv6 forwarding).
+fn sends_gna(cfg: &Config, engine: &Engine, name: &str) -> bool {
+    cfg.vrrp.instances.iter().enumerate().any(|(k, i)| {
+        engine.instance_view(k).vipset
+            && engine.state(k) == State::Master
+            && i.vips
+                .iter()
+                .chain(&i.evips)
+                .any(|a| a.addr.is_ipv6() && crate::netlink::addr::vip_device(i, a).as_deref() == Some(name))
+    })
 }
 
 /// The text of `keepalived.data`.
@@ -565,13 +649,17 @@ pub fn write_data_file(
     ))];
     let mut states: Vec<&IfState> = ifs.values().collect();
     states.sort_by_key(|s| (s.index == 0, s.index, s.name.clone()));
-    let links: Vec<Link> = states.into_iter().map(read_link).collect();
+    let links: Vec<Link> = states
+        .into_iter()
+        .map(|s| read_link(s, is_vmac_related(cfg, &s.name), sends_gna(cfg, engine, &s.name)))
+        .collect();
     let sockets = Sockets::from_pool(pool, specs);
     let rs = RunState {
         engine,
         clock: Clock::at(now),
         sockets: &sockets,
         links: &links,
+        now,
     };
     let name = "keepalived.data";
     let path = crate::dumpfile::data_file(name, &cfg.global);

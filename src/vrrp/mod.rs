@@ -13,6 +13,10 @@
 //! with per-interface pacing), [`scripts`] (vrrp_script runs), [`notify`] (notify scripts and
 //! FIFO), [`daemon`] (the tokio loop tying engine and shells together), [`memory`] (giving
 //! back start-up memory), [`timer`] (microsecond deadlines on a timerfd).
+//!
+//! Dump files (signals): [`data`] (SIGUSR1 `keepalived.data`), [`stats`] (SIGUSR2 and
+//! SIGRTMAX-1 `keepalived.stats`), [`json`] (SIGRTMIN+2 `keepalived.json`), written through
+//! [`crate::dumpfile`].
 
 pub mod announce;
 pub mod auth_ah;

@@ -271,7 +271,23 @@ fn interfaces_and_lvs(cfg: &Config, p: Process, out: &mut Vec<String>) {
     out.push(format!(" LVS flush on stop = {on_stop}"));
 }
 
-fn vrrp(g: &GlobalDefs, p: Process, out: &mut Vec<String>) {
+/// keepalived's VRRP child falls back to an nftables table named `keepalived` when an instance
+/// needs the firewall (a VMAC, or no accept mode without owning the addresses:
+/// `vrrp_complete_instance()`, "using nftables").
+fn nftables_table(cfg: &Config, p: Process) -> Option<String> {
+    let needs = cfg
+        .vrrp
+        .instances
+        .iter()
+        .any(|i| i.vmac.is_some() || (!i.accept && i.priority != 255));
+    cfg.global
+        .nftables
+        .clone()
+        .or_else(|| (p == Process::Vrrp && needs).then(|| defaults::NFTABLES_TABLE.to_string()))
+}
+
+fn vrrp(cfg: &Config, p: Process, out: &mut Vec<String>) {
+    let g = &cfg.global;
     fifo(out, "Global", &g.notify_fifo);
     fifo(out, "VRRP", &g.vrrp_notify_fifo);
     fifo(out, "LVS", &g.lvs_notify_fifo);
@@ -321,7 +337,7 @@ fn vrrp(g: &GlobalDefs, p: Process, out: &mut Vec<String>) {
     out.push(format!(" Gratuitous ARP interval = {}", secs_f(g.vrrp_garp_interval)));
     out.push(format!(" Gratuitous NA interval = {}", secs_f(g.vrrp_gna_interval)));
     out.push(format!(" VRRP default protocol version = {}", g.vrrp_version));
-    if let Some(t) = &g.nftables {
+    if let Some(t) = nftables_table(cfg, p) {
         out.push(format!(" nftables table name = {t}"));
         out.push(format!(" nftables base chain priority = {}", g.nftables_priority));
         out.push(format!(
@@ -471,7 +487,7 @@ pub fn layout_for(cfg: &Config, p: Process, out: &mut Vec<String>) {
         parent_scripts(g, out);
     }
     interfaces_and_lvs(cfg, p, out);
-    vrrp(g, p, out);
+    vrrp(cfg, p, out);
     process(out, "VRRP", &g.vrrp_process);
     process(out, "Checker", &g.checker_process);
     process(out, "BFD", &g.bfd_process);

@@ -45,7 +45,7 @@ pub fn vrrp_layout(cfg: &Config) -> Vec<String> {
 pub fn vrrp_layout_with(cfg: &Config, rt: &dyn vrrp::Runtime) -> Vec<String> {
     let mut out = Vec::new();
     global::layout(cfg, &mut out);
-    vrrp::garp_delays(cfg, &mut out);
+    vrrp::garp_delays_with(cfg, rt, &mut out);
     net::layout(cfg, &mut out);
     vrrp::static_track_groups(cfg, &mut out);
     vrrp::layout_with(cfg, rt, &mut out);

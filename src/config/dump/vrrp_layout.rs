@@ -33,6 +33,10 @@ pub enum At {
     InstanceAdvert(usize),
     /// Between the topology and the sync groups: the sockpool section.
     Sockpool,
+    /// After a GARP delay group's "GARP interval" (index in `garp_groups`): its next time.
+    GarpNext(usize),
+    /// After a GARP delay group's "GNA interval": its next time.
+    GnaNext(usize),
     /// After a script's "Fall": result and insecure.
     ScriptResult(usize),
     /// After a script's "Init state": its status.
@@ -534,17 +538,24 @@ fn script_tracking(cfg: &Config, script: &str) -> Vec<(String, i32, bool)> {
 /// run-time "next time" lines. keepalived lists a group's interfaces in the order of its
 /// interface list; we list them as configured.
 pub fn garp_delays(cfg: &Config, out: &mut Vec<String>) {
+    garp_delays_with(cfg, &Static, out);
+}
+
+/// [`garp_delays`] with the run-time "next time" lines of `rt`.
+pub fn garp_delays_with(cfg: &Config, rt: &dyn Runtime, out: &mut Vec<String>) {
     if cfg.vrrp.garp_groups.is_empty() {
         return;
     }
     out.push("------< Gratuitous ARP delays >------".into());
-    for g in &cfg.vrrp.garp_groups {
+    for (k, g) in cfg.vrrp.garp_groups.iter().enumerate() {
         out.push(format!("------< GARP delay group {} >------", g.aggregation_group));
         if let Some(i) = g.garp_interval {
             out.push(format!(" GARP interval = {}", fmt_g(i as f64 / 1e6)));
+            rt.lines(At::GarpNext(k), out);
         }
         if let Some(i) = g.gna_interval {
             out.push(format!(" GNA interval = {}", fmt_g(i as f64 / 1e6)));
+            rt.lines(At::GnaNext(k), out);
         } else if g.garp_interval.is_none() {
             out.push(" No configuration".into());
         }
