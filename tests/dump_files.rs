@@ -517,3 +517,42 @@ fn parent_and_checker_data() {
     assert!(rest.contains("------< LVS Topology >------"), "{rest}");
     assert!(rest.contains(" VS VIP = 10.0.0.1, VPORT = 80"), "{rest}");
 }
+
+/// dump_track_file() at run time: "Status" is the value last read from the file.
+#[test]
+fn data_file_track_file_status_is_the_value_read() {
+    use keepalived_rs::vrrp::event::Event;
+    let conf = format!(
+        "track_file tf {{\n file /nonexistent/kars-track\n weight 1\n}}\n{}",
+        support::engine::instance("VI_1", 51, 100, " track_file {\n  tf\n }\n")
+    );
+    let mut sim = Sim::new(&[&conf]);
+    sim.start_all();
+    sim.event(
+        0,
+        Event::TrackFile {
+            name: "tf".into(),
+            value: 7,
+        },
+    );
+    let links = links(&sim, 0);
+    let socks = Sockets::default();
+    let rs = RunState {
+        engine: &sim.nodes[0].engine,
+        clock: Clock::fixed(ZERO),
+        sockets: &socks,
+        links: &links,
+        now: sim.now,
+    };
+    let text = data_text(&sim.nodes[0].cfg, &rs);
+    let section: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "------< VRRP Track files >------")
+        .take_while(|l| !l.starts_with("------< Interfaces"))
+        .collect();
+    assert!(section.contains(&" Track file = tf"), "{text}");
+    assert!(section.contains(&"   Status = 7"), "{}", section.join("\n"));
+    // Without sockets, keepalived's "No sockets allocated".
+    assert!(instance_block(&text, "VI_1").contains(&"   No sockets allocated"));
+    assert!(!text.contains("VRRP Sockpool"));
+}

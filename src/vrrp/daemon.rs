@@ -285,6 +285,19 @@ fn read_track_file(path: &str) -> i64 {
 }
 
 async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
+    // Dump signals (keepalived's `vrrp_signal_init()`): SIGUSR1 data, SIGUSR2 stats,
+    // SIGRTMAX-1 stats then clear, SIGRTMIN+2 JSON; files written by `vrrp::data`,
+    // `vrrp::stats` and `vrrp::json`. Installed first: their default action would end the
+    // process if an exporter asked during start-up (they are then answered once running).
+    let (Ok(mut sig_data), Ok(mut sig_stats), Ok(mut sig_stats_clear), Ok(mut sig_json)) = (
+        signal(SignalKind::user_defined1()),
+        signal(SignalKind::user_defined2()),
+        signal(SignalKind::from_raw(libc::SIGRTMAX() - 1)),
+        signal(SignalKind::from_raw(libc::SIGRTMIN() + 2)),
+    ) else {
+        log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
+        return 1;
+    };
     let nl = match Netlink::new() {
         Ok(n) => n,
         Err(e) => {
@@ -418,18 +431,6 @@ async fn run_async(cfg: Arc<Config>, opts: DaemonOptions) -> i32 {
     super::memory::trim_after_startup();
 
     let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-        log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
-        return 1;
-    };
-    // Dump signals (keepalived's `vrrp_signal_init()`): SIGUSR1 data, SIGUSR2 stats,
-    // SIGRTMAX-1 stats then clear, SIGRTMIN+2 JSON; files written by `vrrp::data`,
-    // `vrrp::stats` and `vrrp::json`.
-    let (Ok(mut sig_data), Ok(mut sig_stats), Ok(mut sig_stats_clear), Ok(mut sig_json)) = (
-        signal(SignalKind::user_defined1()),
-        signal(SignalKind::user_defined2()),
-        signal(SignalKind::from_raw(libc::SIGRTMAX() - 1)),
-        signal(SignalKind::from_raw(libc::SIGRTMIN() + 2)),
-    ) else {
         log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
         return 1;
     };

@@ -440,6 +440,10 @@ impl Runtime for Hooks<'_> {
                     g.num_member_fault, g.num_member_init
                 ))
             }
+            Line::TrackFileStatus(k) => {
+                let v = self.rs.engine.track_file_value(&cfg.track.files[k].name)?;
+                Some(format!("   Status = {v}"))
+            }
             Line::ScriptInitState(k) => {
                 let s = self.rs.engine.script_view(k);
                 let fail = cfg.vrrp.scripts[k].init_fail;

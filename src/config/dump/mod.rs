@@ -49,7 +49,7 @@ pub fn vrrp_layout_with(cfg: &Config, rt: &dyn vrrp::Runtime) -> Vec<String> {
     net::layout(cfg, &mut out);
     vrrp::static_track_groups(cfg, &mut out);
     vrrp::layout_with(cfg, rt, &mut out);
-    track::layout(cfg, &mut out);
+    track::layout_with(cfg, rt, &mut out);
     bfd::layout(cfg, &mut out);
     out
 }

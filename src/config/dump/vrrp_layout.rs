@@ -64,6 +64,8 @@ pub enum Line {
     SyncGroupCounts(usize),
     /// "Init state = ..." of a script.
     ScriptInitState(usize),
+    /// "Status = N" of a track file (index in `track.files`): the value last read.
+    TrackFileStatus(usize),
 }
 
 /// Run-time values for [`layout_with`].

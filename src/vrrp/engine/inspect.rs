@@ -153,6 +153,11 @@ impl Engine {
         }
     }
 
+    /// The value last read from track file `name` (keepalived's `last_status`).
+    pub fn track_file_value(&self, name: &str) -> Option<i64> {
+        self.core.files.iter().find(|f| f.name == name).map(|f| f.last_status)
+    }
+
     /// The instances tracking interface `name` (its `tracking_vrrp` list), empty when none.
     pub fn interface_tracking(&self, name: &str) -> Vec<Tracking> {
         self.core
