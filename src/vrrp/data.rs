@@ -67,6 +67,11 @@ fn asctime_us(t: &LocalTime) -> String {
     format!("{}.{:06}{}", &a[..19], t.nsec / 1000, &a[19..])
 }
 
+/// `ctime()` without its newline, in local time.
+fn local_asctime(d: Duration) -> String {
+    asctime(&LocalTime::from_unix(d.as_secs() as i64, d.subsec_nanos()))
+}
+
 /// `asctime()` without its newline: `Sat Nov 21 01:13:22 2026`.
 fn asctime(t: &LocalTime) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -263,10 +268,11 @@ impl Hooks<'_> {
         // keepalived's vmac_garp_timer; the daemon schedules these without exposing the time,
         // so the next one is shown as due now.
         let w = self.rs.clock.wall(self.rs.now);
+        // "%.24s.%6.6ld" of ctime(): the year before the microseconds.
         out.push(format!(
             "   Next gratuitous ARP for such secondary = {} ({}.{:06})",
             secs_usecs(w),
-            &ctime_us(w)[..19],
+            local_asctime(w),
             w.subsec_micros()
         ));
     }
@@ -587,7 +593,7 @@ fn interfaces(cfg: &Config, rs: &RunState, out: &mut Vec<String>) {
                 "   {}IPv6 forwarding. Last checked {} ({}.{:06})",
                 if fwd { "" } else { "Not " },
                 secs_usecs(w),
-                asctime(&LocalTime::from_unix(w.as_secs() as i64, w.subsec_nanos())),
+                local_asctime(w),
                 w.subsec_micros()
             ));
         }
