@@ -5,6 +5,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod dumpfile;
 pub mod exec;
 pub mod log;
 pub mod netlink;

@@ -55,7 +55,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             _ = hup.recv() => {
                 let _ = link.tx.send(&crate::watchdog::control::ToParent::ReloadRequest).await;
             }
-            _ = usr1.recv() => crate::check::daemon::write_check_data(&config),
+            _ = usr1.recv() => crate::dumpfile::write_check_data(&config).into_iter().for_each(write),
             msg = link.rx.recv::<ToChild>() => match msg {
                 Some(ToChild::Reload { generation, text }) => {
                     write(LogLine::info("Reloading"));
@@ -77,11 +77,4 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         f.remove();
     }
     0
-}
-
-/// SIGUSR1: `keepalived_check.data`.
-pub fn write_check_data(cfg: &crate::config::model::Config) {
-    let mut text = crate::config::dump::check_layout(cfg).join("\n");
-    text.push('\n');
-    let _ = std::fs::write(format!("{}/keepalived_check.data", log::tmp_dir()), text);
 }

@@ -86,8 +86,10 @@ pub fn version() -> String {
         s.push_str(&format!("Distro: {d}\n"));
     }
     s.push('\n');
-    s.push_str("configure options: (none: keepalived-rs is built with cargo)\n\n");
-    s.push_str("Config options:  LVS VRRP VRRP_AUTH VRRP_VMAC JSON BFD\n\n");
+    // keepalived-rs is built with cargo; these are the configure switches of the keepalived
+    // build it stands in for (exporters look for --enable-json before asking for JSON).
+    s.push_str("configure options: --enable-json --enable-bfd --runstatedir=/run --with-init=systemd\n\n");
+    s.push_str("Config options:  LVS VRRP VRRP_AUTH VRRP_VMAC JSON BFD INIT=systemd SYSTEMD_NOTIFY\n\n");
     s.push_str("System options:  GLOB_BRACE GLOB_ALTDIRFUNC\n");
     s
 }

@@ -375,6 +375,19 @@ fn read_track_file(path: &str) -> i64 {
 }
 
 async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, handover: Option<Handover>) -> i32 {
+    // Dump signals (keepalived's `vrrp_signal_init()`): SIGUSR1 data, SIGUSR2 stats,
+    // SIGRTMAX-1 stats then clear, SIGRTMIN+2 JSON; files written by `vrrp::data`,
+    // `vrrp::stats` and `vrrp::json`. Installed first: their default action would end the
+    // process if an exporter asked during start-up (they are then answered once running).
+    let (Ok(mut sig_data), Ok(mut sig_stats), Ok(mut sig_stats_clear), Ok(mut sig_json)) = (
+        signal(SignalKind::user_defined1()),
+        signal(SignalKind::user_defined2()),
+        signal(SignalKind::from_raw(libc::SIGRTMAX() - 1)),
+        signal(SignalKind::from_raw(libc::SIGRTMIN() + 2)),
+    ) else {
+        log(LogLine::at(Priority::Error, "Unable to install signal handlers"));
+        return 1;
+    };
     let nl = match Netlink::new() {
         Ok(n) => n,
         Err(e) => {
@@ -477,7 +490,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
     // The table needs no re-read after that: the monitor never takes our VIPs (stale or not)
     // as an interface's primary address (`set_ours` above).
 
-    let specs: Vec<SockSpec> = cfg.vrrp.instances.iter().map(|i| sock_spec(&cfg, i, &ifs)).collect();
+    let mut specs: Vec<SockSpec> = cfg.vrrp.instances.iter().map(|i| sock_spec(&cfg, i, &ifs)).collect();
     let (pool, lines) = SockPool::open(&specs);
     logs(lines);
     let has = |f: Family| {
@@ -561,6 +574,13 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                 None => { stopping = true; engine.handle(now(), Event::Stop) }
             },
             pkt = shell.pool.recv() => engine.handle(now(), Event::Packet(pkt)),
+            _ = sig_data.recv() => {
+                logs(super::data::write_data_file(&cfg, &engine, &shell.ifs, &shell.pool, &specs, now()));
+                Vec::new()
+            }
+            _ = sig_stats.recv() => { logs(super::stats::write_stats_file(&cfg, &mut engine, false)); Vec::new() }
+            _ = sig_stats_clear.recv() => { logs(super::stats::write_stats_file(&cfg, &mut engine, true)); Vec::new() }
+            _ = sig_json.recv() => { logs(super::json::write_json_file(&cfg, &engine, now())); Vec::new() }
             upd = monitor.next() => {
                 let Some(upd) = upd else { continue };
                 logs(upd.logs);
@@ -641,7 +661,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                     shell.cfg = new.clone();
                     // Adverts in the plan belong to old instances: the old pool sends them.
                     shell.carry_out_reload(plan).await;
-                    let specs: Vec<SockSpec> = new
+                    specs = new
                         .vrrp
                         .instances
                         .iter()

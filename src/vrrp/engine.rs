@@ -9,6 +9,7 @@
 //! [`sync_group`](super::sync_group).
 
 mod adverts;
+pub mod inspect;
 mod reload;
 mod resume;
 mod startup;
@@ -103,6 +104,40 @@ pub(crate) struct Core {
 /// The sans-IO VRRP engine.
 pub struct Engine {
     core: Core,
+    transitions: Transitions,
+}
+
+/// When each instance last changed state (keepalived's `last_transition`, shown in the dump
+/// files), noted after every call that can change one.
+#[derive(Default)]
+struct Transitions {
+    seen: Vec<State>,
+    at: Vec<Option<u64>>,
+}
+
+impl Transitions {
+    fn note(&mut self, states: impl ExactSizeIterator<Item = State>, now: u64) {
+        if self.seen.len() != states.len() {
+            self.seen = vec![State::Init; states.len()];
+            self.at = vec![None; states.len()];
+        }
+        for (i, s) in states.enumerate() {
+            if self.seen[i] != s {
+                self.seen[i] = s;
+                self.at[i] = Some(now);
+            }
+        }
+    }
+
+    /// After a reload: each new instance keeps the time of the old one it continues.
+    fn remap(&mut self, old_of: &[Option<usize>], states: &[State]) {
+        let at = old_of
+            .iter()
+            .map(|o| o.and_then(|o| self.at.get(o).copied().flatten()))
+            .collect();
+        self.at = at;
+        self.seen = states.to_vec();
+    }
 }
 
 fn us(t: Time) -> u64 {
@@ -129,6 +164,7 @@ impl Engine {
         let wire = v.instances.iter().map(Wire::new).collect();
         let t = track::build(&cfg, &interfaces);
         Engine {
+            transitions: Transitions::default(),
             core: Core {
                 opts,
                 now: 0,
@@ -164,7 +200,23 @@ impl Engine {
         c.now = us(now);
         c.started = true;
         c.start();
-        std::mem::take(&mut c.out)
+        self.note_transitions();
+        std::mem::take(&mut self.core.out)
+    }
+
+    fn note_transitions(&mut self) {
+        let now = self.core.now;
+        self.transitions.note(self.core.vrrps.iter().map(|v| v.state), now);
+    }
+
+    /// When instance `instance` last changed state, on the engine's clock.
+    pub(crate) fn transition_time(&self, instance: usize) -> Option<Time> {
+        self.transitions
+            .at
+            .get(instance)
+            .copied()
+            .flatten()
+            .map(Duration::from_micros)
     }
 
     /// Handles one event. Before [`Engine::start`], interface and track file events only set
@@ -198,7 +250,8 @@ impl Engine {
             }
             Event::Stop => c.stop(),
         }
-        std::mem::take(&mut c.out)
+        self.note_transitions();
+        std::mem::take(&mut self.core.out)
     }
 
     /// Fires every timer due at `now`.
@@ -209,7 +262,8 @@ impl Engine {
         }
         c.now = c.now.max(us(now));
         c.fire_timers();
-        std::mem::take(&mut c.out)
+        self.note_transitions();
+        std::mem::take(&mut self.core.out)
     }
 
     /// When [`Engine::poll`] next has something to do.
@@ -237,6 +291,14 @@ impl Engine {
     /// An instance's counters.
     pub fn stats(&self, instance: usize) -> &Stats {
         &self.core.vrrps[instance].stats
+    }
+
+    /// Zeroes every instance's counters (SIGRTMAX-1, after the stats file is written:
+    /// `vrrp_print_stats(true)`).
+    pub fn clear_stats(&mut self) {
+        for v in &mut self.core.vrrps {
+            v.stats = Stats::default();
+        }
     }
 
     /// A sync group's state (index in `Config.vrrp.sync_groups`; panics when out of range).

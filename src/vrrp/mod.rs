@@ -14,15 +14,21 @@
 //! with per-interface pacing), [`scripts`] (vrrp_script runs), [`notify`] (notify scripts and
 //! FIFO), [`daemon`] (the tokio loop tying engine and shells together), [`memory`] (giving
 //! back start-up memory), [`timer`] (microsecond deadlines on a timerfd).
+//!
+//! Dump files (signals): [`data`] (SIGUSR1 `keepalived.data`), [`stats`] (SIGUSR2 and
+//! SIGRTMAX-1 `keepalived.stats`), [`json`] (SIGRTMIN+2 `keepalived.json`), written through
+//! [`crate::dumpfile`].
 
 pub mod announce;
 pub mod auth_ah;
 pub mod checksum;
 pub mod daemon;
+pub mod data;
 pub mod engine;
 pub mod event;
 pub mod fsm;
 pub mod garp;
+pub mod json;
 pub mod memory;
 pub mod notify;
 pub mod packet;

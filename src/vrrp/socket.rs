@@ -169,6 +169,19 @@ impl SockPool {
         self.slots.iter().map(|s| (&s.spec, s.status))
     }
 
+    // ---- For the SIGUSR1 dump (src/vrrp/data.rs): read-only. ----
+
+    /// The distinct entries with their (read, write) descriptors, -1 when closed.
+    pub fn descriptors(&self) -> impl Iterator<Item = (&SockSpec, (i32, i32))> {
+        self.slots.iter().map(|s| (&s.spec, s.fds()))
+    }
+
+    /// The index, in [`SockPool::descriptors`] order, of the entry serving `spec` (keepalived's
+    /// `vrrp->sockets`).
+    pub fn entry_of(&self, spec: &SockSpec) -> Option<usize> {
+        self.slots.iter().position(|s| s.spec.same_socket(spec))
+    }
+
     /// Closes the sockets on an interface that went away (keepalived's `cleanup_lost_interface()`).
     pub fn close_interface(&mut self, ifname: &str) {
         for s in self.slots.iter_mut().filter(|s| s.spec.ifname == ifname) {

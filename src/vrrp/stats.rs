@@ -3,7 +3,10 @@
 
 use std::fmt::Write;
 
+use super::engine::Engine;
 use super::packet::{Advert, RxError};
+use crate::config::model::Config;
+use crate::log::LogLine;
 
 /// One instance's counters. Field names are keepalived's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -163,6 +166,43 @@ impl Stats {
             self.pri_zero_sent,
         );
     }
+}
+
+/// The text of `keepalived.stats` (`vrrp_print.c: vrrp_print_stats()`): every instance's
+/// block, in configuration order.
+pub fn stats_text(cfg: &Config, engine: &Engine) -> String {
+    let mut out = String::new();
+    for (k, i) in cfg.vrrp.instances.iter().enumerate() {
+        engine.stats(k).write_stats(&i.name, &mut out);
+    }
+    out
+}
+
+/// SIGUSR2 (`clear` false) or SIGRTMAX-1 (`clear` true) in the VRRP child (`sigusr2_vrrp()`):
+/// logs "Printing [and clearing ]VRRP stats for process(%d) on signal", writes
+/// `keepalived.stats` (never with the `data_use_instance` suffix), then with `clear` zeroes the
+/// counters once the file is written (keepalived clears nothing when it cannot open the file).
+pub fn write_stats_file(cfg: &Config, engine: &mut Engine, clear: bool) -> Vec<LogLine> {
+    let mut logs = vec![LogLine::info(format!(
+        "Printing {}VRRP stats for process({}) on signal",
+        if clear { "and clearing " } else { "" },
+        std::process::id()
+    ))];
+    let path = crate::dumpfile::tmp_file("keepalived.stats");
+    match crate::dumpfile::write_atomic(&path, stats_text(cfg, engine).as_bytes()) {
+        Ok(()) => {
+            if clear {
+                engine.clear_stats();
+            }
+        }
+        Err(e) => logs.push(LogLine::info(format!(
+            "Can't open {} ({}: {})",
+            path.display(),
+            e.raw_os_error().unwrap_or(0),
+            crate::vrrp::socket::strerror(&e)
+        ))),
+    }
+    logs
 }
 
 #[cfg(test)]

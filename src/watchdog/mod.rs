@@ -10,7 +10,6 @@
 pub mod banner;
 pub mod child;
 pub mod control;
-pub mod dump;
 pub mod parent;
 pub mod pidfile;
 pub mod respawn;

@@ -482,11 +482,9 @@ impl Parent {
 
     /// SIGUSR1: `keepalived_parent.data` (the global definitions).
     fn write_parent_data(&self) {
-        log(LogLine::info(format!(
-            "Printing parent data for process({}) on signal",
-            std::process::id()
-        )));
-        super::dump::write_parent_data(&self.cfg);
+        for l in crate::dumpfile::write_parent_data(&self.cfg) {
+            log(l);
+        }
     }
 
     async fn run_hook(&self, what: &str, s: &crate::config::model::Script, timeout: u32) {

@@ -4,7 +4,7 @@
 #[path = "global_layout.rs"]
 mod layout;
 
-pub use layout::layout;
+pub use layout::{Process, layout, layout_for};
 
 use super::writer::ConfWriter;
 use crate::config::model::Config;

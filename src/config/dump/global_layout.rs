@@ -176,7 +176,29 @@ fn reload(g: &GlobalDefs, out: &mut Vec<String>) {
         out.push(" Use instance name in data dumps".into());
     }
     // The start and shutdown scripts belong to the parent: the children, whose dumps these are,
-    // free them at startup.
+    // free them at startup (the parent's lines: `parent_scripts()`).
+}
+
+/// The parent's start and shutdown script lines (`keepalived_parent.data`).
+fn parent_scripts(g: &GlobalDefs, out: &mut Vec<String>) {
+    if let Some(s) = &g.startup_script {
+        out.push(format!(
+            " Startup script = {}, uid:gid {}:{}, timeout {}",
+            s.cmd_str(),
+            s.uid,
+            s.gid,
+            g.startup_script_timeout
+        ));
+    }
+    if let Some(s) = &g.shutdown_script {
+        out.push(format!(
+            " Shutdown script = {}, uid:gid {}:{} timeout {}",
+            s.cmd_str(),
+            s.uid,
+            s.gid,
+            g.shutdown_script_timeout
+        ));
+    }
 }
 
 /// keepalived prints the default interface only once a static address without `dev` has looked
@@ -194,7 +216,7 @@ fn default_interface(cfg: &Config) -> &str {
     }
 }
 
-fn interfaces_and_lvs(cfg: &Config, out: &mut Vec<String>) {
+fn interfaces_and_lvs(cfg: &Config, p: Process, out: &mut Vec<String>) {
     let g = &cfg.global;
     out.push(format!(" Dynamic interfaces = {}", tf(g.dynamic_interfaces)));
     if g.dynamic_interfaces {
@@ -214,7 +236,9 @@ fn interfaces_and_lvs(cfg: &Config, out: &mut Vec<String>) {
         // keepalived labels the UDP timeout "TCP" too.
         out.push(format!(" LVS TCP timeout = {}", t.udp));
     }
-    out.push(format!(" Default interface = {}", default_interface(cfg)));
+    if p == Process::Vrrp {
+        out.push(format!(" Default interface = {}", default_interface(cfg)));
+    }
     out.push(format!(
         " Disable local IGMP = {}",
         yes_no(g.disable_local_igmp, "yes", "no")
@@ -247,7 +271,23 @@ fn interfaces_and_lvs(cfg: &Config, out: &mut Vec<String>) {
     out.push(format!(" LVS flush on stop = {on_stop}"));
 }
 
-fn vrrp(g: &GlobalDefs, out: &mut Vec<String>) {
+/// keepalived's VRRP child falls back to an nftables table named `keepalived` when an instance
+/// needs the firewall (a VMAC, or no accept mode without owning the addresses:
+/// `vrrp_complete_instance()`, "using nftables").
+fn nftables_table(cfg: &Config, p: Process) -> Option<String> {
+    let needs = cfg
+        .vrrp
+        .instances
+        .iter()
+        .any(|i| i.vmac.is_some() || (!i.accept && i.priority != 255));
+    cfg.global
+        .nftables
+        .clone()
+        .or_else(|| (p == Process::Vrrp && needs).then(|| defaults::NFTABLES_TABLE.to_string()))
+}
+
+fn vrrp(cfg: &Config, p: Process, out: &mut Vec<String>) {
+    let g = &cfg.global;
     fifo(out, "Global", &g.notify_fifo);
     fifo(out, "VRRP", &g.vrrp_notify_fifo);
     fifo(out, "LVS", &g.lvs_notify_fifo);
@@ -271,14 +311,15 @@ fn vrrp(g: &GlobalDefs, out: &mut Vec<String>) {
         " Gratuitous ARP refresh repeat = {}",
         g.vrrp_garp_master_refresh_repeat
     ));
-    out.push(format!(
-        " Gratuitous ARP lower priority delay = {}",
-        g.garp_lower_prio_delay()
-    ));
-    out.push(format!(
-        " Gratuitous ARP lower priority repeat = {}",
-        g.garp_lower_prio_repeat()
-    ));
+    let (delay, repeat) = match p {
+        Process::Vrrp => (g.garp_lower_prio_delay(), g.garp_lower_prio_repeat()),
+        Process::Parent | Process::Checker => (
+            g.vrrp_garp_lower_prio_delay.unwrap_or(PARAMETER_UNSET),
+            g.vrrp_garp_lower_prio_repeat.unwrap_or(PARAMETER_UNSET),
+        ),
+    };
+    out.push(format!(" Gratuitous ARP lower priority delay = {delay}"));
+    out.push(format!(" Gratuitous ARP lower priority repeat = {repeat}"));
     out.push(format!(" Num adverts before down = {}", g.vrrp_down_timer_adverts));
     out.push(format!(
         " Gratuitous ARP for each secondary {} = {}s",
@@ -296,7 +337,7 @@ fn vrrp(g: &GlobalDefs, out: &mut Vec<String>) {
     out.push(format!(" Gratuitous ARP interval = {}", secs_f(g.vrrp_garp_interval)));
     out.push(format!(" Gratuitous NA interval = {}", secs_f(g.vrrp_gna_interval)));
     out.push(format!(" VRRP default protocol version = {}", g.vrrp_version));
-    if let Some(t) = &g.nftables {
+    if let Some(t) = nftables_table(cfg, p) {
         out.push(format!(" nftables table name = {t}"));
         out.push(format!(" nftables base chain priority = {}", g.nftables_priority));
         out.push(format!(
@@ -412,14 +453,41 @@ fn tail(g: &GlobalDefs, out: &mut Vec<String>) {
     }
 }
 
-/// Appends the global lines of keepalived's `-d` dump (its section layout).
+/// Appends the global lines of keepalived's `-d` dump (its section layout) as the VRRP child
+/// prints them.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {
+    layout_for(cfg, Process::Vrrp, out);
+}
+
+// ---- Hook for the dump files (src/dumpfile.rs): which process prints the section. ----
+
+/// The process printing the global definitions: `dump_global_data()` differs by process type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Process {
+    /// The parent (`keepalived_parent.data`): its start/shutdown scripts, no default
+    /// interface, and the lower priority GARP values as configured (`PARAMETER_UNSET`,
+    /// 4294967295, when not), since only the VRRP child's `set_vrrp_defaults()` fills them.
+    Parent,
+    /// The VRRP child (`-d`, `keepalived.data`).
+    Vrrp,
+    /// The checker child (`keepalived_check.data`): as the parent, without the scripts.
+    Checker,
+}
+
+/// keepalived's `PARAMETER_UNSET`.
+const PARAMETER_UNSET: u32 = u32::MAX;
+
+/// Appends the global lines as process `p` prints them.
+pub fn layout_for(cfg: &Config, p: Process, out: &mut Vec<String>) {
     let g = &cfg.global;
     out.push("------< Global definitions >------".into());
     identity(g, out);
     reload(g, out);
-    interfaces_and_lvs(cfg, out);
-    vrrp(g, out);
+    if p == Process::Parent {
+        parent_scripts(g, out);
+    }
+    interfaces_and_lvs(cfg, p, out);
+    vrrp(cfg, p, out);
     process(out, "VRRP", &g.vrrp_process);
     process(out, "Checker", &g.checker_process);
     process(out, "BFD", &g.bfd_process);

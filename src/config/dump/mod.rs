@@ -37,13 +37,19 @@ pub fn json(cfg: &Config) -> String {
 /// track files, track processes, track BFDs). The run-time "Interfaces" section is not part of
 /// a configuration.
 pub fn vrrp_layout(cfg: &Config) -> Vec<String> {
+    vrrp_layout_with(cfg, &vrrp::Static)
+}
+
+/// [`vrrp_layout`] with the run-time lines of a running VRRP child (the SIGUSR1
+/// `keepalived.data`, built by `vrrp::data`; it adds the "Interfaces" section itself).
+pub fn vrrp_layout_with(cfg: &Config, rt: &dyn vrrp::Runtime) -> Vec<String> {
     let mut out = Vec::new();
     global::layout(cfg, &mut out);
-    vrrp::garp_delays(cfg, &mut out);
+    vrrp::garp_delays_with(cfg, rt, &mut out);
     net::layout(cfg, &mut out);
     vrrp::static_track_groups(cfg, &mut out);
-    vrrp::layout(cfg, &mut out);
-    track::layout(cfg, &mut out);
+    vrrp::layout_with(cfg, rt, &mut out);
+    track::layout_with(cfg, rt, &mut out);
     bfd::layout(cfg, &mut out);
     out
 }

@@ -142,16 +142,30 @@ fn process_lines(t: &TrackProcess, out: &mut Vec<String>) {
 /// child's `-d` dump. keepalived drops track files nothing tracks before dumping, so only files
 /// with VRRP trackers are listed.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {
+    layout_with(cfg, &super::vrrp::Static, out);
+}
+
+/// [`layout`] with a running VRRP child's track file values (`Line::TrackFileStatus`).
+pub fn layout_with(cfg: &Config, rt: &dyn super::vrrp::Runtime, out: &mut Vec<String>) {
     let mut files = cfg
         .track
         .files
         .iter()
-        .filter(|f| !f.tracking_vrrp.is_empty())
+        .enumerate()
+        .filter(|(_, f)| !f.tracking_vrrp.is_empty())
         .peekable();
     if files.peek().is_some() {
         out.push("------< VRRP Track files >------".into());
-        for f in files {
+        for (k, f) in files {
+            let start = out.len();
             track_file_lines(f, out);
+            if let Some(l) = rt.line(super::vrrp::Line::TrackFileStatus(k)) {
+                for x in &mut out[start..] {
+                    if x.starts_with("   Status = ") {
+                        *x = l.clone();
+                    }
+                }
+            }
             tracking_lines(&f.tracking_vrrp, out);
         }
     }

@@ -14,7 +14,9 @@ use crate::config::model::vrrp::{
 };
 use crate::config::values::format_secs;
 
-pub use layout_impl::{garp_delays, layout, static_track_groups};
+pub use layout_impl::{
+    At, Line, Runtime, Static, address_text, garp_delays, garp_delays_with, layout, layout_with, static_track_groups,
+};
 
 /// Writes the VRRP part of the resolved configuration.
 pub fn write_resolved(cfg: &Config, w: &mut ConfWriter) {

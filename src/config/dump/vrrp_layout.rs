@@ -12,23 +12,107 @@ use crate::config::model::vrrp::{
 
 /// Appends the VRRP lines of keepalived's `-d` dump.
 pub fn layout(cfg: &Config, out: &mut Vec<String>) {
+    layout_with(cfg, &Static, out);
+}
+
+// ---- Hook for the SIGUSR1 `keepalived.data` (src/vrrp/data.rs): run-time lines. ----
+
+/// Where a running VRRP child adds lines (keepalived's `dump_vrrp()`, `dump_vscript()` and
+/// `dump_data_vrrp()` writing to a file). Indices are those of the configuration's lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// After "Using Native IPv6": `State`, and a backup's master router and priority.
+    InstanceState(usize),
+    /// After "Number of config faults": fault counts, last transition, timers.
+    InstanceTimers(usize),
+    /// After "Gratuitous ARP for each secondary": its next time.
+    InstanceGarpExtra(usize),
+    /// After "Priority": effective and total priority.
+    InstancePriority(usize),
+    /// After "Advert interval": a v3 backup's master advert interval.
+    InstanceAdvert(usize),
+    /// Between the topology and the sync groups: the sockpool section.
+    Sockpool,
+    /// After a GARP delay group's "GARP interval" (index in `garp_groups`): its next time.
+    GarpNext(usize),
+    /// After a GARP delay group's "GNA interval": its next time.
+    GnaNext(usize),
+    /// After a script's "Fall": result and insecure.
+    ScriptResult(usize),
+    /// After a script's "Init state": its status.
+    ScriptStatus(usize),
+    /// After a script's tracking list: its process state.
+    ScriptEnd(usize),
+}
+
+/// A line a running VRRP child prints in place of the configuration's (`None`: keep it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// "Wantstate = ...": the state wanted now, not the configured one.
+    Wantstate(usize),
+    /// "Using src_ip = ...", printed always (the configuration prints it only when set).
+    SrcIp(usize),
+    /// "Multicast address ...", with the ifindex for IPv6.
+    Multicast(usize),
+    /// Text appended to each VIP and eVIP line (" set").
+    VipSuffix(usize),
+    /// "fd_in N, fd_out M" instead of "No sockets allocated".
+    Sockets(usize),
+    /// " VRRP Sync Group = NAME, STATE".
+    SyncGroup(usize),
+    /// "Num member fault N, num member init M".
+    SyncGroupCounts(usize),
+    /// "Init state = ..." of a script.
+    ScriptInitState(usize),
+    /// "Status = N" of a track file (index in `track.files`): the value last read.
+    TrackFileStatus(usize),
+}
+
+/// Run-time values for [`layout_with`].
+pub trait Runtime {
+    /// Appends the lines for `at`.
+    fn lines(&self, at: At, out: &mut Vec<String>);
+    /// The line to print instead of the configuration's.
+    fn line(&self, l: Line) -> Option<String>;
+}
+
+/// No run-time values: the `-d` layout.
+pub struct Static;
+
+impl Runtime for Static {
+    fn lines(&self, _: At, _: &mut Vec<String>) {}
+    fn line(&self, _: Line) -> Option<String> {
+        None
+    }
+}
+
+/// keepalived's `format_ipaddress()` text of a VIP or eVIP of `i` (the JSON `vips`), on the
+/// interface the dump names.
+pub fn address_text(a: &IpAddress, i: &VrrpInstance) -> String {
+    let (dev, base) = address_dev(a, i);
+    a.dump_text_on(dev, base)
+}
+
+/// Appends the VRRP lines with the run-time values of `rt`.
+pub fn layout_with(cfg: &Config, rt: &dyn Runtime, out: &mut Vec<String>) {
     let v = &cfg.vrrp;
     if !v.instances.is_empty() {
         out.push("------< VRRP Topology >------".into());
-        for i in &v.instances {
-            instance(i, out);
+        for (k, i) in v.instances.iter().enumerate() {
+            instance(k, i, rt, out);
         }
     }
+    rt.lines(At::Sockpool, out);
     if !v.sync_groups.is_empty() {
         out.push("------< VRRP Sync groups >------".into());
-        for g in &v.sync_groups {
-            sync_group(cfg, g, out);
+        for (k, g) in v.sync_groups.iter().enumerate() {
+            sync_group(cfg, k, g, rt, out);
         }
     }
     if !v.scripts.is_empty() {
         out.push("------< VRRP Scripts >------".into());
-        for s in &v.scripts {
-            script(cfg, s, out);
+        for (k, s) in v.scripts.iter().enumerate() {
+            script(cfg, k, s, rt, out);
         }
     }
 }
@@ -140,7 +224,7 @@ fn tracked_ref(out: &mut Vec<String>, title: &str, list: &[TrackedRef], sep: &st
     }
 }
 
-fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
+fn instance(k: usize, i: &VrrpInstance, rt: &dyn Runtime, out: &mut Vec<String>) {
     out.push(format!(" VRRP Instance = {}", i.name));
     out.push(format!("   VRRP Version = {}", i.version));
     if let Some(g) = &i.sync_group {
@@ -149,6 +233,7 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     if i.family == Family::V6 {
         out.push("   Using Native IPv6".into());
     }
+    rt.lines(At::InstanceState(k), out);
     let unicast = !i.unicast_peers.is_empty();
     let any_flag = unicast
         || i.unicast_configured
@@ -174,8 +259,12 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     } else {
         out.push("   Flags: none".into());
     }
-    out.push(format!("   Wantstate = {}", i.state.as_str()));
+    out.push(
+        rt.line(Line::Wantstate(k))
+            .unwrap_or_else(|| format!("   Wantstate = {}", i.state.as_str())),
+    );
     out.push(format!("   Number of config faults = {}", i.config_faults));
+    rt.lines(At::InstanceTimers(k), out);
     interface_lines(i, out);
     if let Some(v) = &i.vrf {
         out.push(format!("   VRF = {v}"));
@@ -189,10 +278,14 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     if i.strict_mode {
         out.push("   Enforcing strict VRRP compliance".into());
     }
-    if let Some(s) = &i.src_ip {
+    if let Some(l) = rt.line(Line::SrcIp(k)) {
+        out.push(l);
+    } else if let Some(s) = &i.src_ip {
         out.push(format!("   Using src_ip = {s} (from configuration)"));
     }
-    if !unicast {
+    if let Some(l) = rt.line(Line::Multicast(k)) {
+        out.push(l);
+    } else if !unicast {
         if let Some(m) = &i.mcast_dst_ip {
             if i.family == Family::V4 {
                 out.push(format!("   Multicast address {m}"));
@@ -222,6 +315,7 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
             if i.garp_extra_if_all { "i/f" } else { "VMAC" },
             i.garp_extra_if
         ));
+        rt.lines(At::InstanceGarpExtra(k), out);
     }
     out.push(format!(
         "   Send advert after receive lower priority advert = {}",
@@ -233,11 +327,13 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     ));
     out.push(format!("   Virtual Router ID = {}", i.vrid));
     out.push(format!("   Priority = {}", i.priority));
+    rt.lines(At::InstancePriority(k), out);
     if i.version == 2 {
         out.push(format!("   Advert interval = {} sec", i.advert_int / 1_000_000));
     } else {
         out.push(format!("   Advert interval = {} milli-sec", i.advert_int / 1000));
     }
+    rt.lines(At::InstanceAdvert(k), out);
     out.push(format!("   Accept = {}", if i.accept { "enabled" } else { "disabled" }));
     out.push(format!(
         "   Preempt = {}",
@@ -265,18 +361,19 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     if i.debug != 0 {
         out.push(format!("   Debug level = {}", i.debug));
     }
+    let suffix = rt.line(Line::VipSuffix(k)).unwrap_or_default();
     if !i.vips.is_empty() {
         out.push(format!("   Virtual IP ({}):", i.vips.len()));
         for a in &i.vips {
             let (dev, base) = address_dev(a, i);
-            out.push(a.dump_line_on(dev, base));
+            out.push(a.dump_line_on(dev, base) + &suffix);
         }
     }
     if !i.evips.is_empty() {
         out.push("   Virtual IP Excluded :".into());
         for a in &i.evips {
             let (dev, base) = address_dev(a, i);
-            out.push(a.dump_line_on(dev, base));
+            out.push(a.dump_line_on(dev, base) + &suffix);
         }
     }
     if unicast {
@@ -300,7 +397,10 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
             }
         ));
     }
-    out.push("   No sockets allocated".into());
+    out.push(
+        rt.line(Line::Sockets(k))
+            .unwrap_or_else(|| "   No sockets allocated".into()),
+    );
     if !i.vroutes.is_empty() {
         out.push("   Virtual Routes :".into());
         for r in &i.vroutes {
@@ -334,7 +434,7 @@ fn instance(i: &VrrpInstance, out: &mut Vec<String>) {
     out.push(format!("   Notify priority changes = {}", i.notify_priority_changes));
 }
 
-fn sync_group(cfg: &Config, g: &SyncGroup, out: &mut Vec<String>) {
+fn sync_group(cfg: &Config, k: usize, g: &SyncGroup, rt: &dyn Runtime, out: &mut Vec<String>) {
     // keepalived's initial group state: MASTER only if every member is an owner wanting MASTER.
     let all_master = g.members.iter().all(|m| {
         cfg.vrrp
@@ -342,8 +442,14 @@ fn sync_group(cfg: &Config, g: &SyncGroup, out: &mut Vec<String>) {
             .is_some_and(|i| i.priority == 255 && i.state.as_str() == "MASTER")
     });
     let state = if all_master { "MASTER" } else { "BACKUP" };
-    out.push(format!(" VRRP Sync Group = {}, {state}", g.name));
-    out.push("   Num member fault 0, num member init 0".into());
+    out.push(
+        rt.line(Line::SyncGroup(k))
+            .unwrap_or_else(|| format!(" VRRP Sync Group = {}, {state}", g.name)),
+    );
+    out.push(
+        rt.line(Line::SyncGroupCounts(k))
+            .unwrap_or_else(|| "   Num member fault 0, num member init 0".into()),
+    );
     if !g.members.is_empty() {
         out.push("   VRRP member instances :".into());
         for m in &g.members {
@@ -372,7 +478,7 @@ fn sync_group(cfg: &Config, g: &SyncGroup, out: &mut Vec<String>) {
     notify(out, &g.notify, "Generic");
 }
 
-fn script(cfg: &Config, s: &VrrpScript, out: &mut Vec<String>) {
+fn script(cfg: &Config, k: usize, s: &VrrpScript, rt: &dyn Runtime, out: &mut Vec<String>) {
     out.push(format!(" VRRP Script = {}", s.name));
     out.push(format!("   Command = {}", s.script.cmd_str()));
     out.push(format!("   Interval = {} sec", s.interval / 1_000_000));
@@ -381,8 +487,13 @@ fn script(cfg: &Config, s: &VrrpScript, out: &mut Vec<String>) {
     out.push(format!("   Weight = {}{r}", s.weight));
     out.push(format!("   Rise = {}", s.rise));
     out.push(format!("   Fall = {}", s.fall));
+    rt.lines(At::ScriptResult(k), out);
     let init = if s.init_fail { "INIT/FAILED" } else { "INIT" };
-    out.push(format!("   Init state = {init}"));
+    out.push(
+        rt.line(Line::ScriptInitState(k))
+            .unwrap_or_else(|| format!("   Init state = {init}")),
+    );
+    rt.lines(At::ScriptStatus(k), out);
     out.push(format!("   Script uid:gid = {}:{}", s.script.uid, s.script.gid));
     out.push("   VRRP instances :".into());
     // keepalived's dump_tracking_obj_list() adds its own heading.
@@ -394,6 +505,7 @@ fn script(cfg: &Config, s: &VrrpScript, out: &mut Vec<String>) {
         let r = if reverse { " reverse" } else { "" };
         out.push(format!("     {name}, weight {weight}{r}"));
     }
+    rt.lines(At::ScriptEnd(k), out);
 }
 
 /// keepalived's `tracking_vrrp` list of a script: the instances tracking it, then the members
@@ -428,17 +540,24 @@ fn script_tracking(cfg: &Config, script: &str) -> Vec<(String, i32, bool)> {
 /// run-time "next time" lines. keepalived lists a group's interfaces in the order of its
 /// interface list; we list them as configured.
 pub fn garp_delays(cfg: &Config, out: &mut Vec<String>) {
+    garp_delays_with(cfg, &Static, out);
+}
+
+/// [`garp_delays`] with the run-time "next time" lines of `rt`.
+pub fn garp_delays_with(cfg: &Config, rt: &dyn Runtime, out: &mut Vec<String>) {
     if cfg.vrrp.garp_groups.is_empty() {
         return;
     }
     out.push("------< Gratuitous ARP delays >------".into());
-    for g in &cfg.vrrp.garp_groups {
+    for (k, g) in cfg.vrrp.garp_groups.iter().enumerate() {
         out.push(format!("------< GARP delay group {} >------", g.aggregation_group));
         if let Some(i) = g.garp_interval {
             out.push(format!(" GARP interval = {}", fmt_g(i as f64 / 1e6)));
+            rt.lines(At::GarpNext(k), out);
         }
         if let Some(i) = g.gna_interval {
             out.push(format!(" GNA interval = {}", fmt_g(i as f64 / 1e6)));
+            rt.lines(At::GnaNext(k), out);
         } else if g.garp_interval.is_none() {
             out.push(" No configuration".into());
         }

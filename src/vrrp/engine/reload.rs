@@ -55,10 +55,15 @@ impl Engine {
             new_of: Vec::new(),
         };
         r.run();
-        ReloadPlan {
+        let plan = ReloadPlan {
             steps: r.steps,
             matched: r.old_of,
-        }
+        };
+        self.transitions.remap(
+            &plan.matched,
+            &self.core.vrrps.iter().map(|v| v.state).collect::<Vec<_>>(),
+        );
+        plan
     }
 }
 
