@@ -43,8 +43,9 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         "keepalived-rs: health checkers and IPVS are not built yet - virtual servers are not checked",
     ));
     if opts.dump_conf {
-        crate::config::dump::check_layout(&config)
-            .into_iter()
+        // keepalived's `dump_data_check()`: the checker's view of the global definitions.
+        crate::dumpfile::check_data(&config)
+            .lines()
             .for_each(|l| write(LogLine::info(l)));
     }
     link.loaded(link.generation).await;
