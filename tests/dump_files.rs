@@ -229,7 +229,9 @@ fn data_file_has_dump_vrrp_runtime_lines() {
     );
     assert_eq!(pos(&vi1, "   Effective priority"), pos(&vi1, "   Priority = ") + 1);
     let lt = vi1.iter().find(|l| l.starts_with("   Last transition = ")).unwrap();
-    assert!(lt.starts_with("   Last transition = 1795223602.000000 ("), "{lt}");
+    // Entered BACKUP at the start, MASTER after its master-down interval: 3 × 1 s + skew
+    // (256 - 160) / 256 s with its effective priority 160.
+    assert!(lt.starts_with("   Last transition = 1795223605.375000 ("), "{lt}");
     // A master's timer is its next advert, within one interval of the simulated now (10 s).
     let rt = vi1.iter().find(|l| l.starts_with("   Read timeout = ")).unwrap();
     let secs: f64 = rt["   Read timeout = ".len()..]
