@@ -296,3 +296,4 @@ pub mod netlink;
 pub mod packaging;
 pub mod reload;
 pub mod scripts;
+pub mod sandbox;
