@@ -7,19 +7,18 @@ use support::sandbox::ops::{BANNER, SEC, VIPS, said, signum, up_master, vrrp_con
 use support::sandbox::{Sandbox, skip_unavailable, wait_until};
 
 /// keepalived main.c `sigend()` / `stop_keepalived()`, vrrp_daemon.c `stop_vrrp()`,
-/// systemd.c `systemd_notify_stopping()`: SIGTERM to the parent removes the VIPs, stops both
+/// systemd.c `systemd_notify_stopping()`: `sig` to the parent removes the VIPs, stops both
 /// processes, removes the pid files, logs "Stopped" from the child and the "Stopped" banner
 /// from the parent, and sends STOPPING=1.
-#[test]
-fn stop_removes_vips_pid_files_and_processes() {
-    if skip_unavailable("stop_removes_vips_pid_files_and_processes") {
+fn stop_with(test: &str, sig: impl Fn() -> i32) {
+    if skip_unavailable(test) {
         return;
     }
     let sb = Sandbox::new();
     let u = up_master(&sb, &vrrp_conf("MASTER", 150, &VIPS), &["-D"], &VIPS);
     let mon = sb.monitor();
     let (from, nfrom) = (sb.syslog.mark(), sb.notify.mark());
-    assert!(sb.signal(u.parent, signum("STOP")));
+    assert!(sb.signal(u.parent, sig()));
     let r = || format!("{}monitor:\n{}", sb.report(), mon.text_from(0));
     let banner = format!("Stopped {BANNER}");
     let stopped = sb
@@ -44,6 +43,18 @@ fn stop_removes_vips_pid_files_and_processes() {
     for f in ["keepalived.pid", "vrrp.pid"] {
         assert!(!sb.run_path(f).exists(), "/run/{f} left behind\n{}", r());
     }
+}
+
+/// SIGTERM (`--signum=STOP`, what systemd and start-stop-daemon send).
+#[test]
+fn sigterm_removes_vips_pid_files_and_processes() {
+    stop_with("sigterm_removes_vips_pid_files_and_processes", || signum("STOP"));
+}
+
+/// SIGINT stops the same way (keepalived `signal_init()` gives both to `sigend()`).
+#[test]
+fn sigint_removes_vips_pid_files_and_processes() {
+    stop_with("sigint_removes_vips_pid_files_and_processes", || libc::SIGINT);
 }
 
 /// Logging survives a restart of the syslog daemon (glibc's syslog(3) reconnects when a send
