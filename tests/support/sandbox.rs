@@ -417,9 +417,11 @@ impl Sandbox {
     pub fn exec(&self, argv: &[&str], timeout: Duration) -> Done {
         let mut r = self.spawn(argv);
         let code = r.code(timeout);
-        // Output pipes may stay open in daemons the command started: take what is there.
-        r.stdout
-            .wait_for(|_| false, Duration::from_millis(if code.is_some() { 200 } else { 0 }));
+        // Output pipes may stay open in daemons the command started: wait a little for the
+        // end of both streams, then take what is there.
+        let grace = Duration::from_millis(if code.is_some() { 200 } else { 0 });
+        r.stdout.wait_for(|_| false, grace);
+        r.stderr.wait_for(|_| false, grace);
         let done = Done {
             code: code.unwrap_or(-1),
             stdout: r.stdout_text(),
