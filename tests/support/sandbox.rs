@@ -84,11 +84,17 @@ pub fn skip_unavailable(test: &str) -> bool {
     }
 }
 
+/// Whether `KARS_E2E_BEYOND=1` asks to assert behaviour beyond keepalived even when the binary
+/// under test is keepalived.
+pub fn beyond_forced() -> bool {
+    std::env::var("KARS_E2E_BEYOND").as_deref() == Ok("1")
+}
+
 /// For tests of behaviour beyond keepalived: prints `SKIP` and returns true when the binary
 /// under test is keepalived, unless `KARS_E2E_BEYOND=1` asks to run them anyway (to see them
 /// fail against keepalived, which shows that they detect keepalived's behaviour).
 pub fn skip_beyond_keepalived(test: &str, what: &str) -> bool {
-    if is_keepalived() && std::env::var("KARS_E2E_BEYOND").as_deref() != Ok("1") {
+    if is_keepalived() && !beyond_forced() {
         super::skip(test, &format!("beyond keepalived ({what}); ours only"));
         return true;
     }
