@@ -295,4 +295,5 @@ pub mod lab;
 pub mod netlink;
 pub mod packaging;
 pub mod reload;
+pub mod sandbox;
 pub mod scripts;
