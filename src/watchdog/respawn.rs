@@ -73,7 +73,7 @@ pub fn report(death: Death, who: &str) -> (Vec<LogLine>, Option<i32>) {
                 "{who} exited due to segmentation fault (SIGSEGV)."
             )));
             for l in [
-                "Please report a bug at https://github.com/keepalived-rs/keepalived-rs/issues",
+                "Please report a bug to the keepalived-rs developers (not to keepalived's tracker)",
                 "and include this log from when keepalived started, a description",
                 "of what happened before the crash, your configuration file and the output",
                 "of keepalived -v.",
