@@ -661,15 +661,19 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                     shell.cfg = new.clone();
                     // Adverts in the plan belong to old instances: the old pool sends them.
                     shell.carry_out_reload(plan).await;
-                    specs = new
+                    let sock_specs: Vec<SockSpec> = new
                         .vrrp
                         .instances
                         .iter()
                         .map(|i| sock_spec(&new, i, &shell.ifs))
                         .collect();
-                    let (pool, lines) = SockPool::open(&specs);
-                    logs(lines);
-                    shell.pool = pool;
+                    // Unchanged sockets are kept: no window without them, and no rejoin.
+                    if sock_specs != specs {
+                        let (pool, lines) = SockPool::open(&sock_specs);
+                        logs(lines);
+                        shell.pool = pool;
+                        specs = sock_specs;
+                    }
                     add_statics(&shell.nl, &shell.ifs, &new).await;
                     remove_gone_statics(&shell.nl, &shell.ifs, &cfg, &new).await;
                     for spec in vmac_specs.iter().filter(|s| !new_specs.contains(s)) {
