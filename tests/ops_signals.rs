@@ -149,3 +149,30 @@ fn json_signal_writes_json() {
     assert!(inst["stats"]["become_master"].as_u64() == Some(1), "{text}");
     assert_eq!(mode(&path), 0o600);
 }
+
+/// keepalived check_daemon.c `sigusr1_check()` / check_data.c `dump_data_check()`: DATA to the
+/// parent also reaches the checker child, which writes `$TMPDIR/keepalived_check.data` (its
+/// global definitions and the LVS topology), mode 0600. Ours only here: without IPVS
+/// keepalived's checker child exits FATAL.
+#[test]
+fn data_signal_reaches_the_checker_child() {
+    let test = "data_signal_reaches_the_checker_child";
+    if skip_unavailable(test) {
+        return;
+    }
+    if let Some(why) = support::sandbox::ops::checker_unavailable() {
+        support::skip(test, why);
+        return;
+    }
+    let sb = Sandbox::new();
+    let conf = support::sandbox::ops::with_virtual_server(&vrrp_conf("MASTER", 150, &VIPS[..1]));
+    let u = up_master(&sb, &conf, &["-D"], &VIPS[..1]);
+    assert!(sb.signal(u.parent, signum("DATA")));
+    let path = sb.tmp().join("keepalived_check.data");
+    let text = wait_file(&path, 5 * SEC, |t| t.contains("------< LVS Topology >------"))
+        .unwrap_or_else(|| panic!("no complete {}\n{}", path.display(), sb.report()));
+    assert!(text.contains("------< Global definitions >------"), "{text}");
+    assert!(text.contains("VS VIP = 192.168.77.100, VPORT = 80"), "{text}");
+    assert!(!text.contains("VRRP Topology"), "the checker has no VRRP state: {text}");
+    assert_eq!(mode(&path), 0o600);
+}

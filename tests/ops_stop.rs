@@ -120,3 +120,31 @@ fn logging_survives_a_syslog_restart() {
         r()
     );
 }
+
+/// keepalived `-V` / `--dont-release-vrrp` (vrrp_daemon.c `stop_vrrp()` skips
+/// `vrrp_restore_interfaces()`): at stop the VIPs stay on the interface, while the processes
+/// and pid files go.
+#[test]
+fn dont_release_vrrp_keeps_the_vips_at_stop() {
+    if skip_unavailable("dont_release_vrrp_keeps_the_vips_at_stop") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let u = up_master(&sb, &vrrp_conf("MASTER", 150, &VIPS), &["-D", "-V"], &VIPS);
+    let mon = sb.monitor();
+    let from = sb.syslog.mark();
+    assert!(sb.signal(u.parent, signum("STOP")));
+    let banner = format!("Stopped {BANNER}");
+    let r = || format!("{}monitor:\n{}", sb.report(), mon.text_from(0));
+    sb.syslog
+        .wait_from(from, said("Keepalived", Some(u.parent), &banner), 15 * SEC)
+        .unwrap_or_else(|| panic!("no {banner:?}\n{}", r()));
+    assert!(wait_until(10 * SEC, || sb.daemons().is_empty()), "{}", r());
+    for v in VIPS {
+        assert!(sb.has_addr(v), "{v} removed despite -V\n{}", r());
+        assert!(mon.deleted(0, v).is_empty(), "{v}\n{}", r());
+    }
+    for f in ["keepalived.pid", "vrrp.pid"] {
+        assert!(!sb.run_path(f).exists(), "/run/{f} left behind\n{}", r());
+    }
+}

@@ -53,8 +53,6 @@ struct Kid {
     died_at: Option<u64>,
     /// The VRRP child's last reported instance states.
     states: Vec<String>,
-    /// Only stopping (or a permanent error) stops respawning.
-    wanted: bool,
 }
 
 impl Kid {
@@ -74,7 +72,6 @@ impl Kid {
             restart_at: None,
             died_at: None,
             states: Vec::new(),
-            wanted: false,
         }
     }
 }
@@ -213,7 +210,6 @@ impl Parent {
         for role in [Role::Checker, Role::Vrrp] {
             if self.wants(role) {
                 any = true;
-                self.kid(role).wanted = true;
                 if self.start_kid(role, None) {
                     self.pending.insert(role);
                 }
@@ -221,6 +217,8 @@ impl Parent {
         }
         if !any {
             log(LogLine::info("Warning - keepalived has no configuration to run"));
+        }
+        if self.pending.is_empty() {
             self.complete();
         }
     }
@@ -460,7 +458,6 @@ impl Parent {
                 }
             } else if self.wants(role) && self.kid(role).restart_at.is_none() {
                 // keepalived starts a child that the new configuration gives work to.
-                self.kid(role).wanted = true;
                 if self.start_kid(role, None) {
                     self.pending.insert(role);
                 }
@@ -509,7 +506,6 @@ impl Parent {
         log(LogLine::info("Stopping"));
         sd::stopping();
         for k in &mut self.kids {
-            k.wanted = false;
             k.restart_at = None;
         }
         self.signal_kids(libc::SIGTERM, &[Role::Vrrp, Role::Checker]);
