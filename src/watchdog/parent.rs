@@ -545,3 +545,76 @@ impl Parent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// keepalived's `process_reload_signal()` / `queue_reload()`: SIGHUPs arriving while the
+    /// children are still loading are queued and coalesce into one reload, run once every child
+    /// reported the configuration loaded ("Processing queued reload").
+    #[test]
+    fn reloads_during_a_reload_coalesce_into_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("keepalived.conf");
+        std::fs::write(&conf, "global_defs {\n    router_id coalesce\n}\n").unwrap();
+        static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        log::set_observer(Some(Box::new(|_, t| SEEN.lock().unwrap().push(t.to_string()))));
+        let mut opts = Options::default();
+        // No child may really be started by the test.
+        opts.children.vrrp = false;
+        opts.children.checkers = false;
+        let load = LoadOptions {
+            config_file: conf.to_string_lossy().into_owned(),
+            ..LoadOptions::default()
+        };
+        let config = config::load(&load, &RealSystem).config;
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut p = Parent {
+            cfg: Arc::new(config.clone()),
+            text: String::new(),
+            setup: ParentSetup {
+                argv0: "keepalived".into(),
+                args: Vec::new(),
+                pids: PidPaths::resolve(&opts, &config.global),
+                opts,
+                load,
+                config,
+            },
+            generation: 1,
+            kids: vec![Kid::new(Role::Checker), Kid::new(Role::Vrrp)],
+            events: tx,
+            pending: HashSet::from([Role::Vrrp]),
+            pending_what: "Startup",
+            queued_reload: false,
+            exit_code: 0,
+        };
+        p.kid(Role::Vrrp).pid = Some(4242);
+        for _ in 0..3 {
+            p.reload();
+        }
+        assert!(p.queued_reload);
+        assert_eq!(p.generation, 1, "no reload while the child is loading");
+        assert!(p.event(FromKid::Msg(Role::Vrrp, 4242, ToParent::Loaded { generation: 1 })));
+        assert_eq!(p.generation, 2, "exactly one queued reload ran");
+        assert!(!p.queued_reload);
+        log::set_observer(None);
+        let seen: Vec<String> = SEEN
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("complete") || l.contains("Reload") || l.contains("queued"))
+            .cloned()
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "Startup complete",
+                "Processing queued reload",
+                "Reloading ...",
+                "Reload complete"
+            ]
+        );
+    }
+}
