@@ -1,3 +1,4 @@
 //! The health-checker child (`Keepalived_healthcheckers`).
 
 pub mod daemon;
+pub mod event;
