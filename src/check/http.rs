@@ -122,7 +122,12 @@ pub async fn fetch(t: &HttpTarget, url: &UrlTarget, keep_body: bool) -> Fetch {
 }
 
 /// [`fetch`], showing each block of bytes read to `on_read` (genhash's verbose dumps).
-pub async fn fetch_observed(t: &HttpTarget, url: &UrlTarget, keep_body: bool, on_read: &mut dyn FnMut(&[u8])) -> Fetch {
+pub async fn fetch_observed(
+    t: &HttpTarget,
+    url: &UrlTarget,
+    keep_body: bool,
+    on_read: &mut (dyn FnMut(&[u8]) + Send),
+) -> Fetch {
     let deadline = Instant::now() + t.ep.timeout;
     let stream = match conn::connect_until(&t.ep, deadline).await {
         Connect::Ok(s) => s,
@@ -180,7 +185,7 @@ async fn exchange<S>(
     tmo: Duration,
     keep_body: bool,
     ssl: bool,
-    on_read: &mut dyn FnMut(&[u8]),
+    on_read: &mut (dyn FnMut(&[u8]) + Send),
 ) -> Fetch
 where
     S: AsyncRead + AsyncWrite + Unpin + Raw,
