@@ -74,6 +74,18 @@ pub fn parse_digest(hex: &str) -> Option<[u8; 16]> {
 }
 
 impl UrlTarget {
+    /// The word of keepalived's per-url success line when this url passes (it depends only
+    /// on what the url tests): "Regex match", "MD5 digest" or "HTTP status code".
+    pub fn success_word(&self) -> &'static str {
+        if self.regex.is_some() {
+            "Regex match"
+        } else if self.digest.is_some() {
+            "MD5 digest"
+        } else {
+            "HTTP status code"
+        }
+    }
+
     /// A url of a checker, with the virtual hosts it inherits.
     pub fn new(u: &Url, h: &HttpCheck, rs: &RealServer, vs: &VirtualServer) -> UrlTarget {
         let own = u.virtualhost.as_ref().or(h.virtualhost.as_ref());
