@@ -153,3 +153,66 @@ fn no_destination_is_no_verdict() {
         })
     );
 }
+
+fn endpoint_of(text: &str) -> Endpoint {
+    use keepalived_rs::config::{LoadOptions, load_text, system::FixedSystem};
+    let l = load_text(text, &LoadOptions::default(), &FixedSystem::typical(), false);
+    let vs = &l.config.check.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    Endpoint::new(rs.checkers[0].co.as_ref().unwrap(), rs, vs)
+}
+
+/// `queue_checker()` and the `connect_*` keywords: the destination defaults to the real
+/// server; `connect_ip`/`connect_port`, `bindto`/`bind_port`, `bind_if`, `fwmark` and
+/// `connect_timeout` (checker, else real server, else virtual server, else 5 s) apply.
+#[test]
+fn endpoint_from_configuration() {
+    let e = endpoint_of(
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 8080 {\n  TCP_CHECK {\n  }\n }\n}\n",
+    );
+    assert_eq!(
+        e,
+        Endpoint::to("10.0.0.2:8080".parse().unwrap(), Duration::from_secs(5))
+    );
+    let e = endpoint_of(
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n connect_timeout 7\n real_server 10.0.0.2 8080 {\n  connect_timeout 3\n  TCP_CHECK {\n   connect_ip 10.0.0.3\n   connect_port 81\n   bindto 10.0.0.9\n   bind_port 4000\n   bind_if eth0\n   fwmark 12\n  }\n }\n}\n",
+    );
+    assert_eq!(
+        e,
+        Endpoint {
+            dst: Some("10.0.0.3:81".parse().unwrap()),
+            bind: Some("10.0.0.9:4000".parse().unwrap()),
+            bind_if: Some("eth0".into()),
+            fwmark: 12,
+            timeout: Duration::from_secs(3),
+        }
+    );
+    let e = endpoint_of(
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n connect_timeout 7\n real_server 10.0.0.2 8080 {\n  TCP_CHECK {\n   connect_timeout 1.5\n  }\n }\n}\n",
+    );
+    assert_eq!(e.timeout, Duration::from_millis(1500));
+    let e = endpoint_of(
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n connect_timeout 7\n real_server 10.0.0.2 8080 {\n  TCP_CHECK {\n  }\n }\n}\n",
+    );
+    assert_eq!(e.timeout, Duration::from_secs(7));
+    // bind_port without bindto is never bound (keepalived sets the port on an AF_UNSPEC
+    // address and only binds a set family).
+    let e = endpoint_of(
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 8080 {\n  TCP_CHECK {\n   bind_port 4000\n  }\n }\n}\n",
+    );
+    assert_eq!(e.bind, None);
+}
+
+/// `connect_port` sends the probe elsewhere than the real server's port.
+#[test]
+fn connect_port_redirects_the_probe() {
+    let Some(ns) = netns("connect_port_redirects_the_probe") else {
+        return;
+    };
+    let l = in_ns(&ns, || TcpListener::bind("127.0.0.1:0").unwrap());
+    let port = l.local_addr().unwrap().port();
+    let e = endpoint_of(&format!(
+        "virtual_server 10.0.0.1 80 {{\n protocol TCP\n real_server 127.0.0.1 9 {{\n  TCP_CHECK {{\n   connect_port {port}\n  }}\n }}\n}}\n"
+    ));
+    assert_eq!(run_in(&ns, tcp::probe(&e, "x")), Ok(Probe::Success));
+}
