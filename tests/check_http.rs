@@ -275,3 +275,32 @@ fn request_bytes_match_debian_keepalived() {
         }
     }
 }
+
+/// `http_response_thread()`: no answer at all to the request is "Timeout WEB read";
+/// `ssl_read_thread()`: an SSL body that stops is "Timeout SSL read".
+#[test]
+fn http_get_no_answer_and_ssl_stall() {
+    let Some(ns) = netns("http_get_no_answer_and_ssl_stall") else {
+        return;
+    };
+    let mut silent = Reply::page(200, b"never");
+    silent.stall_after = Some(0);
+    let s = Server::start(&ns, "127.0.0.1:0", silent, None);
+    let t = target(
+        "127.0.0.1",
+        s.addr.port(),
+        "HTTP_GET {\n url { path / }\n connect_timeout 1\n}",
+    );
+    assert_eq!(run_in(&ns, http::probe(&t)), Ok(fail("Timeout WEB read", &t.trio)));
+    let mut r = Reply::page(200, &[b'a'; 100]);
+    r.stall_after = Some(r.raw.len() - 50);
+    let s = Server::start(&ns, "127.0.0.1:0", r, Some(Tls::self_signed("localhost")));
+    let t = target(
+        "127.0.0.1",
+        s.addr.port(),
+        "SSL_GET {\n url { path / }\n connect_timeout 1\n}",
+    );
+    let start = Instant::now();
+    assert_eq!(run_in(&ns, http::probe(&t)), Ok(fail("Timeout SSL read", &t.trio)));
+    assert!(start.elapsed() < Duration::from_secs(3));
+}
