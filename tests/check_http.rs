@@ -304,3 +304,26 @@ fn http_get_no_answer_and_ssl_stall() {
     assert_eq!(run_in(&ns, http::probe(&t)), Ok(fail("Timeout SSL read", &t.trio)));
     assert!(start.elapsed() < Duration::from_secs(3));
 }
+
+/// `ssl_read_thread()`: a clean TLS close (close_notify) before a whole header block is "SSL
+/// read error from"; after one, the response is judged as read.
+#[test]
+fn ssl_get_clean_close() {
+    let Some(ns) = netns("ssl_get_clean_close") else { return };
+    let s = Server::start(
+        &ns,
+        "127.0.0.1:0",
+        Reply::raw(b"HTTP/1.0 200 OK\r\n"),
+        Some(Tls::self_signed("localhost")),
+    );
+    let t = target("127.0.0.1", s.addr.port(), "SSL_GET {\n url { path / }\n}");
+    assert_eq!(run_in(&ns, http::probe(&t)), Ok(fail("SSL read error from", &t.trio)));
+    let s = Server::start(
+        &ns,
+        "127.0.0.1:0",
+        Reply::raw(b"HTTP/1.0 200 OK\r\n\r\n"),
+        Some(Tls::self_signed("localhost")),
+    );
+    let t = target("127.0.0.1", s.addr.port(), "SSL_GET {\n url { path / }\n}");
+    assert_eq!(run_in(&ns, http::probe(&t)), Ok(Probe::Success));
+}

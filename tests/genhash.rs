@@ -116,6 +116,16 @@ fn genhash_ssl_equals_debian() {
     let r = s.requests();
     assert_eq!(r[0], r[1]);
     assert_eq!(r[2], r[3]);
+    // A clean TLS close before the header block ends.
+    let s = Server::start(
+        &ns,
+        "127.0.0.1:0",
+        Reply::raw(b"HTTP/1.0 200 OK\r\n"),
+        Some(Tls::self_signed("x.test")),
+    );
+    let port = s.addr.port().to_string();
+    let o = same(&ns, &theirs, &["-S", "-s", "127.0.0.1", "-p", &port, "-u", "/"]);
+    assert_eq!(o.stdout, "SSL read error from\n");
 }
 
 /// Failures: refused ("Connection failed"), no header ("no data received from remote
