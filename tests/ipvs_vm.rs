@@ -192,6 +192,56 @@ fn sha256_hex(data: &[u8]) -> String {
         .to_string()
 }
 
+/// The VM never outlives the test process: a child test process boots one and exits without
+/// any cleanup, and its QEMU must be gone soon after (PR_SET_PDEATHSIG on the spawning thread).
+#[test]
+fn vm_dies_with_the_test_process() {
+    if std::env::var_os("KARS_VM_CHILD").is_some() {
+        return; // only the parent runs this test
+    }
+    if vm::shared_or_skip("vm_dies_with_the_test_process").is_none() {
+        return; // QEMU cannot run here (the child would skip too)
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let out = std::process::Command::new(exe)
+        .args(["--ignored", "--exact", "boot_and_exit_child", "--nocapture"])
+        .env("KARS_VM_CHILD", "1")
+        .output()
+        .expect("child test process");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pid: i32 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("QEMU_PID="))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("child printed no QEMU_PID: {text}"));
+    // Bounded wait for the kernel to kill it (a zombie counts as gone).
+    let gone = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+            s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z'))
+        })
+    };
+    let t = Instant::now();
+    while !gone(pid) && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(gone(pid), "QEMU {pid} outlived its test process");
+}
+
+/// Helper of `vm_dies_with_the_test_process`: boots, prints QEMU's pid, returns (the process
+/// then exits with the VM still running).
+#[test]
+#[ignore = "run by vm_dies_with_the_test_process"]
+fn boot_and_exit_child() {
+    if std::env::var_os("KARS_VM_CHILD").is_none() {
+        return;
+    }
+    let Some(mut vm) = vm::shared_or_skip("boot_and_exit_child") else {
+        return;
+    };
+    vm.ok("true");
+    println!("QEMU_PID={}", vm.qemu_pid());
+}
+
 /// Not a test: runs `$KARS_VM_SH` in the guest and prints its output, for exploring the VM
 /// (`KARS_VM_SH='ipvsadm -Ln' cargo test --test ipvs_vm guest_shell -- --ignored --nocapture`).
 #[test]

@@ -29,8 +29,10 @@ MODULES="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_v
  veth bridge macvlan dummy virtio_pci virtio_console"
 # Host programs copied into the image with their libraries (busybox provides the rest).
 BINS="bash ipvsadm ip tc bridge"
+# bash's loadable builtins the agent uses (package bash-builtins).
+LOADABLES="stat tee rm sleep setpgid"
 # Host packages: qemu to run the VM, the rest to build the image or copy programs from.
-PKGS="qemu-system-x86 busybox-static ipvsadm iproute2 bash kmod cpio xz-utils binutils"
+PKGS="qemu-system-x86 busybox-static ipvsadm iproute2 bash bash-builtins kmod cpio xz-utils binutils"
 
 # ---------------------------------------------------------------- host packages
 mkdir -p "$CACHE"
@@ -63,7 +65,7 @@ if [ -z "$KPKG" ]; then
   [ -n "$KPKG" ] || die "cannot resolve the kernel package behind linux-image-amd64"
 fi
 stamp=$( { sha256sum "$SELF" "$AGENT"; echo "$KPKG $MODULES";
-           for b in $BINS /bin/busybox; do sha256sum "$b"; done; } | sha256sum | cut -c1-16)
+           for b in $BINS /bin/busybox; do sha256sum "$b"; done; for b in $LOADABLES; do sha256sum "/usr/lib/bash/$b"; done; } | sha256sum | cut -c1-16)
 if [ "$(cat "$CACHE/stamp" 2>/dev/null)" = "$stamp" ] && [ -f "$CACHE/vmlinux" ] &&
    [ -f "$CACHE/base.cpio" ]; then
   exit 0
@@ -132,6 +134,8 @@ done > "$R/etc/kars-modules"
 cp "$kroot/lib/modules/$KVER/"modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
 depmod -b "$R" "$KVER"
 cp "$AGENT" "$R/kars/agent.sh"
+mkdir -p "$R/usr/lib/bash"   # the agent's loadable builtins
+for b in $LOADABLES; do cp "/usr/lib/bash/$b" "$R/usr/lib/bash/"; done
 
 cat > "$R/init" <<'INIT'
 #!/bin/sh

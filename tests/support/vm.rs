@@ -225,7 +225,9 @@ impl Vm {
     }
 
     /// Runs a bash script in the guest (as root, cwd `/root`, stdin `/dev/null`, in its own
-    /// session) with [`DEFAULT_TIMEOUT`]. Background processes it starts keep running.
+    /// process group) with [`DEFAULT_TIMEOUT`]. Background processes it starts keep running.
+    /// The script runs in a forked subshell of the agent (fast under emulation): `$$` is the
+    /// agent's pid, `$BASHPID` the script's; `exit N` ends the script with status N.
     pub fn run(&mut self, script: &str) -> Output {
         self.run_timeout(script, DEFAULT_TIMEOUT)
     }
@@ -290,6 +292,17 @@ impl Vm {
             self.put(Path::new(super::ours()), GUEST);
         }
         GUEST
+    }
+
+    /// The kernel's IPVS table as `ipvsadm -Sn` prints it (`-S` sorts services and
+    /// destinations, `-n` keeps addresses numeric): the form tests compare tables in.
+    pub fn ipvs_save(&mut self) -> String {
+        self.ok("ipvsadm -Sn")
+    }
+
+    /// QEMU's pid (our child).
+    pub fn qemu_pid(&self) -> libc::pid_t {
+        self.qemu_pid
     }
 
     /// Puts the guest back to a clean state: kills every process the tests started, deletes
@@ -371,12 +384,14 @@ impl Drop for Vm {
     }
 }
 
-/// Kills every test process (not pid 1, the agent or this shell; kernel threads have no exe),
-/// then removes namespaces, extra links and IPVS state.
+/// Kills every test process (not pid 1, this shell, or the agent and its watchdog listed in
+/// `$KARS_KEEP`; kernel threads have no exe), then removes namespaces, extra links and IPVS
+/// state.
 const RESET: &str = r#"
 for p in /proc/[0-9]*; do
   p=${p#/proc/}
-  [ "$p" = 1 ] || [ "$p" = "$PPID" ] || [ "$p" = $$ ] || [ ! -e "/proc/$p/exe" ] || kill -KILL "$p" 2>/dev/null
+  case " 1 $BASHPID $KARS_KEEP " in *" $p "*) continue ;; esac
+  [ ! -e "/proc/$p/exe" ] || kill -KILL "$p" 2>/dev/null
 done
 for ns in $(ip netns list | cut -d' ' -f1); do ip netns delete "$ns"; done
 for l in $(ip -o link show | cut -d: -f2 | cut -d@ -f1); do [ "$l" = lo ] || ip link delete "$l" 2>/dev/null; done
