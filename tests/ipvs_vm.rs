@@ -106,6 +106,27 @@ fn our_keepalived_runs_in_the_guest() {
     assert!(!bad.success() && !bad.timed_out, "{bad}");
 }
 
+/// Debian's keepalived (the benchmarks' reference) runs in the guest too: ldd brings its many
+/// libraries (libnl, OpenSSL, net-snmp...).
+#[test]
+fn debian_keepalived_runs_in_the_guest() {
+    let Some(oracle) = support::oracle_keepalived() else {
+        support::skip(
+            "debian_keepalived_runs_in_the_guest",
+            "Debian's keepalived not installed",
+        );
+        return;
+    };
+    let Some(mut vm) = vm::shared_or_skip("debian_keepalived_runs_in_the_guest") else {
+        return;
+    };
+    vm.put(&oracle, "/usr/local/sbin/keepalived-debian");
+    let v = vm.run("keepalived-debian -v");
+    assert!(v.success(), "{v}");
+    assert!(v.stderr.starts_with("Keepalived v2.2.7"), "{v}");
+    assert!(!v.stderr.contains("keepalived-rs"), "{v}");
+}
+
 /// A real backend in a guest namespace: busybox httpd behind a veth pair, fetched from a
 /// second namespace (the checker tests put their real servers this way).
 #[test]
@@ -160,6 +181,9 @@ fn agent_protocol_keeps_status_bytes_and_limits() {
     let sum = vm.ok("sha256sum /tmp/blob; stat -c %a /tmp/blob");
     let want = sha256_hex(&blob);
     assert_eq!(sum, format!("{want}  /tmp/blob\n600\n"));
+    // A script past the agent's builtin-read size goes through dd.
+    let big = format!("# {}\necho big", "x".repeat(40_000));
+    assert_eq!(vm.ok(&big), "big\n");
     vm.write("/tmp/empty", b"", 0o644);
     assert_eq!(vm.ok("stat -c %s /tmp/empty"), "0\n");
 
