@@ -274,6 +274,7 @@ fn guest_shell() {
     let Some(mut vm) = vm::shared_or_skip("guest_shell") else {
         return;
     };
+    eprintln!("(boot {} ms, {})", vm.boot_time.as_millis(), vm.accel);
     let script = std::env::var("KARS_VM_SH").unwrap_or_else(|_| "uname -a".into());
     let out = vm.run(&script);
     print!("{}", out.stdout);

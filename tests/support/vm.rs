@@ -95,6 +95,8 @@ pub struct Vm {
 }
 
 static SHARED: Mutex<Option<Vm>> = Mutex::new(None);
+/// Why the shared VM could not boot, so later tests fail at once instead of waiting again.
+static BOOT_FAILURE: Mutex<Option<String>> = Mutex::new(None);
 
 /// Exclusive use of the test binary's VM; other tests wait until it is dropped.
 pub struct VmGuard(MutexGuard<'static, Option<Vm>>);
@@ -138,7 +140,26 @@ impl Vm {
             *slot = None; // drops (kills) the old QEMU
         }
         if slot.is_none() {
-            *slot = Some(Vm::boot()?);
+            let mut failed = BOOT_FAILURE.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(why) = failed.as_ref() {
+                return Err(BootError::Failed(format!("an earlier boot failed: {why}")));
+            }
+            // One retry: an emulated boot may stall once in a long while.
+            let vm = match Vm::boot() {
+                Err(BootError::Failed(why)) => {
+                    eprintln!("vm: boot failed, retrying once: {why}");
+                    Vm::boot()
+                }
+                other => other,
+            };
+            match vm {
+                Ok(vm) => *slot = Some(vm),
+                Err(BootError::Failed(why)) => {
+                    *failed = Some(why.clone());
+                    return Err(BootError::Failed(why));
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(VmGuard(slot))
     }
@@ -182,7 +203,7 @@ impl Vm {
             cmd.args(["-bios", "/usr/share/qemu/bios-microvm.bin"]);
         }
         cmd.args(["-accel", accel, "-cpu", if accel == "kvm" { "host" } else { "max" }])
-            .args(["-m", &env("KARS_VM_MEM", "1024"), "-smp", &env("KARS_VM_SMP", "2")])
+            .args(["-m", &env("KARS_VM_MEM", "1024"), "-smp", &env("KARS_VM_SMP", "1")])
             .args(["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"])
             .arg("-serial")
             .arg(format!("file:{}", console.display()))
@@ -203,8 +224,14 @@ impl Vm {
             ));
         let t0 = Instant::now();
         let qemu_pid = spawn_tied(cmd).map_err(|e| format!("cannot start qemu: {e}"))?;
+        let stream = connect(&sock, qemu_pid, t0 + timeout).map_err(|e| {
+            // SAFETY: our own child, by pid.
+            unsafe { libc::kill(qemu_pid, libc::SIGKILL) };
+            failure(&dir, &e)
+        })?;
+        // From here on, dropping `vm` (also on error) kills QEMU.
         let mut vm = Vm {
-            stream: connect(&sock, qemu_pid, t0 + timeout).map_err(|e| failure(&dir, &e))?,
+            stream,
             qemu_pid,
             dir: dir.clone(),
             base_files: base_files.clone(),
