@@ -79,8 +79,16 @@ fn ipvsadm_add_and_save_round_trip() {
     // The timeout is in jiffies there, so only its presence is checked.
     assert!(proc.contains("TCP  0A000001:0050 wlc  persistent "), "{proc}");
     assert!(proc.contains("-> 0A000002:0050      Route   3"), "{proc}");
+    // Bounded waits for a table that changes later (as a daemon would change it).
+    vm.ok("(sleep 0.5; ipvsadm -d -t 10.0.0.1:80 -r 10.0.0.3:8080) >/dev/null 2>&1 &");
+    let want = saved.replace("-a -t 10.0.0.1:80 -r 10.0.0.3:8080 -m -w 0\n", "");
+    assert_eq!(vm.wait_ipvs(&want, Duration::from_secs(10)), Ok(()));
+    let t = Instant::now();
+    let never = vm.wait_ipvs("", Duration::from_secs(1));
+    assert_eq!(never, Err(want), "times out with the last table");
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
     vm.reset();
-    assert_eq!(vm.ok("ipvsadm -Sn"), "", "reset clears IPVS");
+    assert_eq!(vm.ipvs_save(), "", "reset clears IPVS");
 }
 
 /// Our debug binary runs in the guest: its libraries came along, `-v` answers and `-t` checks

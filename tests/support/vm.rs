@@ -327,6 +327,37 @@ impl Vm {
         self.ok("ipvsadm -Sn")
     }
 
+    /// Runs `script` (in a subshell) every 50 ms in the guest until it exits 0 or `limit`
+    /// passes, in one round trip; returns the last attempt's output (stdout and stderr merged
+    /// into `stdout`), with a non-zero `code` if it never succeeded.
+    pub fn poll(&mut self, script: &str, limit: Duration) -> Output {
+        let secs = limit.as_secs_f64().ceil() as u64;
+        let wrapped = format!(
+            "__end=$((EPOCHSECONDS + {secs}))
+             while :; do
+             ( {script}
+) >/run/kars/poll 2>&1; __rc=$?
+             [ $__rc = 0 ] || [ $EPOCHSECONDS -ge $__end ] && break
+             sleep 0.05
+             done
+             cat /run/kars/poll; exit $__rc
+"
+        );
+        self.run_timeout(&wrapped, limit + Duration::from_secs(10))
+    }
+
+    /// Waits (bounded by `limit`) until `ipvsadm -Sn` prints exactly `want`; on timeout
+    /// returns the last table seen.
+    pub fn wait_ipvs(&mut self, want: &str, limit: Duration) -> Result<(), String> {
+        self.write("/run/kars/want-ipvs", want.as_bytes(), 0o644);
+        let check = "ipvsadm -Sn >/run/kars/got-ipvs && cmp -s /run/kars/got-ipvs /run/kars/want-ipvs";
+        if self.poll(check, limit).success() {
+            Ok(())
+        } else {
+            Err(self.ipvs_save())
+        }
+    }
+
     /// QEMU's pid (our child).
     pub fn qemu_pid(&self) -> libc::pid_t {
         self.qemu_pid
