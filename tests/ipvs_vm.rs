@@ -161,8 +161,13 @@ fn http_backend_in_a_guest_namespace() {
     assert_eq!(page, "hello from rs1\n");
     let missing = vm.run("ip netns exec client timeout 5 wget -q -O - http://192.168.50.2/nope");
     assert!(!missing.success(), "404 is an error for wget: {missing}");
+    vm.ok("ip addr add 10.9.9.9/32 dev lo; ip link add d0 type dummy");
     vm.reset();
     assert_eq!(vm.ok("ip netns list"), "", "reset removes namespaces");
+    let links = vm.ok("ip -o link show | cut -d: -f2");
+    assert_eq!(links.trim(), "lo", "reset removes links");
+    let lo = vm.ok("ip -o addr show dev lo | awk '{print $4}'");
+    assert_eq!(lo, "127.0.0.1/8\n::1/128\n", "reset restores loopback only");
 }
 
 /// The agent keeps exit statuses and stderr, binary files byte for byte, and kills a command

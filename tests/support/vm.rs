@@ -457,7 +457,7 @@ ipvsadm -C
 ipvsadm --stop-daemon master 2>/dev/null
 ipvsadm --stop-daemon backup 2>/dev/null
 rm -rf /tmp/* /run/keepalived* /run/*.pid 2>/dev/null
-ip addr flush dev lo; ip addr add 127.0.0.1/8 dev lo; ip link set lo up
+ip addr flush dev lo; ip link set lo down; ip link set lo up   # up restores 127.0.0.1 and ::1
 true
 "#;
 
