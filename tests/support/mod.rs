@@ -298,3 +298,4 @@ pub mod packaging;
 pub mod reload;
 pub mod sandbox;
 pub mod scripts;
+pub mod vm;
