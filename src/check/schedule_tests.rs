@@ -1,0 +1,359 @@
+//! The scheduler against keepalived's timing and retry rules, on a simulated clock.
+
+use super::*;
+
+const S: Duration = Duration::from_secs(1);
+
+fn id(n: usize) -> CheckerId {
+    CheckerId { vs: 0, rs: n, checker: 0 }
+}
+
+fn params(epilog: Epilog, retry: u32) -> Params {
+    Params {
+        epilog,
+        alpha: false,
+        delay_loop: 10 * S,
+        warmup: Duration::ZERO,
+        retry,
+        delay_before_retry: 2 * S,
+        timeout: 5 * S,
+        log_all_failures: false,
+    }
+}
+
+fn spec(n: usize, p: Params) -> Spec {
+    Spec {
+        id: id(n),
+        params: p,
+        chk: "[10.0.0.2]:tcp:80".into(),
+        vs: "[10.0.0.1]:tcp:80".into(),
+        script: "/bin/check".into(),
+    }
+}
+
+fn sched(p: Params) -> Scheduler {
+    Scheduler::new(vec![spec(0, p)], Duration::ZERO, &mut || 0)
+}
+
+fn fail(reason: &str) -> Outcome {
+    Outcome { id: id(0), probe: Probe::Failure { reason: reason.into() } }
+}
+
+fn ok() -> Outcome {
+    Outcome { id: id(0), probe: Probe::Success }
+}
+
+fn texts(step: &Step) -> Vec<String> {
+    step.logs.iter().map(|l| l.text.clone()).collect()
+}
+
+/// Runs the checker when due (asserting the time) and applies `outcome` at once.
+fn run(s: &mut Scheduler, at: Duration, outcome: Outcome) -> Step {
+    assert_eq!(s.next_deadline(), Some(at), "next run");
+    assert!(s.due(at - Duration::from_micros(1)).is_empty());
+    assert_eq!(s.due(at), vec![outcome.id]);
+    assert_eq!(s.next_deadline(), None, "nothing scheduled while the probe is out");
+    s.result(at, outcome)
+}
+
+fn up(step: &Step) -> Option<(bool, bool)> {
+    step.transition.as_ref().map(|t| (t.up, t.changed))
+}
+
+#[test]
+fn register_checkers_thread_bootstrap_and_warmup() {
+    let mut p = params(Epilog::Tcp, 1);
+    p.warmup = 8 * S;
+    let specs = vec![spec(0, p.clone()), spec(1, p.clone()), spec(2, p)];
+    let mut r = [0, RAND_MAX / 2, RAND_MAX].into_iter();
+    let mut s = Scheduler::new(specs, 5 * S, &mut || r.next().unwrap());
+    assert_eq!(s.next_deadline(), Some(6 * S));
+    assert_eq!(s.due(6 * S), vec![id(0)]);
+    // 8 s × (2^31-1)/2 / (2^31-1), truncated to microseconds as keepalived's integer maths.
+    let half = Duration::from_micros(8_000_000u64 * u64::from(RAND_MAX / 2) / u64::from(RAND_MAX));
+    assert_eq!(s.next_deadline(), Some(6 * S + half));
+    assert_eq!(s.due(10 * S), vec![id(1)]);
+    assert_eq!(s.next_deadline(), Some(14 * S));
+    assert_eq!(s.due(14 * S), vec![id(2)]);
+}
+
+#[test]
+fn check_check_data_alpha_starts_down_others_up() {
+    let mut p = params(Epilog::Tcp, 1);
+    assert_eq!(sched(p.clone()).is_up(id(0)), Some(true));
+    p.alpha = true;
+    let mut s = sched(p);
+    assert_eq!(s.is_up(id(0)), Some(false));
+    // The first success brings it up.
+    let st = run(&mut s, S, ok());
+    assert_eq!(up(&st), Some((true, true)));
+    assert_eq!(texts(&st), ["TCP connection to [10.0.0.2]:tcp:80 success."]);
+}
+
+#[test]
+fn update_svr_checker_state_first_result_confirms_without_change() {
+    let mut s = sched(params(Epilog::Tcp, 1));
+    let st = run(&mut s, S, ok());
+    assert_eq!(up(&st), Some((true, false)));
+    // Later successes say nothing.
+    let st = run(&mut s, 11 * S, ok());
+    assert_eq!(st, Step::default());
+}
+
+#[test]
+fn tcp_epilog_one_failure_is_enough_initially() {
+    let mut s = sched(params(Epilog::Tcp, 1));
+    let st = run(&mut s, S, fail("TCP connection to [10.0.0.2]:tcp:80 timeout."));
+    assert_eq!(up(&st), Some((false, true)));
+    assert_eq!(texts(&st), ["TCP_CHECK on service [10.0.0.2]:tcp:80 failed."]);
+    assert_eq!(s.next_deadline(), Some(11 * S));
+}
+
+#[test]
+fn tcp_epilog_retry_then_down_after_retries() {
+    let mut s = sched(params(Epilog::Tcp, 2));
+    run(&mut s, S, ok());
+    // Failure while up: two retries spaced delay_before_retry, then down.
+    let st = run(&mut s, 11 * S, fail("TCP connection to [10.0.0.2]:tcp:80 timeout."));
+    assert_eq!(st, Step::default(), "no log without log_all_failures");
+    let st = run(&mut s, 13 * S, fail("x"));
+    assert_eq!(st, Step::default());
+    let st = run(&mut s, 15 * S, fail("x"));
+    assert_eq!(up(&st), Some((false, true)));
+    assert_eq!(
+        texts(&st),
+        ["TCP_CHECK on service [10.0.0.2]:tcp:80 failed after 2 retries."]
+    );
+    // Down: tcp_epilog keeps retrying, silently.
+    assert_eq!(run(&mut s, 25 * S, fail("x")), Step::default());
+    assert_eq!(run(&mut s, 27 * S, fail("x")), Step::default());
+    assert_eq!(run(&mut s, 29 * S, fail("x")), Step::default());
+    let st = run(&mut s, 39 * S, ok());
+    assert_eq!(up(&st), Some((true, true)));
+}
+
+#[test]
+fn tcp_epilog_success_during_retries_resets_count() {
+    let mut s = sched(params(Epilog::Tcp, 1));
+    run(&mut s, S, ok());
+    run(&mut s, 11 * S, fail("x"));
+    assert_eq!(run(&mut s, 13 * S, ok()), Step::default());
+    // A fresh failure gets its retry again.
+    assert_eq!(run(&mut s, 23 * S, fail("x")), Step::default());
+    assert_eq!(s.next_deadline(), Some(25 * S));
+}
+
+#[test]
+fn tcp_check_thread_log_all_failures_logs_reason_while_up() {
+    let mut p = params(Epilog::Tcp, 1);
+    p.log_all_failures = true;
+    let mut s = sched(p);
+    run(&mut s, S, ok());
+    let st = run(&mut s, 11 * S, fail("TCP connection to [10.0.0.2]:tcp:80 timeout."));
+    assert_eq!(texts(&st), ["TCP connection to [10.0.0.2]:tcp:80 timeout."]);
+    let st = run(&mut s, 13 * S, fail("TCP connection to [10.0.0.2]:tcp:80 timeout."));
+    assert_eq!(
+        texts(&st),
+        [
+            "TCP connection to [10.0.0.2]:tcp:80 timeout.",
+            "TCP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries."
+        ]
+    );
+    // Down: the reason is no longer logged.
+    let st = run(&mut s, 23 * S, fail("TCP connection to [10.0.0.2]:tcp:80 timeout."));
+    assert!(st.logs.is_empty());
+}
+
+#[test]
+fn udp_epilog_no_retries_while_down() {
+    let mut s = sched(params(Epilog::Udp, 1));
+    let st = run(&mut s, S, fail("UDP connection to [10.0.0.2]:tcp:80 failed."));
+    assert_eq!(texts(&st), ["UDP_CHECK on service [10.0.0.2]:tcp:80 failed."]);
+    // Down: every failure waits a full delay_loop.
+    assert_eq!(run(&mut s, 11 * S, fail("x")), Step::default());
+    assert_eq!(s.next_deadline(), Some(21 * S));
+    let st = run(&mut s, 21 * S, ok());
+    assert_eq!(texts(&st), ["UDP connection to [10.0.0.2]:tcp:80 success."]);
+    // Up: retry, then down after retries.
+    run(&mut s, 31 * S, fail("x"));
+    let st = run(&mut s, 33 * S, fail("x"));
+    assert_eq!(
+        texts(&st),
+        ["UDP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries."]
+    );
+}
+
+#[test]
+fn icmp_epilog_names_the_virtual_server_after_retries() {
+    let mut s = sched(params(Epilog::Icmp, 1));
+    run(&mut s, S, ok());
+    run(&mut s, 11 * S, fail("x"));
+    let st = run(&mut s, 13 * S, fail("x"));
+    assert_eq!(
+        texts(&st),
+        ["ICMP CHECK on service [10.0.0.2]:tcp:80 of [10.0.0.1]:tcp:80 failed after 1 retries."]
+    );
+    let st = run(&mut s, 23 * S, ok());
+    assert_eq!(texts(&st), ["ICMP connection to [10.0.0.2]:tcp:80 success."]);
+}
+
+fn misc_line(tail: &str) -> String {
+    format!("Misc check for [[10.0.0.2]:tcp:80 VS [10.0.0.1]:tcp:80] by [/bin/check] {tail}")
+}
+
+#[test]
+fn misc_check_child_thread_retry_disabled() {
+    let mut s = sched(params(Epilog::Misc, 0));
+    let st = run(&mut s, S, fail("exited with status 1"));
+    assert_eq!(texts(&st), [misc_line("failed with retry disabled (exited with status 1).")]);
+    assert_eq!(up(&st), Some((false, true)));
+    // Down: failures are silent.
+    assert_eq!(run(&mut s, 11 * S, fail("exited with status 1")), Step::default());
+    let st = run(&mut s, 21 * S, ok());
+    assert_eq!(texts(&st), [misc_line("succeeded.")]);
+    assert_eq!(up(&st), Some((true, true)));
+    let st = run(&mut s, 31 * S, fail("timed out"));
+    assert_eq!(texts(&st), [misc_line("timed out with retry disabled.")]);
+    run(&mut s, 41 * S, ok());
+    let st = run(&mut s, 51 * S, fail("due to signal 9"));
+    assert_eq!(texts(&st), [misc_line("failed with retry disabled (due to signal 9).")]);
+}
+
+#[test]
+fn misc_check_child_thread_retry_messages() {
+    let mut p = params(Epilog::Misc, 2);
+    p.log_all_failures = true;
+    let mut s = sched(p);
+    // retry_it starts at retry: the first failure is final, "after" the retries.
+    let st = run(&mut s, S, fail("exited with status 1"));
+    assert_eq!(texts(&st), [misc_line("failed after 2 retries (exited with status 1).")]);
+    run(&mut s, 11 * S, ok());
+    let st = run(&mut s, 21 * S, fail("exited with status 1"));
+    assert_eq!(texts(&st), [misc_line("failed, will do 2 retries (exited with status 1).")]);
+    assert_eq!(st.transition, None, "message only");
+    let st = run(&mut s, 23 * S, fail("exited with status 3"));
+    assert_eq!(texts(&st), [misc_line("failed on retry 1/2 (exited with status 3).")]);
+    let st = run(&mut s, 25 * S, fail("timed out"));
+    assert_eq!(texts(&st), [misc_line("timed out after 2 retries.")]);
+    assert_eq!(up(&st), Some((false, true)));
+}
+
+#[test]
+fn misc_check_child_thread_silent_retries_without_log_all_failures() {
+    let mut s = sched(params(Epilog::Misc, 1));
+    run(&mut s, S, ok());
+    assert_eq!(run(&mut s, 11 * S, fail("exited with status 1")), Step::default());
+    let st = run(&mut s, 13 * S, fail("exited with status 1"));
+    assert_eq!(texts(&st), [misc_line("failed after 1 retry (exited with status 1).")]);
+}
+
+#[test]
+fn misc_check_child_thread_times_from_the_start_of_the_run() {
+    let mut s = sched(params(Epilog::Misc, 1));
+    assert_eq!(s.due(S), vec![id(0)]);
+    // The script took 3 s: the next run is still delay_loop after it started.
+    s.result(4 * S, ok());
+    assert_eq!(s.next_deadline(), Some(11 * S));
+    assert_eq!(s.due(11 * S), vec![id(0)]);
+    s.result(12 * S, fail("exited with status 1"));
+    assert_eq!(s.next_deadline(), Some(13 * S), "delay_before_retry from the start");
+    // A run longer than the delay: next run 1 µs later.
+    assert_eq!(s.due(13 * S), vec![id(0)]);
+    s.result(30 * S, ok());
+    assert_eq!(s.next_deadline(), Some(30 * S + Duration::from_micros(1)));
+}
+
+#[test]
+fn misc_check_child_thread_dynamic_weight() {
+    let mut s = sched(params(Epilog::Misc, 0));
+    let o = |w| Outcome { id: id(0), probe: Probe::SuccessWeight(w) };
+    let st = run(&mut s, S, o(5));
+    assert_eq!(st.weight, Some(Weight::Dynamic(5)));
+    assert_eq!(up(&st), Some((true, false)));
+    assert_eq!(texts(&st), [misc_line("succeeded.")]);
+    // Same code: no change, no log.
+    assert_eq!(run(&mut s, 11 * S, o(5)), Step::default());
+    let st = run(&mut s, 21 * S, o(0));
+    assert_eq!(st.weight, Some(Weight::Dynamic(0)));
+    let st = run(&mut s, 31 * S, ok());
+    assert_eq!(st.weight, Some(Weight::Configured));
+    run(&mut s, 41 * S, o(7));
+    // A failing exit status drops the dynamic weight.
+    let st = run(&mut s, 51 * S, fail("exited with status 1"));
+    assert_eq!(st.weight, Some(Weight::Configured));
+    let st = run(&mut s, 61 * S, ok());
+    assert_eq!(st.weight, Some(Weight::Configured));
+    assert_eq!(up(&st), Some((true, true)));
+}
+
+#[test]
+fn smtp_final_counts_after_increment() {
+    let mut s = sched(params(Epilog::Smtp, 1));
+    let st = run(&mut s, S, fail("Error connecting to server [10.0.0.2]:tcp:25."));
+    assert_eq!(texts(&st), ["SMTP_CHECK Error connecting to server [10.0.0.2]:tcp:25."]);
+    assert_eq!(up(&st), Some((false, true)));
+    assert_eq!(s.next_deadline(), Some(11 * S));
+    // Down, not reset: silent, delay_loop.
+    assert_eq!(run(&mut s, 11 * S, fail("x")), Step::default());
+    let st = run(&mut s, 21 * S, ok());
+    assert_eq!(texts(&st), ["Remote SMTP server [10.0.0.2]:tcp:80 succeed on service."]);
+    // Up: one silent retry, then logged and down.
+    assert_eq!(run(&mut s, 31 * S, fail("x")), Step::default());
+    let st = run(&mut s, 33 * S, fail("y"));
+    assert_eq!(texts(&st), ["SMTP_CHECK y"]);
+    assert_eq!(up(&st), Some((false, true)));
+}
+
+#[test]
+fn dns_final_retries_and_suffix() {
+    let mut p = params(Epilog::Dns, 3);
+    p.delay_before_retry = 10 * S;
+    let mut s = sched(p);
+    // Initially one failure is enough, without the suffix (has_run is false).
+    let st = run(&mut s, S, fail("timeout"));
+    assert_eq!(texts(&st), ["DNS_CHECK ([10.0.0.2]:tcp:80) timeout"]);
+    assert_eq!(up(&st), Some((false, true)));
+    // Success: up, no log line in dns_final().
+    let st = run(&mut s, 11 * S, ok());
+    assert!(st.logs.is_empty());
+    assert_eq!(up(&st), Some((true, true)));
+    for t in [21, 31, 41] {
+        assert_eq!(run(&mut s, t * S, fail("timeout")), Step::default());
+    }
+    let st = run(&mut s, 51 * S, fail("timeout"));
+    assert_eq!(texts(&st), ["DNS_CHECK ([10.0.0.2]:tcp:80) timeout after 3 retries"]);
+    assert_eq!(up(&st), Some((false, true)));
+}
+
+#[test]
+fn ha_suspend_disabled_checker_waits() {
+    let mut s = sched(params(Epilog::Tcp, 1));
+    s.set_enabled(id(0), false);
+    assert!(s.due(S).is_empty());
+    assert_eq!(s.next_deadline(), Some(11 * S));
+    s.set_enabled(id(0), true);
+    assert_eq!(s.due(11 * S), vec![id(0)]);
+}
+
+#[test]
+fn check_check_data_resolves_defaults() {
+    use crate::config::{LoadOptions, load_text, system::FixedSystem};
+    let text = "virtual_server 10.0.0.1 80 {\n delay_loop 7\n retry 4\n \
+        real_server 10.0.0.2 80 {\n  warmup 3\n  TCP_CHECK {\n   connect_timeout 2\n  }\n  \
+        MISC_CHECK {\n   misc_path /bin/true\n   retry 0\n  }\n  DNS_CHECK {\n   alpha\n  }\n }\n}\n";
+    let sys = FixedSystem::typical();
+    let cfg = load_text(text, &LoadOptions::default(), &sys, false).config;
+    let vs = &cfg.check.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    let p: Vec<Params> =
+        rs.checkers.iter().map(|c| Params::resolve(vs, rs, c, false).unwrap()).collect();
+    assert_eq!(p[0].delay_loop, 7 * S);
+    assert_eq!(p[0].warmup, 3 * S);
+    assert_eq!(p[0].retry, 4);
+    assert_eq!(p[0].delay_before_retry, S);
+    assert_eq!(p[0].timeout, 2 * S);
+    assert_eq!(p[1].retry, 0);
+    assert_eq!(p[1].timeout, 7 * S, "misc_timeout defaults to the virtual server's delay_loop");
+    assert_eq!(p[2].delay_before_retry, 7 * S, "DNS: delay_loop");
+    assert!(p[2].alpha && !p[0].alpha);
+}
