@@ -81,12 +81,7 @@ pub struct Params {
 impl Params {
     /// Resolves a checker's settings: its own, else its real server's, else its virtual
     /// server's, else the checker's default (`check_check_data()`); `None` for BFD_CHECK.
-    pub fn resolve(
-        vs: &VirtualServer,
-        rs: &RealServer,
-        c: &Checker,
-        checker_log_all_failures: bool,
-    ) -> Option<Params> {
+    pub fn resolve(vs: &VirtualServer, rs: &RealServer, c: &Checker, checker_log_all_failures: bool) -> Option<Params> {
         let epilog = Epilog::of(&c.kind)?;
         let us = Duration::from_micros;
         let delay_loop = c.delay_loop.or(rs.delay_loop).unwrap_or(vs.delay_loop);
@@ -100,16 +95,16 @@ impl Params {
         let timeout = match &c.kind {
             CheckerKind::Misc(m) if m.timeout != 0 => m.timeout,
             CheckerKind::Misc(_) => vs.delay_loop,
-            _ => c
-                .co
-                .as_ref()
-                .and_then(|co| co.connect_timeout)
-                .or(rs.connect_timeout)
-                .unwrap_or(if vs.connect_timeout != 0 {
-                    vs.connect_timeout
-                } else {
-                    defaults::CONNECT_TIMEOUT
-                }),
+            _ => {
+                c.co.as_ref()
+                    .and_then(|co| co.connect_timeout)
+                    .or(rs.connect_timeout)
+                    .unwrap_or(if vs.connect_timeout != 0 {
+                        vs.connect_timeout
+                    } else {
+                        defaults::CONNECT_TIMEOUT
+                    })
+            }
         };
         Some(Params {
             epilog,
@@ -295,13 +290,23 @@ fn update_state(st: &mut State, up: bool, reason: String, step: &mut Step) {
     if st.is_up == up {
         if !st.has_run {
             st.has_run = true;
-            step.transition = Some(Transition { id: st.spec.id, up, changed: false, reason });
+            step.transition = Some(Transition {
+                id: st.spec.id,
+                up,
+                changed: false,
+                reason,
+            });
         }
         return;
     }
     st.has_run = true;
     st.is_up = up;
-    step.transition = Some(Transition { id: st.spec.id, up, changed: true, reason });
+    step.transition = Some(Transition {
+        id: st.spec.id,
+        up,
+        changed: true,
+        reason,
+    });
 }
 
 fn info(step: &mut Step, text: String) {

@@ -5,7 +5,11 @@ use super::*;
 const S: Duration = Duration::from_secs(1);
 
 fn id(n: usize) -> CheckerId {
-    CheckerId { vs: 0, rs: n, checker: 0 }
+    CheckerId {
+        vs: 0,
+        rs: n,
+        checker: 0,
+    }
 }
 
 fn params(epilog: Epilog, retry: u32) -> Params {
@@ -36,11 +40,17 @@ fn sched(p: Params) -> Scheduler {
 }
 
 fn fail(reason: &str) -> Outcome {
-    Outcome { id: id(0), probe: Probe::Failure { reason: reason.into() } }
+    Outcome {
+        id: id(0),
+        probe: Probe::Failure { reason: reason.into() },
+    }
 }
 
 fn ok() -> Outcome {
-    Outcome { id: id(0), probe: Probe::Success }
+    Outcome {
+        id: id(0),
+        probe: Probe::Success,
+    }
 }
 
 fn texts(step: &Step) -> Vec<String> {
@@ -205,7 +215,10 @@ fn misc_line(tail: &str) -> String {
 fn misc_check_child_thread_retry_disabled() {
     let mut s = sched(params(Epilog::Misc, 0));
     let st = run(&mut s, S, fail("exited with status 1"));
-    assert_eq!(texts(&st), [misc_line("failed with retry disabled (exited with status 1).")]);
+    assert_eq!(
+        texts(&st),
+        [misc_line("failed with retry disabled (exited with status 1).")]
+    );
     assert_eq!(up(&st), Some((false, true)));
     // Down: failures are silent.
     assert_eq!(run(&mut s, 11 * S, fail("exited with status 1")), Step::default());
@@ -226,10 +239,16 @@ fn misc_check_child_thread_retry_messages() {
     let mut s = sched(p);
     // retry_it starts at retry: the first failure is final, "after" the retries.
     let st = run(&mut s, S, fail("exited with status 1"));
-    assert_eq!(texts(&st), [misc_line("failed after 2 retries (exited with status 1).")]);
+    assert_eq!(
+        texts(&st),
+        [misc_line("failed after 2 retries (exited with status 1).")]
+    );
     run(&mut s, 11 * S, ok());
     let st = run(&mut s, 21 * S, fail("exited with status 1"));
-    assert_eq!(texts(&st), [misc_line("failed, will do 2 retries (exited with status 1).")]);
+    assert_eq!(
+        texts(&st),
+        [misc_line("failed, will do 2 retries (exited with status 1).")]
+    );
     assert_eq!(st.transition, None, "message only");
     let st = run(&mut s, 23 * S, fail("exited with status 3"));
     assert_eq!(texts(&st), [misc_line("failed on retry 1/2 (exited with status 3).")]);
@@ -266,7 +285,10 @@ fn misc_check_child_thread_times_from_the_start_of_the_run() {
 #[test]
 fn misc_check_child_thread_dynamic_weight() {
     let mut s = sched(params(Epilog::Misc, 0));
-    let o = |w| Outcome { id: id(0), probe: Probe::SuccessWeight(w) };
+    let o = |w| Outcome {
+        id: id(0),
+        probe: Probe::SuccessWeight(w),
+    };
     let st = run(&mut s, S, o(5));
     assert_eq!(st.weight, Some(Weight::Dynamic(5)));
     assert_eq!(up(&st), Some((true, false)));
@@ -345,15 +367,22 @@ fn check_check_data_resolves_defaults() {
     let cfg = load_text(text, &LoadOptions::default(), &sys, false).config;
     let vs = &cfg.check.virtual_servers[0];
     let rs = &vs.real_servers[0];
-    let p: Vec<Params> =
-        rs.checkers.iter().map(|c| Params::resolve(vs, rs, c, false).unwrap()).collect();
+    let p: Vec<Params> = rs
+        .checkers
+        .iter()
+        .map(|c| Params::resolve(vs, rs, c, false).unwrap())
+        .collect();
     assert_eq!(p[0].delay_loop, 7 * S);
     assert_eq!(p[0].warmup, 3 * S);
     assert_eq!(p[0].retry, 4);
     assert_eq!(p[0].delay_before_retry, S);
     assert_eq!(p[0].timeout, 2 * S);
     assert_eq!(p[1].retry, 0);
-    assert_eq!(p[1].timeout, 7 * S, "misc_timeout defaults to the virtual server's delay_loop");
+    assert_eq!(
+        p[1].timeout,
+        7 * S,
+        "misc_timeout defaults to the virtual server's delay_loop"
+    );
     assert_eq!(p[2].delay_before_retry, 7 * S, "DNS: delay_loop");
     assert!(p[2].alpha && !p[0].alpha);
 }
