@@ -288,6 +288,7 @@ pub fn chmod_x(p: &Path) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
+pub mod check_misc;
 pub mod dumps;
 pub mod engine;
 pub mod io;
