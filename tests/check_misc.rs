@@ -4,11 +4,13 @@
 
 mod support;
 
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use keepalived_rs::check::event::Probe;
+use keepalived_rs::check::schedule::Report;
 use keepalived_rs::check::{dns, misc, ping, smtp, udp};
 use keepalived_rs::config::model::Script;
 use keepalived_rs::config::model::check::{DnsCheck, MiscCheck, SMTP_DEFAULT_HELO, SmtpCheck, UdpCheck};
@@ -20,6 +22,12 @@ use tokio::net::{TcpListener, UdpSocket};
 fn fail(reason: &str) -> Probe {
     Probe::Failure { reason: reason.into() }
 }
+
+fn done(reason: &str) -> Report {
+    Report::Done(fail(reason))
+}
+
+const OK: Report = Report::Done(Probe::Success);
 
 fn netns(test: &str) -> Option<Netns> {
     if !support::can_netns() {
@@ -200,10 +208,11 @@ fn smtp_engine_thread_conversation() {
         let check = SmtpCheck {
             helo_name: SMTP_DEFAULT_HELO.into(),
         };
-        let p = smtp::probe(&check, &co("127.0.0.1", port), Duration::from_secs(5)).await;
+        let rs = "127.0.0.1:25".parse().unwrap();
+        let p = smtp::probe(&check, &co("127.0.0.1", port), Duration::from_secs(5), rs).await;
         (p, server.await.unwrap())
     });
-    assert_eq!(probe, Probe::Success);
+    assert_eq!(probe, OK);
     assert_eq!(got, ["HELO smtpchecker.keepalived.org\r\n", "QUIT\r\n"]);
 }
 
@@ -216,48 +225,45 @@ fn smtp_final_failure_reasons() {
         let check = SmtpCheck {
             helo_name: "me.example".into(),
         };
+        let rs: SocketAddr = "10.100.0.2:25".parse().unwrap();
         let t = Duration::from_secs(5);
+        let short = Duration::from_millis(300);
         let mut out = Vec::new();
         for (banner, helo) in [("554 go away\r\n", "250 x\r\n"), ("220 ok\r\n", "500 no\r\n")] {
             let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let port = l.local_addr().unwrap().port();
             let server = tokio::spawn(smtp_server(l, banner, helo));
-            out.push((port, smtp::probe(&check, &co("127.0.0.1", port), t).await));
+            out.push((port, smtp::probe(&check, &co("127.0.0.1", port), t, rs).await));
             server.abort();
         }
-        // Nothing listening: refused.
+        // Nothing listening: the RST comes back after connect() returned EINPROGRESS.
         let port = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        out.push((port, smtp::probe(&check, &co("127.0.0.1", port), t).await));
+        out.push((port, smtp::probe(&check, &co("127.0.0.1", port), t, rs).await));
         // Silent server: read timeout.
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = l.local_addr().unwrap().port();
-        out.push((
-            port,
-            smtp::probe(&check, &co("127.0.0.1", port), Duration::from_millis(200)).await,
-        ));
+        out.push((port, smtp::probe(&check, &co("127.0.0.1", port), short, rs).await));
         drop(l);
+        // On the link but nobody there: connect timeout.
+        out.push((25, smtp::probe(&check, &co("10.100.0.99", 25), short, rs).await));
+        // No route: connect() fails at once.
+        out.push((25, smtp::probe(&check, &co("192.0.2.1", 25), short, rs).await));
         out
     });
+    let srv = |i: usize| format!("[127.0.0.1]:{}", r[i].0);
+    assert_eq!(r[0].1, done(&format!("Bad greeting banner from server {}", srv(0))));
+    assert_eq!(r[1].1, done(&format!("Bad HELO response from server {}", srv(1))));
+    assert_eq!(r[2].1, done(&format!("Could not connect to server {}", srv(2))));
+    assert_eq!(r[3].1, done(&format!("Read timeout from server {}", srv(3))));
+    assert_eq!(r[4].1, done("Connection timeout to server [10.100.0.99]:25"));
     assert_eq!(
-        r[0].1,
-        fail(&format!("Bad greeting banner from server [127.0.0.1]:{}", r[0].0))
-    );
-    assert_eq!(
-        r[1].1,
-        fail(&format!("Bad HELO response from server [127.0.0.1]:{}", r[1].0))
-    );
-    assert_eq!(
-        r[2].1,
-        fail(&format!("Error connecting to server [127.0.0.1]:{}", r[2].0))
-    );
-    assert_eq!(
-        r[3].1,
-        fail(&format!("Read timeout from server [127.0.0.1]:{}", r[3].0))
+        r[5].1,
+        done("Network unreachable for server 192.0.2.1 - real server [10.100.0.2]:25")
     );
 }
 
@@ -302,12 +308,12 @@ fn dns_check_thread_against_a_responder() {
         let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let port = s.local_addr().unwrap().port();
         let server = tokio::spawn(dns_server(s, 0, true));
-        let ok = dns::probe(&check, &co("127.0.0.1", port), t, 0x4242).await;
+        let ok = dns::probe(&check, &co("127.0.0.1", port), t, 0x4242, "c").await;
         let q = server.await.unwrap();
         let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let port = s.local_addr().unwrap().port();
         let server = tokio::spawn(dns_server(s, 3, false));
-        let nx = dns::probe(&check, &co("127.0.0.1", port), t, 7).await;
+        let nx = dns::probe(&check, &co("127.0.0.1", port), t, 7, "c").await;
         server.await.unwrap();
         // Closed port: the ICMP port unreachable surfaces as a read error.
         let port = UdpSocket::bind("127.0.0.1:0")
@@ -316,19 +322,19 @@ fn dns_check_thread_against_a_responder() {
             .local_addr()
             .unwrap()
             .port();
-        let refused = dns::probe(&check, &co("127.0.0.1", port), t, 7).await;
+        let refused = dns::probe(&check, &co("127.0.0.1", port), t, 7, "c").await;
         let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let port = s.local_addr().unwrap().port();
-        let silent = dns::probe(&check, &co("127.0.0.1", port), Duration::from_millis(200), 7).await;
+        let silent = dns::probe(&check, &co("127.0.0.1", port), Duration::from_millis(200), 7, "c").await;
         drop(s);
         (ok, q, nx, refused, silent)
     });
-    assert_eq!(ok, Probe::Success);
+    assert_eq!(ok, OK);
     assert_eq!(q, dns::make_query(0x4242, 1, "www.example.com"));
     assert_eq!(&q[..4], &[0x42, 0x42, 0x01, 0x00]);
-    assert_eq!(nx, fail("read error occurred. (rcode = 3)"));
-    assert_eq!(refused, fail("failed to read socket; errno 111 (Connection refused)"));
-    assert_eq!(silent, fail("read timeout from socket"));
+    assert_eq!(nx, done("read error occurred. (rcode = 3)"));
+    assert_eq!(refused, done("failed to read socket; errno 111 (Connection refused)"));
+    assert_eq!(silent, done("read timeout from socket"));
 }
 
 // ---------------------------------------------------------------- UDP_CHECK
@@ -386,6 +392,7 @@ fn udp_check_thread_against_an_echo_server() {
         out.push(udp::probe(&udp_check(false, None), &co("127.0.0.1", port), short, chk).await);
         out.push(udp::probe(&udp_check(true, None), &co("127.0.0.1", port), short, chk).await);
         drop(s);
+        out.push(udp::probe(&udp_check(false, None), &co("192.0.2.1", 53), short, chk).await);
         (out, sent)
     });
     let (out, sent) = r;
@@ -393,21 +400,20 @@ fn udp_check_thread_against_an_echo_server() {
         sent[0], b"keepalived check - keepalived ch",
         "keepalived's default payload"
     );
-    assert_eq!(out[0], Probe::Success);
-    assert_eq!(out[1], Probe::Success);
-    assert_eq!(out[2], fail("UDP check to [127.0.0.1]:udp:53 reply data mismatch."));
-    assert_eq!(
-        out[3],
-        fail("UDP connection to [127.0.0.1]:udp:53 failed."),
-        "port unreachable"
-    );
-    assert_eq!(out[4], Probe::Success, "silence is success without require_reply");
-    assert_eq!(out[5], fail("UDP connection to [127.0.0.1]:udp:53 failed."));
+    assert_eq!(out[0], OK);
+    assert_eq!(out[1], OK);
+    assert_eq!(out[2], done("UDP check to [127.0.0.1]:udp:53 reply data mismatch."));
+    let refused = done("UDP connection to [127.0.0.1]:udp:53 failed.");
+    assert_eq!(out[3], refused, "port unreachable");
+    assert_eq!(out[4], OK, "silence is success without require_reply");
+    assert_eq!(out[5], refused);
+    // No route: connect() fails, then udp_epilog(false) without a line.
+    assert_eq!(out[6], done(""));
 }
 
 // ---------------------------------------------------------------- PING_CHECK
 
-fn ping_cases(ns: &Netns) -> Vec<Probe> {
+fn ping_cases(ns: &Netns) -> Vec<Report> {
     in_netns(&ns.name, || async {
         let t = Duration::from_millis(500);
         let (chk, vs) = ("[X]:tcp:0", "[V]:tcp:80");
@@ -422,11 +428,12 @@ fn ping_cases(ns: &Netns) -> Vec<Probe> {
     })
 }
 
-fn assert_ping(r: &[Probe]) {
-    assert_eq!(r[0], Probe::Success);
-    assert_eq!(r[1], Probe::Success);
-    assert_eq!(r[2], fail("ICMP connection to address [X]:tcp:0 timeout."));
-    assert_eq!(r[3], fail("ICMP connection to [X]:tcp:0 of [V]:tcp:80 failed."));
+fn assert_ping(r: &[Report]) {
+    assert_eq!(r[0], OK);
+    assert_eq!(r[1], OK);
+    assert_eq!(r[2], done("ICMP connection to address [X]:tcp:0 timeout."));
+    // The send fails ("send ICMP packet fail" is logged): icmp_epilog(false), no line.
+    assert_eq!(r[3], done(""));
 }
 
 #[test]
@@ -462,5 +469,5 @@ fn icmp6_connect_thread() {
     let r = in_netns(&ns.name, || async {
         ping::probe(&co("::1", 0), Duration::from_millis(500), "c", "v").await
     });
-    assert_eq!(r, Probe::Success);
+    assert_eq!(r, OK);
 }

@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use tokio::time::{Instant, timeout_at};
 
+use tokio::net::UdpSocket;
+
 use crate::check::event::Probe;
-use crate::check::smtp::{pair, target};
-use crate::check::udp::udp_socket;
+use crate::check::schedule::Report;
+use crate::check::smtp::{Bound, pair, socket_bind_connect, strerror, target};
 use crate::config::model::check::{ConnOpts, DNS_TYPES, DnsCheck};
+use crate::log::{LogLine, write as log};
 
 /// keepalived's `DNS_BUFFER_SIZE`.
 const BUFFER_SIZE: usize = 768;
@@ -72,28 +75,37 @@ pub fn type_number(name: &str) -> u16 {
     DNS_TYPES.iter().find(|(n, _)| *n == name).map_or(6, |(_, v)| *v)
 }
 
-/// `strerror(errno)`, without Rust's " (os error N)".
-fn strerror(errno: i32) -> String {
-    let s = std::io::Error::from_raw_os_error(errno).to_string();
-    match s.rfind(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-fn fail(reason: impl Into<String>) -> Probe {
-    Probe::Failure { reason: reason.into() }
+fn fail(reason: impl Into<String>) -> Report {
+    Report::Done(Probe::Failure { reason: reason.into() })
 }
 
 /// Runs the check once with query id `id` (keepalived: `random()`), within `limit`
-/// (`connect_timeout`).
-pub async fn probe(check: &DnsCheck, co: &ConnOpts, limit: Duration, id: u16) -> Probe {
+/// (`connect_timeout`). `chk` is the real server as `FMT_CHK` prints it, for the lines
+/// logged here.
+pub async fn probe(check: &DnsCheck, co: &ConnOpts, limit: Duration, id: u16, chk: &str) -> Report {
+    use socket2::{Domain, Protocol, Socket, Type};
     let Some(addr) = target(co) else {
         return fail("connection failure.");
     };
-    let sock = match udp_socket(co, addr) {
-        Ok(s) => s,
-        Err(_) => return fail(format!("network unreachable for {}", pair(addr))),
+    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let Ok(sock) = Socket::new(domain, Type::DGRAM.nonblocking().cloexec(), Some(Protocol::UDP)) else {
+        log(&LogLine::info(format!(
+            "DNS_CHECK ({chk}) failed to create socket. Rescheduling."
+        )));
+        return Report::Rescheduled;
+    };
+    match socket_bind_connect(&sock, co, addr) {
+        Bound::Connecting => {}
+        Bound::Fail => return fail(format!("network unreachable for {}", pair(addr))),
+        Bound::Error => {
+            log(&LogLine::info(format!(
+                "DNS_CHECK ({chk}) UDP socket bind failed. Rescheduling."
+            )));
+            return Report::Rescheduled;
+        }
+    }
+    let Ok(sock) = UdpSocket::from_std(sock.into()) else {
+        return fail("failed to write socket.");
     };
     let query = make_query(id, type_number(check.qtype), &check.name);
     let deadline = Instant::now() + limit;
@@ -109,12 +121,12 @@ pub async fn probe(check: &DnsCheck, co: &ConnOpts, limit: Duration, id: u16) ->
             Err(_) => return fail("read timeout from socket"),
             Ok(Err(e)) => {
                 let errno = e.raw_os_error().unwrap_or(0);
-                return fail(format!("failed to read socket; errno {errno} ({})", strerror(errno)));
+                return fail(format!("failed to read socket; errno {errno} ({})", strerror(&e)));
             }
             Ok(Ok(n)) => match judge(id, &buf[..n]) {
                 Reply::Ignore => continue,
                 Reply::Error(r) => return fail(r),
-                Reply::Ok => return Probe::Success,
+                Reply::Ok => return Report::Done(Probe::Success),
             },
         }
     }

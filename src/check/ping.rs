@@ -3,7 +3,6 @@
 //! `net.ipv4.ping_group_range` to include our group) or, where that is refused, a raw socket;
 //! the first answer must be an echo reply within `connect_timeout`.
 
-use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
@@ -13,6 +12,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::timeout;
 
 use crate::check::event::Probe;
+use crate::check::schedule::Report;
 use crate::check::udp::filler;
 use crate::config::model::check::ConnOpts;
 use crate::log::{LogLine, write as log};
@@ -72,7 +72,7 @@ pub fn read_reply(v6: bool, msg: &[u8]) -> bool {
 }
 
 /// An ICMP socket: a ping socket if allowed, else raw (root).
-fn icmp_socket(v6: bool) -> io::Result<(Socket, bool)> {
+fn icmp_socket(v6: bool) -> std::io::Result<(Socket, bool)> {
     let (domain, proto) = if v6 {
         (Domain::IPV6, Protocol::ICMPV6)
     } else {
@@ -88,61 +88,48 @@ fn icmp_socket(v6: bool) -> io::Result<(Socket, bool)> {
 }
 
 /// Runs the check once within `limit` (`connect_timeout`). `chk` and `vs` are the real and
-/// virtual servers as keepalived prints them, for the failure lines.
-pub async fn probe(co: &ConnOpts, limit: Duration, chk: &str, vs: &str) -> Probe {
-    let failed = || Probe::Failure {
-        reason: format!("ICMP connection to {chk} of {vs} failed."),
-    };
+/// virtual servers as keepalived prints them, for the failure lines. Like keepalived's
+/// `icmp_connect_thread()`, it neither binds nor marks the socket.
+pub async fn probe(co: &ConnOpts, limit: Duration, chk: &str, vs: &str) -> Report {
+    let fail = |reason: String| Report::Done(Probe::Failure { reason });
     let Some(dst) = co.dst else {
-        return failed();
+        return fail(String::new());
     };
     let v6 = dst.is_ipv6();
-    let (sock, raw) = match icmp_socket(v6) {
-        Ok(s) => s,
-        Err(_) => {
-            let six = if v6 { "v6" } else { "" };
-            log(&LogLine::info(format!(
-                "ICMP{six} connect fail to create socket. Rescheduling."
-            )));
-            return failed();
-        }
+    let Ok((sock, raw)) = icmp_socket(v6) else {
+        let six = if v6 { "v6" } else { "" };
+        log(&LogLine::info(format!(
+            "ICMP{six} connect fail to create socket. Rescheduling."
+        )));
+        return Report::Rescheduled;
     };
     if let Err(e) = sock.set_recv_buffer_size(SOCK_RECV_BUFF) {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+        let errno = e.raw_os_error().unwrap_or(0);
         log(&LogLine::info(format!(
-            "setsockopt SO_RCVBUF for socket {} failed ({}) - {e}",
-            std::os::fd::AsRawFd::as_raw_fd(&sock),
-            e.raw_os_error().unwrap_or(0)
+            "setsockopt SO_RCVBUF for socket {fd} failed ({errno}) - {}",
+            crate::check::smtp::strerror(&e)
         )));
-    }
-    if co.fwmark != 0 {
-        let _ = sock.set_mark(co.fwmark);
-    }
-    if let Some(ip) = co.bindto {
-        let _ = sock.bind(&SocketAddr::new(ip, 0).into());
     }
     let ident = (std::process::id() & 0xffff) as u16;
     let seq = SEQ.fetch_add(1, Ordering::Relaxed);
     let req = echo_request(v6, seq, ident, raw && !v6);
     let Ok(fd) = crate::vrrp::socket::sys::register(sock, tokio::io::Interest::READABLE) else {
-        return failed();
+        return Report::Rescheduled;
     };
-    if fd.get_ref().send_to(&req, &SocketAddr::new(dst, 0).into()).is_err() {
+    if let Err(e) = fd.get_ref().send_to(&req, &SocketAddr::new(dst, 0).into()) {
         log(&LogLine::info(if v6 {
-            format!(
-                "send ICMPv6 packet fail - errno {}",
-                io::Error::last_os_error().raw_os_error().unwrap_or(0)
-            )
+            format!("send ICMPv6 packet fail - errno {}", e.raw_os_error().unwrap_or(0))
         } else {
             "send ICMP packet fail".to_string()
         }));
-        return failed();
+        // udp_icmp_check_state() then icmp_epilog(false), with no line of its own.
+        return fail(String::new());
     }
     match timeout(limit, receive(&fd, v6, raw, dst, ident, seq)).await {
-        Err(_) => Probe::Failure {
-            reason: format!("ICMP connection to address {chk} timeout."),
-        },
-        Ok(true) => Probe::Success,
-        Ok(false) => failed(),
+        Err(_) => fail(format!("ICMP connection to address {chk} timeout.")),
+        Ok(true) => Report::Done(Probe::Success),
+        Ok(false) => fail(format!("ICMP connection to {chk} of {vs} failed.")),
     }
 }
 

@@ -169,6 +169,19 @@ pub struct Step {
     pub weight: Option<Weight>,
 }
 
+/// What a probe reports back to the scheduler.
+///
+/// A new type beside the contract's [`Probe`]: keepalived has a third outcome, where the
+/// probe could not even start (no socket, or a bind that failed): it logs "... Rescheduling."
+/// and runs the checker again after `delay_loop` without counting anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// The probe ran: apply its result through the epilog.
+    Done(Probe),
+    /// keepalived's "Rescheduling." path: no result, next run after `delay_loop`.
+    Rescheduled,
+}
+
 /// A checker's scheduling state (the `checker_t` fields that matter here).
 #[derive(Clone, Debug)]
 struct State {
@@ -208,7 +221,13 @@ impl Scheduler {
             let st = State {
                 is_up: !spec.params.alpha,
                 has_run: false,
-                retry_it: spec.params.retry,
+                // check_check_data() sets retry_it = retry (one failure is enough at first),
+                // but smtp_start_check_thread() zeroes it before every regular SMTP run.
+                retry_it: if spec.params.epilog == Epilog::Smtp {
+                    0
+                } else {
+                    spec.params.retry
+                },
                 enabled: true,
                 next: Some(first),
                 last_ran: now,
@@ -260,6 +279,20 @@ impl Scheduler {
     pub fn set_enabled(&mut self, id: CheckerId, enabled: bool) {
         if let Some(s) = self.checkers.get_mut(&id) {
             s.enabled = enabled;
+        }
+    }
+
+    /// Applies a probe's [`Report`] at `now` ([`result`](Self::result) or, for
+    /// [`Report::Rescheduled`], the next run one `delay_loop` later and nothing else).
+    pub fn report(&mut self, now: Duration, id: CheckerId, report: Report) -> Step {
+        match report {
+            Report::Done(probe) => self.result(now, Outcome { id, probe }),
+            Report::Rescheduled => {
+                if let Some(st) = self.checkers.get_mut(&id) {
+                    st.next = Some(now + st.spec.params.delay_loop);
+                }
+                Step::default()
+            }
         }
     }
 
@@ -467,7 +500,9 @@ fn plural(n: u32) -> &'static str {
     if n == 1 { "retry" } else { "retries" }
 }
 
-/// `smtp_final()`: the probe's failure reason is the text after "SMTP_CHECK ".
+/// `smtp_final()`, with `smtp_start_check_thread()` zeroing `retry_it` before each regular run:
+/// unlike the other checkers, a first failure is retried. The probe's failure reason is the
+/// text after "SMTP_CHECK ".
 fn smtp_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
     let p = st.spec.params.clone();
     match failure_reason(probe) {
@@ -483,6 +518,8 @@ fn smtp_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
             if st.is_up || !st.has_run {
                 update_state(st, false, line, step);
             }
+            // The next regular run goes through smtp_start_check_thread(), which zeroes it.
+            st.retry_it = 0;
             p.delay_loop
         }
         None => {

@@ -309,21 +309,54 @@ fn misc_check_child_thread_dynamic_weight() {
 }
 
 #[test]
-fn smtp_final_counts_after_increment() {
+fn smtp_final_and_smtp_start_check_thread() {
     let mut s = sched(params(Epilog::Smtp, 1));
-    let st = run(&mut s, S, fail("Error connecting to server [10.0.0.2]:tcp:25."));
-    assert_eq!(texts(&st), ["SMTP_CHECK Error connecting to server [10.0.0.2]:tcp:25."]);
+    // smtp_start_check_thread() zeroed retry_it: the first failure is retried, silently.
+    assert_eq!(
+        run(&mut s, S, fail("Error connecting to server [10.0.0.2]:25")),
+        Step::default()
+    );
+    let st = run(&mut s, 3 * S, fail("Read timeout from server [10.0.0.2]:25"));
+    assert_eq!(texts(&st), ["SMTP_CHECK Read timeout from server [10.0.0.2]:25"]);
     assert_eq!(up(&st), Some((false, true)));
-    assert_eq!(s.next_deadline(), Some(11 * S));
-    // Down, not reset: silent, delay_loop.
-    assert_eq!(run(&mut s, 11 * S, fail("x")), Step::default());
-    let st = run(&mut s, 21 * S, ok());
+    assert_eq!(s.next_deadline(), Some(13 * S));
+    // Down: still retried, silently.
+    assert_eq!(run(&mut s, 13 * S, fail("x")), Step::default());
+    assert_eq!(run(&mut s, 15 * S, fail("x")), Step::default());
+    let st = run(&mut s, 25 * S, ok());
     assert_eq!(texts(&st), ["Remote SMTP server [10.0.0.2]:tcp:80 succeed on service."]);
-    // Up: one silent retry, then logged and down.
-    assert_eq!(run(&mut s, 31 * S, fail("x")), Step::default());
-    let st = run(&mut s, 33 * S, fail("y"));
-    assert_eq!(texts(&st), ["SMTP_CHECK y"]);
+    assert_eq!(up(&st), Some((true, true)));
+    // A success during the retries ends them.
+    assert_eq!(run(&mut s, 35 * S, fail("x")), Step::default());
+    assert_eq!(run(&mut s, 37 * S, ok()), Step::default());
+    assert_eq!(s.next_deadline(), Some(47 * S));
+}
+
+#[test]
+fn smtp_final_log_all_failures() {
+    let mut p = params(Epilog::Smtp, 2);
+    p.log_all_failures = true;
+    let mut s = sched(p);
+    run(&mut s, S, ok());
+    assert_eq!(texts(&run(&mut s, 11 * S, fail("a"))), ["SMTP_CHECK a"]);
+    assert_eq!(texts(&run(&mut s, 13 * S, fail("b"))), ["SMTP_CHECK b"]);
+    let st = run(&mut s, 15 * S, fail("c"));
+    assert_eq!(texts(&st), ["SMTP_CHECK c"]);
     assert_eq!(up(&st), Some((false, true)));
+    // Down: nothing is logged even with log_all_failures.
+    assert!(run(&mut s, 25 * S, fail("d")).logs.is_empty());
+}
+
+#[test]
+fn rescheduling_counts_nothing() {
+    let mut s = sched(params(Epilog::Udp, 1));
+    assert_eq!(s.due(S), vec![id(0)]);
+    assert_eq!(s.report(S, id(0), Report::Rescheduled), Step::default());
+    assert_eq!(s.next_deadline(), Some(11 * S));
+    assert_eq!(s.is_up(id(0)), Some(true));
+    assert_eq!(s.due(11 * S), vec![id(0)]);
+    let st = s.report(11 * S, id(0), Report::Done(Probe::Failure { reason: String::new() }));
+    assert_eq!(texts(&st), ["UDP_CHECK on service [10.0.0.2]:tcp:80 failed."]);
 }
 
 #[test]

@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::check::event::Probe;
+use crate::check::schedule::Report;
 use crate::config::model::check::{ConnOpts, SmtpCheck};
 
 /// keepalived's `SMTP_BUFF_MAX`: a line longer than this wraps (the buffer is cleared).
@@ -26,41 +27,113 @@ pub fn pair(addr: SocketAddr) -> String {
     format!("[{}]:{}", addr.ip(), addr.port())
 }
 
-/// Why a TCP connection was not made (keepalived's `connect_result`).
-#[derive(Debug)]
-pub enum ConnectError {
-    /// `connect_fail`: the connect call itself failed (e.g. no route).
+/// The result of keepalived's `socket_bind_connect()` (layer4.c) on a fresh socket.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// Connected, or (TCP) connecting.
+    Connecting,
+    /// `connect_fail`: connect(2) failed at once with an unreachable/refused kind of error.
     Fail,
-    /// `connect_error`: refused or reset while connecting.
+    /// `connect_error`: SO_MARK, SO_BINDTODEVICE, bind(2) or connect(2) failed otherwise; the
+    /// checkers then log "... Rescheduling." and count nothing.
     Error,
-    /// `connect_timeout`.
-    Timeout,
 }
 
-/// Connects to `addr` from `bindto`/`bind_port` (and SO_MARK `fwmark`) within `limit`.
-pub async fn connect_tcp(co: &ConnOpts, addr: SocketAddr, limit: Duration) -> Result<TcpStream, ConnectError> {
-    let sock = if addr.is_ipv4() {
-        TcpSocket::new_v4()
-    } else {
-        TcpSocket::new_v6()
+/// keepalived's `socket_bind_connect()`: SO_LINGER 5 s on TCP sockets, SO_MARK `fwmark`,
+/// SO_BINDTODEVICE `bind_if`, bind to `bindto`:`bind_port`, then a non-blocking connect.
+pub fn socket_bind_connect(sock: &socket2::Socket, co: &ConnOpts, addr: SocketAddr) -> Bound {
+    use crate::log::{LogLine, Priority, write};
+    if sock.r#type().ok() == Some(socket2::Type::STREAM) {
+        let _ = sock.set_linger(Some(Duration::from_secs(5)));
+    }
+    if co.fwmark != 0
+        && let Err(e) = sock.set_mark(co.fwmark)
+    {
+        let m = format!("Error setting fwmark {} to socket: {}", co.fwmark, strerror(&e));
+        write(&LogLine::at(Priority::Error, m));
+        return Bound::Error;
+    }
+    if let Some(dev) = &co.bind_if
+        && let Err(e) = sock.bind_device(Some(dev.as_bytes()))
+    {
+        let m = format!("Checker can't bind to device {dev}: {}", strerror(&e));
+        write(&LogLine::info(m));
+        return Bound::Error;
+    }
+    if let Some(ip) = co.bindto
+        && let Err(e) = sock.bind(&SocketAddr::new(ip, co.bind_port).into())
+    {
+        write(&LogLine::info(format!("Checker bind failed: {}", strerror(&e))));
+        return Bound::Error;
+    }
+    match sock.connect(&addr.into()) {
+        Ok(()) => Bound::Connecting,
+        Err(e) => match e.raw_os_error() {
+            Some(libc::EINPROGRESS) => Bound::Connecting,
+            Some(
+                libc::ENETUNREACH
+                | libc::EHOSTUNREACH
+                | libc::ECONNREFUSED
+                | libc::EHOSTDOWN
+                | libc::ENETDOWN
+                | libc::ECONNRESET
+                | libc::ECONNABORTED
+                | libc::ETIMEDOUT,
+            ) => Bound::Fail,
+            _ => Bound::Error,
+        },
+    }
+}
+
+/// `strerror(errno)` as keepalived prints it (without Rust's " (os error N)").
+pub fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// How a TCP connection attempt ended (keepalived's `tcp_bind_connect()` then
+/// `tcp_socket_state()`).
+#[derive(Debug)]
+pub enum Connected {
+    /// `connect_success`.
+    Stream(TcpStream),
+    /// The socket could not be created.
+    NoSocket,
+    /// [`Bound::Fail`] at once.
+    Fail,
+    /// [`Bound::Error`] at once.
+    Error,
+    /// `connect_timeout`: no answer within the limit (or SO_ERROR ETIMEDOUT).
+    Timeout,
+    /// `connect_fail` later: SO_ERROR reported another error (refused, unreachable...).
+    Refused,
+}
+
+/// Connects to `addr` as keepalived's TCP-based checkers do, within `limit`.
+pub async fn connect_tcp(co: &ConnOpts, addr: SocketAddr, limit: Duration) -> Connected {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let Ok(sock) = Socket::new(domain, Type::STREAM.nonblocking().cloexec(), Some(Protocol::TCP)) else {
+        return Connected::NoSocket;
     };
-    let sock = sock.map_err(|_| ConnectError::Fail)?;
-    if co.fwmark != 0 {
-        socket2::SockRef::from(&sock)
-            .set_mark(co.fwmark)
-            .map_err(|_| ConnectError::Error)?;
+    match socket_bind_connect(&sock, co, addr) {
+        Bound::Connecting => {}
+        Bound::Fail => return Connected::Fail,
+        Bound::Error => return Connected::Error,
     }
-    if let Some(ip) = co.bindto {
-        sock.bind(SocketAddr::new(ip, co.bind_port))
-            .map_err(|_| ConnectError::Error)?;
-    }
-    match timeout(limit, sock.connect(addr)).await {
-        Err(_) => Err(ConnectError::Timeout),
-        Ok(Ok(s)) => Ok(s),
-        Ok(Err(e)) => Err(match e.raw_os_error() {
-            Some(libc::ENETUNREACH | libc::EADDRNOTAVAIL | libc::EAFNOSUPPORT | libc::EACCES) => ConnectError::Fail,
-            _ => ConnectError::Error,
-        }),
+    let Ok(stream) = TcpStream::from_std(std::net::TcpStream::from(sock)) else {
+        return Connected::Error;
+    };
+    match timeout(limit, stream.writable()).await {
+        Err(_) => Connected::Timeout,
+        Ok(_) => match stream.take_error() {
+            Ok(None) => Connected::Stream(stream),
+            Ok(Some(e)) if e.raw_os_error() == Some(libc::ETIMEDOUT) => Connected::Timeout,
+            _ => Connected::Refused,
+        },
     }
 }
 
@@ -135,31 +208,45 @@ impl Conversation {
 }
 
 /// Runs the check once against the checker's destination, each step within `limit`
-/// (`connect_timeout`).
-pub async fn probe(check: &SmtpCheck, co: &ConnOpts, limit: Duration) -> Probe {
+/// (`connect_timeout`). `rs` is the real server's address and port (for the "Network
+/// unreachable" text, which names both).
+pub async fn probe(check: &SmtpCheck, co: &ConnOpts, limit: Duration, rs: SocketAddr) -> Report {
+    use crate::log::{LogLine, write};
+    let fail = |reason: String| Report::Done(Probe::Failure { reason });
     let Some(addr) = target(co) else {
-        return Probe::Failure {
-            reason: "Unknown connection error to server [unknown]".into(),
-        };
+        return fail(format!("Unknown connection error to server {}", pair(rs)));
     };
-    let rs = pair(addr);
+    let server = pair(addr);
     let stream = match connect_tcp(co, addr, limit).await {
-        Ok(s) => s,
-        Err(e) => {
-            let what = match e {
-                ConnectError::Fail => "Could not connect to server",
-                ConnectError::Error => "Error connecting to server",
-                ConnectError::Timeout => "Connection timeout to server",
-            };
-            return Probe::Failure {
-                reason: format!("{what} {rs}"),
-            };
+        Connected::Stream(s) => s,
+        Connected::NoSocket => {
+            write(&LogLine::info(
+                "SMTP_CHECK connection failed to create socket. Rescheduling.",
+            ));
+            return Report::Rescheduled;
         }
+        Connected::Error => {
+            write(&LogLine::info("SMTP_CHECK socket bind failed. Rescheduling."));
+            return Report::Rescheduled;
+        }
+        Connected::Fail => {
+            let ip = addr.ip();
+            return fail(format!(
+                "Network unreachable for server {ip} - real server {}",
+                pair(rs)
+            ));
+        }
+        Connected::Timeout => return fail(format!("Connection timeout to server {server}")),
+        Connected::Refused => return fail(format!("Could not connect to server {server}")),
     };
-    let mut c = Conversation { stream, limit, rs };
+    let mut c = Conversation {
+        stream,
+        limit,
+        rs: server,
+    };
     match c.run(&check.helo_name).await {
-        Ok(()) => Probe::Success,
-        Err(reason) => Probe::Failure { reason },
+        Ok(()) => Report::Done(Probe::Success),
+        Err(reason) => fail(reason),
     }
 }
 

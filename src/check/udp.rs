@@ -11,8 +11,10 @@ use tokio::net::UdpSocket;
 use tokio::time::timeout;
 
 use crate::check::event::Probe;
-use crate::check::smtp::target;
+use crate::check::schedule::Report;
+use crate::check::smtp::{strerror, target};
 use crate::config::model::check::{ConnOpts, UdpCheck};
+use crate::log::{LogLine, Priority, write as log};
 
 /// keepalived's `set_buf()` text, repeated to fill a payload.
 const FILLER: &[u8] = b"keepalived check - ";
@@ -25,26 +27,52 @@ pub fn filler(len: usize) -> Vec<u8> {
     FILLER.iter().copied().cycle().take(len).collect()
 }
 
-/// A non-blocking UDP socket with SO_MARK `fwmark`, bound to `bindto`/`bind_port` and
-/// connected to `addr`, asking for ICMP errors (IP_RECVERR) as keepalived does.
-pub fn udp_socket(co: &ConnOpts, addr: SocketAddr) -> std::io::Result<UdpSocket> {
+/// keepalived's `udp_bind_connect()` on a new socket: IP_RECVERR (to see ICMP errors),
+/// SO_MARK `fwmark`, bind to `bindto`, connect, send `payload`. `Ok(None)`: the socket could
+/// not be created (keepalived reschedules); `Ok(Some)` the socket after a full send; `Err` any
+/// other failure (`connect_error`, a silent failure).
+fn udp_bind_connect(co: &ConnOpts, addr: SocketAddr, payload: &[u8]) -> Result<Option<UdpSocket>, ()> {
     use socket2::{Domain, Protocol, Socket, Type};
     let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
-    let s = Socket::new(domain, Type::DGRAM.nonblocking().cloexec(), Some(Protocol::UDP))?;
-    let (level, name) = if addr.is_ipv4() {
-        (libc::SOL_IP, libc::IP_RECVERR)
-    } else {
-        (libc::SOL_IPV6, libc::IPV6_RECVERR)
+    let Ok(s) = Socket::new(domain, Type::DGRAM.nonblocking().cloexec(), Some(Protocol::UDP)) else {
+        return Ok(None);
     };
-    crate::vrrp::socket::sys::setsockopt_int(&s, level, name, 1)?;
-    if co.fwmark != 0 {
-        s.set_mark(co.fwmark)?;
+    let (level, name, six) = if addr.is_ipv4() {
+        (libc::SOL_IP, libc::IP_RECVERR, "")
+    } else {
+        (libc::SOL_IPV6, libc::IPV6_RECVERR, "V6")
+    };
+    if let Err(e) = crate::vrrp::socket::sys::setsockopt_int(&s, level, name, 1) {
+        let errno = e.raw_os_error().unwrap_or(0);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&s);
+        log(&LogLine::info(format!(
+            "Error {errno} setting IP{six}_RECVERR for socket {fd} - {}",
+            strerror(&e)
+        )));
     }
-    if let Some(ip) = co.bindto {
-        s.bind(&SocketAddr::new(ip, co.bind_port).into())?;
+    if co.fwmark != 0
+        && let Err(e) = s.set_mark(co.fwmark)
+    {
+        let m = format!("Error setting fwmark {} to socket: {}", co.fwmark, strerror(&e));
+        log(&LogLine::at(Priority::Error, m));
+        return Err(());
     }
-    s.connect(&addr.into())?;
-    UdpSocket::from_std(s.into())
+    if let Some(ip) = co.bindto
+        && let Err(e) = s.bind(&SocketAddr::new(ip, co.bind_port).into())
+    {
+        let errno = e.raw_os_error().unwrap_or(0);
+        log(&LogLine::info(format!(
+            "bind failed. errno: {errno}, error: {}",
+            strerror(&e)
+        )));
+        return Err(());
+    }
+    s.connect(&addr.into()).map_err(|_| ())?;
+    match s.send(payload) {
+        Ok(n) if n == payload.len() => {}
+        _ => return Err(()),
+    }
+    UdpSocket::from_std(s.into()).map(Some).map_err(|_| ())
 }
 
 /// `check_udp_reply()`: true when the reply is wrong (length out of bounds, or a byte
@@ -65,33 +93,33 @@ pub fn reply_mismatch(reply: &[u8], check: &UdpCheck) -> bool {
 
 /// Runs the check once within `limit` (`connect_timeout`). `chk` is the real server as
 /// `FMT_CHK` prints it, for the failure lines.
-pub async fn probe(check: &UdpCheck, co: &ConnOpts, limit: Duration, chk: &str) -> Probe {
-    let failed = || Probe::Failure {
-        reason: format!("UDP connection to {chk} failed."),
-    };
+pub async fn probe(check: &UdpCheck, co: &ConnOpts, limit: Duration, chk: &str) -> Report {
+    let fail = |reason: String| Report::Done(Probe::Failure { reason });
     let Some(addr) = target(co) else {
-        return failed();
-    };
-    let Ok(sock) = udp_socket(co, addr) else {
-        return failed();
+        return fail(String::new());
     };
     let payload = check.payload.clone().unwrap_or_else(|| filler(UDP_BUFSIZE));
-    if !matches!(sock.send(&payload).await, Ok(n) if n == payload.len()) {
-        return failed();
-    }
+    let sock = match udp_bind_connect(co, addr, &payload) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            log(&LogLine::info("UDP connect fail to create socket. Rescheduling."));
+            return Report::Rescheduled;
+        }
+        // udp_icmp_check_state() then udp_epilog(false), with no line of its own.
+        Err(()) => return fail(String::new()),
+    };
+    let failed = || fail(format!("UDP connection to {chk} failed."));
     let mut buf = vec![0u8; check.max_reply_len as usize + 1];
     match timeout(limit, sock.recv(&mut buf)).await {
         // udp_socket_state(): silence is success unless a reply is required.
         Err(_) if check.require_reply => failed(),
-        Err(_) => Probe::Success,
+        Err(_) => Report::Done(Probe::Success),
         Ok(Err(_)) => failed(),
         Ok(Ok(n)) => {
             if check.require_reply && check.reply_data.is_some() && reply_mismatch(&buf[..n], check) {
-                Probe::Failure {
-                    reason: format!("UDP check to {chk} reply data mismatch."),
-                }
+                fail(format!("UDP check to {chk} reply data mismatch."))
             } else {
-                Probe::Success
+                Report::Done(Probe::Success)
             }
         }
     }
