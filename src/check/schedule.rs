@@ -27,8 +27,16 @@ pub const RAND_MAX: u32 = i32::MAX as u32;
 /// Which of keepalived's epilogs a checker follows (they count retries differently).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Epilog {
-    /// `tcp_epilog()` (TCP_CHECK; HTTP_GET and SSL_GET count the same way).
+    /// `tcp_epilog()` (TCP_CHECK).
     Tcp,
+    /// check_http.c's `epilog()` and `timeout_epilog()` (HTTP_GET, SSL_GET): one URL per run,
+    /// `urls` of them, `fast_recovery` runs again at once while the state is unknown.
+    Http {
+        /// Number of `url` blocks.
+        urls: usize,
+        /// `fast_recovery`.
+        fast_recovery: bool,
+    },
     /// `udp_epilog()`: retries only while up.
     Udp,
     /// `icmp_epilog()` (PING_CHECK): as UDP, with the virtual server in the retry line.
@@ -45,7 +53,11 @@ impl Epilog {
     /// The epilog keepalived uses for a checker kind (`None`: BFD, not run on a timer).
     pub fn of(kind: &CheckerKind) -> Option<Epilog> {
         Some(match kind {
-            CheckerKind::Tcp | CheckerKind::Http(_) => Epilog::Tcp,
+            CheckerKind::Tcp => Epilog::Tcp,
+            CheckerKind::Http(h) => Epilog::Http {
+                urls: h.urls.len(),
+                fast_recovery: h.fast_recovery,
+            },
             CheckerKind::Udp(_) => Epilog::Udp,
             CheckerKind::Ping => Epilog::Icmp,
             CheckerKind::Misc(_) => Epilog::Misc,
@@ -196,6 +208,10 @@ struct State {
     last_ran: Duration,
     /// MISC_CHECK's `last_exit_code`, as the weight it gave (0 = configured).
     last_code: u32,
+    /// HTTP: the URL to check next (`url_it`; `None` once all passed).
+    url_it: Option<usize>,
+    /// HTTP: the URL that failed (`failed_url`).
+    failed_url: Option<usize>,
 }
 
 /// The scheduler of every checker.
@@ -232,6 +248,8 @@ impl Scheduler {
                 next: Some(first),
                 last_ran: now,
                 last_code: 0,
+                url_it: Some(0),
+                failed_url: None,
                 spec,
             };
             checkers.insert(st.spec.id, st);
@@ -275,6 +293,13 @@ impl Scheduler {
         self.checkers.get(&id).map(|s| &s.spec.params)
     }
 
+    /// HTTP_GET/SSL_GET: the index of the `url` block the next run checks (`fetch_next_url()`).
+    /// When `is_up` is false the probe logs "... success to ... url(...)" itself on success,
+    /// as `http_handle_response()` does.
+    pub fn url(&self, id: CheckerId) -> Option<usize> {
+        self.checkers.get(&id).and_then(|s| s.url_it)
+    }
+
     /// Enables or disables a checker (`ha_suspend` follows the virtual address).
     pub fn set_enabled(&mut self, id: CheckerId, enabled: bool) {
         if let Some(s) = self.checkers.get_mut(&id) {
@@ -308,6 +333,7 @@ impl Scheduler {
             Epilog::Misc => misc_epilog(st, &outcome.probe, &mut step),
             Epilog::Smtp => smtp_epilog(st, &outcome.probe, &mut step),
             Epilog::Dns => dns_epilog(st, &outcome.probe, &mut step),
+            Epilog::Http { .. } => http_epilog(st, &outcome.probe, &mut step),
         };
         st.next = Some(match st.spec.params.epilog {
             // misc_check_child_thread(): timed from the start of the run, at least 1 µs on.
@@ -404,6 +430,87 @@ fn simple_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
     }
     st.has_run = true;
     delay
+}
+
+/// check_http.c's `epilog()` methods.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Register {
+    /// `REGISTER_CHECKER_NEW`: the URL passed.
+    New,
+    /// `REGISTER_CHECKER_RETRY`: it failed while up (or before the first result).
+    Retry,
+    /// `REGISTER_CHECKER_FAILED`: it failed while known down.
+    Failed,
+}
+
+/// `timeout_epilog()` then `epilog()` (check_http.c). The probe's failure reason is the
+/// `debug_msg` ("HTTP status code error to", "Timeout WEB read", ...); with
+/// `log_all_failures` it is logged as "<reason> server <chk>.".
+fn http_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
+    let p = st.spec.params.clone();
+    let Epilog::Http { urls, fast_recovery } = p.epilog else {
+        return p.delay_loop;
+    };
+    let chk = st.spec.chk.clone();
+    let method = match failure_reason(probe) {
+        None => Register::New,
+        Some(reason) if st.is_up || !st.has_run => {
+            if p.log_all_failures {
+                info(step, format!("{reason} server {chk}."));
+            }
+            st.has_run = true;
+            Register::Retry
+        }
+        Some(_) => Register::Failed,
+    };
+    match method {
+        Register::New => {
+            st.url_it = st.url_it.map(|u| u + 1).filter(|u| *u < urls);
+            st.retry_it = 0;
+        }
+        Register::Retry => st.retry_it += 1,
+        Register::Failed => {}
+    }
+    if method == Register::New && st.url_it.is_none() && st.failed_url.is_none() {
+        if !st.is_up || !st.has_run {
+            let line = format!("Remote Web server {chk} succeed on service.");
+            info(step, line.clone());
+            update_state(st, true, line, step);
+            st.has_run = true;
+        }
+        st.url_it = Some(0);
+        st.retry_it = 0;
+    } else if method == Register::Retry && st.retry_it > p.retry {
+        if st.is_up || !st.has_run {
+            let line = if st.has_run && p.retry != 0 {
+                format!("HTTP_CHECK on service {chk} failed after {} retries.", st.retry_it - 1)
+            } else {
+                format!("HTTP_CHECK on service {chk} failed.")
+            };
+            info(step, line.clone());
+            update_state(st, false, line, step);
+        }
+        st.failed_url = st.url_it;
+    } else if method == Register::New && st.failed_url.is_some() {
+        st.failed_url = None;
+        st.url_it = Some(0);
+        st.retry_it = 0;
+    }
+    let delay = if method == Register::New {
+        if !st.has_run {
+            st.retry_it = p.retry;
+        }
+        p.delay_loop
+    } else if st.failed_url.is_some() {
+        p.delay_before_retry.max(p.delay_loop)
+    } else {
+        p.delay_before_retry
+    };
+    if fast_recovery && (!st.has_run || (!st.is_up && st.failed_url.is_none())) {
+        Duration::ZERO
+    } else {
+        delay
+    }
 }
 
 /// `misc_check_child_thread()`. The probe's failure reason is `timed out`, `exited with

@@ -419,3 +419,83 @@ fn check_check_data_resolves_defaults() {
     assert_eq!(p[2].delay_before_retry, 7 * S, "DNS: delay_loop");
     assert!(p[2].alpha && !p[0].alpha);
 }
+
+fn http(urls: usize, fast_recovery: bool) -> Params {
+    let mut p = params(Epilog::Http { urls, fast_recovery }, 1);
+    p.delay_before_retry = 3 * S;
+    p
+}
+
+#[test]
+fn http_epilog_one_url_per_run_then_success() {
+    let mut s = sched(http(2, false));
+    assert_eq!(s.url(id(0)), Some(0));
+    assert_eq!(run(&mut s, S, ok()), Step::default());
+    assert_eq!(s.url(id(0)), Some(1), "the next URL, a delay_loop later");
+    let st = run(&mut s, 11 * S, ok());
+    assert_eq!(texts(&st), ["Remote Web server [10.0.0.2]:tcp:80 succeed on service."]);
+    assert_eq!(up(&st), Some((true, false)));
+    assert_eq!(s.url(id(0)), Some(0));
+    assert_eq!(run(&mut s, 21 * S, ok()), Step::default());
+    assert_eq!(run(&mut s, 31 * S, ok()), Step::default());
+}
+
+#[test]
+fn http_timeout_epilog_retries_and_failed_url() {
+    let mut p = http(2, false);
+    p.log_all_failures = true;
+    let mut s = sched(p);
+    // retry_it starts at retry: the first failure is final, "after" the retries.
+    let st = run(&mut s, S, fail("HTTP status code error to"));
+    assert_eq!(
+        texts(&st),
+        [
+            "HTTP status code error to server [10.0.0.2]:tcp:80.",
+            "HTTP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries."
+        ]
+    );
+    assert_eq!(up(&st), Some((false, true)));
+    // failed_url: the larger of delay_before_retry and delay_loop; known down: no log.
+    assert_eq!(run(&mut s, 11 * S, fail("Timeout WEB read")), Step::default());
+    assert_eq!(
+        s.next_deadline(),
+        Some(21 * S),
+        "REGISTER_CHECKER_FAILED: failed_url stays set"
+    );
+    // The failed URL passes: every URL again from the first.
+    assert_eq!(run(&mut s, 21 * S, ok()), Step::default());
+    assert_eq!(s.url(id(0)), Some(0));
+    assert_eq!(run(&mut s, 31 * S, ok()), Step::default());
+    let st = run(&mut s, 41 * S, ok());
+    assert_eq!(up(&st), Some((true, true)));
+    // Up: one retry after delay_before_retry on the same URL, then down.
+    let st = run(&mut s, 51 * S, fail("Timeout WEB read"));
+    assert_eq!(texts(&st), ["Timeout WEB read server [10.0.0.2]:tcp:80."]);
+    assert_eq!(s.url(id(0)), Some(0));
+    let st = run(&mut s, 54 * S, fail("Timeout WEB read"));
+    assert_eq!(up(&st), Some((false, true)));
+    assert_eq!(
+        texts(&st)[1],
+        "HTTP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries."
+    );
+}
+
+#[test]
+fn http_epilog_fast_recovery() {
+    let mut p = http(2, true);
+    p.alpha = true;
+    let mut s = sched(p);
+    // Not run yet: the next URL at once.
+    run(&mut s, S, ok());
+    assert_eq!(s.next_deadline(), Some(S));
+    let st = run(&mut s, S, ok());
+    assert_eq!(up(&st), Some((true, true)));
+    assert_eq!(s.next_deadline(), Some(11 * S));
+}
+
+#[test]
+fn http_epilog_without_urls_succeeds() {
+    let mut s = sched(http(0, false));
+    let st = run(&mut s, S, ok());
+    assert_eq!(up(&st), Some((true, false)));
+}
