@@ -499,3 +499,83 @@ fn http_epilog_without_urls_succeeds() {
     let st = run(&mut s, S, ok());
     assert_eq!(up(&st), Some((true, false)));
 }
+
+/// Lines Debian's keepalived 2.2.7 logged (checker child, `-n -l -C -D`, in the QEMU guest of
+/// `shared/vmtest` with IPVS) for one virtual server `[10.0.0.1]:tcp:80`, `delay_loop 3`:
+/// MISC `/bin/false` retry 0; MISC timing out (`misc_timeout 1`, retry 1, log_all_failures);
+/// MISC `misc_dynamic` alpha exiting 7; UDP_CHECK require_reply to a closed port, SMTP_CHECK
+/// and DNS_CHECK to closed ports, all retry 0; PING_CHECK to 127.0.0.1; PING_CHECK with no
+/// route (retry 0). The same first results through the scheduler give the same lines.
+#[test]
+fn first_results_as_keepalived_logged_them() {
+    let rs = |n: usize| format!("[10.0.0.{n}]:tcp:80");
+    let mk = |n: usize, epilog: Epilog, retry: u32, alpha: bool, log_all: bool, script: &str| {
+        let mut p = params(epilog, retry);
+        p.alpha = alpha;
+        p.log_all_failures = log_all;
+        p.delay_loop = 3 * S;
+        Spec {
+            id: id(n),
+            params: p,
+            chk: rs(n),
+            vs: "[10.0.0.1]:tcp:80".into(),
+            script: script.into(),
+        }
+    };
+    let specs = vec![
+        mk(2, Epilog::Misc, 0, false, false, "/usr/bin/false"),
+        mk(3, Epilog::Misc, 1, false, true, "/root/t.sh"),
+        mk(4, Epilog::Misc, 0, true, false, "/root/d.sh"),
+        mk(5, Epilog::Udp, 0, false, false, ""),
+        mk(6, Epilog::Smtp, 0, false, false, ""),
+        mk(7, Epilog::Dns, 0, false, false, ""),
+        mk(8, Epilog::Icmp, 1, false, false, ""),
+        mk(9, Epilog::Icmp, 0, false, false, ""),
+    ];
+    let mut s = Scheduler::new(specs, Duration::ZERO, &mut || 0);
+    assert_eq!(s.due(S).len(), 8);
+    let f = |r: &str| Probe::Failure { reason: r.into() };
+    let results = [
+        (2, f("exited with status 1")),
+        (3, f("timed out")),
+        (4, Probe::SuccessWeight(5)),
+        (5, f("UDP connection to [10.0.0.5]:tcp:80 failed.")),
+        (6, f("Could not connect to server [127.0.0.1]:25")),
+        (7, f("failed to read socket; errno 111 (Connection refused)")),
+        (8, Probe::Success),
+        (9, f("")),
+    ];
+    let mut lines = Vec::new();
+    for (n, probe) in results {
+        let st = s.result(S, Outcome { id: id(n), probe });
+        lines.extend(texts(&st));
+        let t = st.transition.expect("a first result decides");
+        assert_eq!(t.up, matches!(n, 4 | 8), "checker {n}");
+    }
+    assert_eq!(
+        lines,
+        [
+            "Misc check for [[10.0.0.2]:tcp:80 VS [10.0.0.1]:tcp:80] by [/usr/bin/false] failed with retry disabled (exited with status 1).",
+            "Misc check for [[10.0.0.3]:tcp:80 VS [10.0.0.1]:tcp:80] by [/root/t.sh] timed out after 1 retry.",
+            "Misc check for [[10.0.0.4]:tcp:80 VS [10.0.0.1]:tcp:80] by [/root/d.sh] succeeded.",
+            "UDP_CHECK on service [10.0.0.5]:tcp:80 failed.",
+            "SMTP_CHECK Could not connect to server [127.0.0.1]:25",
+            "DNS_CHECK ([10.0.0.7]:tcp:80) failed to read socket; errno 111 (Connection refused)",
+            "ICMP connection to [10.0.0.8]:tcp:80 success.",
+            "ICMP CHECK on service [10.0.0.9]:tcp:80 failed.",
+        ]
+    );
+    // keepalived then logged "send ICMP packet fail" every delay_loop for checker 9, and
+    // nothing else: down UDP/ICMP checkers do not retry.
+    assert_eq!(s.next_deadline(), Some(4 * S));
+    assert_eq!(s.due(4 * S).len(), 8);
+    let st = s.result(
+        4 * S,
+        Outcome {
+            id: id(9),
+            probe: f(""),
+        },
+    );
+    assert_eq!(st, Step::default());
+    assert_eq!(s.params(id(9)).unwrap().delay_loop, 3 * S);
+}
