@@ -166,11 +166,13 @@ pub struct Transition {
 pub enum Weight {
     /// Exit code 2..255: the real server's weight becomes code - 2.
     Dynamic(u32),
-    /// Back to the configured weight (exit 0 after a dynamic weight, or a failure).
+    /// Back to the configured weight (exit 0 after a dynamic weight or an exit-status failure).
+    /// It may repeat the weight already in force: keepalived then changes and logs nothing.
     Configured,
 }
 
-/// What one result leads to.
+/// What one result leads to. keepalived's order (`misc_check_child_thread()`): apply
+/// `weight` first (its "Changing weight ..." line), then write `logs`, then apply `transition`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Step {
     /// Lines to log (keepalived's, at LOG_INFO), in order.

@@ -579,3 +579,101 @@ fn first_results_as_keepalived_logged_them() {
     assert_eq!(st, Step::default());
     assert_eq!(s.params(id(9)).unwrap().delay_loop, 3 * S);
 }
+
+/// Debian's keepalived 2.2.7 in the IPVS guest again (`delay_loop 2`, `delay_before_retry 1`,
+/// `warmup 0`), with a script exiting with a given sequence of codes, one per run:
+/// `[10.0.0.2]` retry 2 + log_all_failures, codes 0 1 1 1 0; `[10.0.0.3]` retry 1 +
+/// misc_dynamic, codes 0 1 0 1 1 0; `[10.0.0.4]` misc_dynamic (retry 0), codes 4 4 9 0 1 0.
+/// Per checker, keepalived logged these lines at these times (and "Changing weight from 1 to
+/// 2", "2 to 7", "7 to 1" for `[10.0.0.4]` before its lines at 1 s, 5 s and 7 s).
+#[test]
+fn misc_sequences_as_keepalived_logged_them() {
+    let head = |n: usize| format!("Misc check for [[10.0.0.{n}]:tcp:80 VS [10.0.0.1]:tcp:80] by [/root/seq.sh]");
+    let cases: [(usize, u32, bool, &[u32], Vec<(u64, String)>); 3] = [
+        (
+            2,
+            2,
+            true,
+            &[0, 1, 1, 1, 0],
+            vec![
+                (1, format!("{} succeeded.", head(2))),
+                (
+                    3,
+                    format!("{} failed, will do 2 retries (exited with status 1).", head(2)),
+                ),
+                (4, format!("{} failed on retry 1/2 (exited with status 1).", head(2))),
+                (5, format!("{} failed after 2 retries (exited with status 1).", head(2))),
+                (7, format!("{} succeeded.", head(2))),
+            ],
+        ),
+        (
+            3,
+            1,
+            false,
+            &[0, 1, 0, 1, 1, 0],
+            vec![
+                (1, format!("{} succeeded.", head(3))),
+                (7, format!("{} failed after 1 retry (exited with status 1).", head(3))),
+                (9, format!("{} succeeded.", head(3))),
+            ],
+        ),
+        (
+            4,
+            0,
+            false,
+            &[4, 4, 9, 0, 1, 0],
+            vec![
+                (1, format!("{} succeeded.", head(4))),
+                (
+                    9,
+                    format!("{} failed with retry disabled (exited with status 1).", head(4)),
+                ),
+                (11, format!("{} succeeded.", head(4))),
+            ],
+        ),
+    ];
+    for (n, retry, log_all, codes, want) in cases {
+        let mut p = params(Epilog::Misc, retry);
+        p.delay_loop = 2 * S;
+        p.delay_before_retry = S;
+        p.log_all_failures = log_all;
+        let spec = Spec {
+            id: id(0),
+            params: p,
+            chk: format!("[10.0.0.{n}]:tcp:80"),
+            vs: "[10.0.0.1]:tcp:80".into(),
+            script: "/root/seq.sh".into(),
+        };
+        let mut s = Scheduler::new(vec![spec], Duration::ZERO, &mut || 0);
+        let mut got = Vec::new();
+        let mut weights = Vec::new();
+        for &code in codes {
+            let at = s.next_deadline().unwrap();
+            assert_eq!(s.due(at), vec![id(0)]);
+            let probe = match code {
+                0 => Probe::Success,
+                c if n != 2 && c >= 2 => Probe::SuccessWeight(c - 2),
+                c => Probe::Failure {
+                    reason: format!("exited with status {c}"),
+                },
+            };
+            let st = s.result(at, Outcome { id: id(0), probe });
+            got.extend(st.logs.iter().map(|l| (at.as_secs(), l.text.clone())));
+            weights.extend(st.weight.map(|w| (at.as_secs(), w)));
+        }
+        assert_eq!(got, want, "checker {n}");
+        if n == 4 {
+            // Weight events where keepalived changed the weight (1 s, 5 s, 7 s); the last one
+            // restores the configured weight it already had, which keepalived does silently.
+            assert_eq!(
+                weights,
+                [
+                    (1, Weight::Dynamic(2)),
+                    (5, Weight::Dynamic(7)),
+                    (7, Weight::Configured),
+                    (11, Weight::Configured)
+                ]
+            );
+        }
+    }
+}
