@@ -580,6 +580,9 @@ fn first_results_as_keepalived_logged_them() {
     assert_eq!(s.params(id(9)).unwrap().delay_loop, 3 * S);
 }
 
+/// Real server number, retry, log_all_failures, exit codes, expected (second, line) pairs.
+type Case = (usize, u32, bool, &'static [u32], Vec<(u64, String)>);
+
 /// Debian's keepalived 2.2.7 in the IPVS guest again (`delay_loop 2`, `delay_before_retry 1`,
 /// `warmup 0`), with a script exiting with a given sequence of codes, one per run:
 /// `[10.0.0.2]` retry 2 + log_all_failures, codes 0 1 1 1 0; `[10.0.0.3]` retry 1 +
@@ -589,7 +592,7 @@ fn first_results_as_keepalived_logged_them() {
 #[test]
 fn misc_sequences_as_keepalived_logged_them() {
     let head = |n: usize| format!("Misc check for [[10.0.0.{n}]:tcp:80 VS [10.0.0.1]:tcp:80] by [/root/seq.sh]");
-    let cases: [(usize, u32, bool, &[u32], Vec<(u64, String)>); 3] = [
+    let cases: [Case; 3] = [
         (
             2,
             2,
