@@ -2,6 +2,13 @@
 
 pub mod conn;
 pub mod daemon;
+pub mod dns;
 pub mod event;
+pub mod file;
 pub mod http;
+pub mod misc;
+pub mod ping;
+pub mod schedule;
+pub mod smtp;
 pub mod tcp;
+pub mod udp;

@@ -289,6 +289,7 @@ pub fn chmod_x(p: &Path) {
 }
 
 pub mod check_http;
+pub mod check_misc;
 pub mod dumps;
 pub mod engine;
 pub mod io;
