@@ -6,12 +6,16 @@
 //!
 //! `ipvs_probe [--keep] [--sync-if IFNAME]`: `--keep` leaves the table in place (for a
 //! following `ipvsadm -Sn`); the sync daemon uses IFNAME (default `lo`).
+//! `ipvs_probe --raw` instead programs a small table and prints the kernel's raw replies
+//! (hex, one netlink message a line) to the queries: the golden replies of
+//! tests/ipvs_codec_replies.rs.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::process::ExitCode;
 
 use keepalived_rs::ipvs::client::{Client, Error, error::keepalived_line};
+use keepalived_rs::ipvs::family::IpvsMessage;
 use keepalived_rs::ipvs::model::{
     Af, Command, Dest, DestKey, Forward, Proto, Service, ServiceKey, SyncDaemon, Timeouts, Tunnel,
 };
@@ -54,10 +58,7 @@ fn tcp(addr: &str, port: u16) -> ServiceKey {
 
 fn dest(addr: &str, port: u16, forward: Forward, weight: i32) -> Dest {
     Dest {
-        key: DestKey {
-            addr: ip(addr),
-            port,
-        },
+        key: DestKey { addr: ip(addr), port },
         forward,
         weight,
         u_threshold: 0,
@@ -91,20 +92,12 @@ fn wanted() -> Vec<(Service, Vec<Dest>)> {
                 l_threshold: 10,
                 ..dest("192.168.1.3", 80, Forward::Route, 0)
             },
-            dest(
-                "192.168.1.4",
-                80,
-                Forward::Tunnel { tun: Tunnel::Ipip },
-                2,
-            ),
+            dest("192.168.1.4", 80, Forward::Tunnel { tun: Tunnel::Ipip }, 2),
             dest(
                 "192.168.1.5",
                 80,
                 Forward::Tunnel {
-                    tun: Tunnel::Gue {
-                        port: 6080,
-                        flags: 0x2,
-                    },
+                    tun: Tunnel::Gue { port: 6080, flags: 0x2 },
                 },
                 4,
             ),
@@ -149,13 +142,7 @@ fn wanted() -> Vec<(Service, Vec<Dest>)> {
         "sed",
     );
     out.push((sctp, vec![dest("192.168.1.9", 3868, Forward::Masq, 7)]));
-    let mut fwm = svc(
-        ServiceKey::Fwmark {
-            af: Af::Inet,
-            mark: 5,
-        },
-        "wrr",
-    );
+    let mut fwm = svc(ServiceKey::Fwmark { af: Af::Inet, mark: 5 }, "wrr");
     fwm.flags = PERSISTENT | SCHED3;
     fwm.timeout = 120;
     out.push((fwm, vec![dest("192.168.1.10", 0, Forward::Route, 2)]));
@@ -172,22 +159,13 @@ fn wanted() -> Vec<(Service, Vec<Dest>)> {
                 "2001:db8:1::4",
                 443,
                 Forward::Tunnel {
-                    tun: Tunnel::Gue {
-                        port: 5555,
-                        flags: 0x1,
-                    },
+                    tun: Tunnel::Gue { port: 5555, flags: 0x1 },
                 },
                 3,
             ),
         ],
     ));
-    let fwm6 = svc(
-        ServiceKey::Fwmark {
-            af: Af::Inet6,
-            mark: 6,
-        },
-        "nq",
-    );
+    let fwm6 = svc(ServiceKey::Fwmark { af: Af::Inet6, mark: 6 }, "nq");
     out.push((fwm6, vec![dest("2001:db8:1::5", 0, Forward::Route, 1)]));
     out
 }
@@ -330,8 +308,7 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
         "DEL_DEST of an unknown one: ENOENT, \"No such destination\"",
     );
     rep.check(
-        errno_of(&errs[3]) == Some(libc::ENOENT)
-            && texts[3].contains("Scheduler or persistence engine not found"),
+        errno_of(&errs[3]) == Some(libc::ENOENT) && texts[3].contains("Scheduler or persistence engine not found"),
         "SET_SERVICE with an unknown scheduler: ENOENT",
     );
     rep.check(
@@ -360,16 +337,12 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
         dests.iter().any(|d| d.dest == inhibited),
         "SET_DEST weight 0 reads back",
     );
-    rep.check(
-        dests.len() == nat_dests.len() - 1,
-        "DEL_DEST removed one destination",
-    );
+    rep.check(dests.len() == nat_dests.len() - 1, "DEL_DEST removed one destination");
     let svcs = client.service_infos().await?;
-    rep.check(
-        svcs.iter().any(|s| s.service == resched),
-        "SET_SERVICE reads back",
-    );
-    let r = client.execute(&[Command::Zero(None), Command::Zero(Some(nat.key))]).await;
+    rep.check(svcs.iter().any(|s| s.service == resched), "SET_SERVICE reads back");
+    let r = client
+        .execute(&[Command::Zero(None), Command::Zero(Some(nat.key))])
+        .await;
     rep.check(r.iter().all(Result::is_ok), "ZERO all and one service");
 
     // Timeouts.
@@ -417,10 +390,7 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
         group: None,
     };
     let r = client
-        .execute(&[
-            Command::NewDaemon(master.clone()),
-            Command::NewDaemon(backup.clone()),
-        ])
+        .execute(&[Command::NewDaemon(master.clone()), Command::NewDaemon(backup.clone())])
         .await;
     for e in r.iter().filter_map(|r| r.as_ref().err()) {
         println!("     {e}");
@@ -428,10 +398,7 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
     rep.check(r.iter().all(Result::is_ok), "NEW_DAEMON master and backup");
     let daemons = client.daemons().await?;
     println!("     daemons {daemons:?}");
-    rep.check(
-        daemons.iter().any(|d| *d == master),
-        "master daemon reads back equal",
-    );
+    rep.check(daemons.iter().any(|d| *d == master), "master daemon reads back equal");
     rep.check(
         daemons.iter().any(|d| {
             !d.master
@@ -452,7 +419,11 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
         .await;
     rep.check(
         errno_of(&r[0]) == Some(libc::EEXIST)
-            && r[0].as_ref().unwrap_err().to_string().contains("Daemon has already run"),
+            && r[0]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("Daemon has already run"),
         "NEW_DAEMON twice: EEXIST, \"Daemon has already run\"",
     );
     rep.check(r[1].is_ok() && r[2].is_ok(), "DEL_DAEMON master and backup");
@@ -511,6 +482,94 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
     Ok(rep.failed)
 }
 
+/// Sends `msg` on a plain netlink socket and prints every reply message as hex.
+fn raw_query(sock: &netlink_sys::Socket, name: &str, msg: IpvsMessage, family_id: u16) {
+    sock.send(&msg.to_bytes(family_id, 1), 0).expect("send");
+    loop {
+        let mut buf: Vec<u8> = Vec::with_capacity(65536);
+        let n = sock.recv(&mut buf, 0).expect("recv");
+        let mut at = 0;
+        let mut last = false;
+        while at + 16 <= n {
+            let len = u32::from_ne_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
+            let kind = u16::from_ne_bytes(buf[at + 4..at + 6].try_into().unwrap());
+            let flags = u16::from_ne_bytes(buf[at + 6..at + 8].try_into().unwrap());
+            let hex: String = buf[at..at + len].iter().map(|b| format!("{b:02x}")).collect();
+            println!("reply {name} {hex}");
+            last |= kind == 2 || kind == 3 || flags & 2 == 0;
+            at += (len + 3) & !3;
+        }
+        if last {
+            return;
+        }
+    }
+}
+
+async fn raw(sync_if: &str) -> Result<u32, Error> {
+    let client = Client::connect().await?;
+    let key = tcp("10.0.0.1", 80);
+    let mut nat = svc(key, "wlc");
+    nat.flags = PERSISTENT;
+    nat.timeout = 300;
+    nat.netmask = 0xffff_ff00;
+    let fwm6 = ServiceKey::Fwmark { af: Af::Inet6, mark: 6 };
+    let mut sh = svc(fwm6, "sh");
+    sh.flags = SCHED1;
+    let r = client
+        .execute(&[
+            Command::Flush,
+            Command::NewService(nat),
+            Command::NewDest(key, dest("192.168.1.2", 8080, Forward::Masq, 3)),
+            Command::NewDest(
+                key,
+                dest(
+                    "192.168.1.5",
+                    80,
+                    Forward::Tunnel {
+                        tun: Tunnel::Gue { port: 6080, flags: 1 },
+                    },
+                    0,
+                ),
+            ),
+            Command::NewService(sh),
+            Command::NewDest(fwm6, dest("2001:db8:1::5", 0, Forward::Route, 1)),
+            Command::NewDaemon(SyncDaemon {
+                master: true,
+                ifname: sync_if.into(),
+                syncid: 7,
+                maxlen: 0,
+                port: 0,
+                ttl: 0,
+                group: None,
+            }),
+        ])
+        .await;
+    if let Some(e) = r.iter().find_map(|r| r.as_ref().err()) {
+        println!("raw: {e}");
+        return Ok(1);
+    }
+    let id = client.family_id();
+    let mut sock = netlink_sys::Socket::new(netlink_sys::protocols::NETLINK_GENERIC)?;
+    sock.bind_auto()?;
+    sock.connect(&netlink_sys::SocketAddr::new(0, 0))?;
+    raw_query(&sock, "services", IpvsMessage::get_services(), id);
+    raw_query(&sock, "dests4", IpvsMessage::get_dests(&key), id);
+    raw_query(&sock, "dests6", IpvsMessage::get_dests(&fwm6), id);
+    raw_query(&sock, "info", IpvsMessage::get_info(), id);
+    raw_query(&sock, "config", IpvsMessage::get_config(), id);
+    raw_query(&sock, "daemons", IpvsMessage::get_daemons(), id);
+    raw_query(
+        &sock,
+        "del_unknown",
+        IpvsMessage::from(&Command::DelService(tcp("10.9.9.9", 9))),
+        id,
+    );
+    let _ = client
+        .execute(&[Command::DelDaemon { master: true }, Command::Flush])
+        .await;
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let keep = args.iter().any(|a| a == "--keep");
@@ -524,7 +583,14 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("runtime");
-    match rt.block_on(run(keep, &sync_if)) {
+    let job = async {
+        if args.iter().any(|a| a == "--raw") {
+            raw(&sync_if).await
+        } else {
+            run(keep, &sync_if).await
+        }
+    };
+    match rt.block_on(job) {
         Ok(0) => {
             println!("ipvs_probe: all checks passed");
             ExitCode::SUCCESS
