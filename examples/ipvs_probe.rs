@@ -8,7 +8,7 @@
 //! following `ipvsadm -Sn`); the sync daemon uses IFNAME (default `lo`).
 //! `ipvs_probe --raw` instead programs a small table and prints the kernel's raw replies
 //! (hex, one netlink message a line) to the queries: the golden replies of
-//! tests/ipvs_codec_replies.rs.
+//! tests/ipvs_codec/replies.rs.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -398,7 +398,7 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
     rep.check(r.iter().all(Result::is_ok), "NEW_DAEMON master and backup");
     let daemons = client.daemons().await?;
     println!("     daemons {daemons:?}");
-    rep.check(daemons.iter().any(|d| *d == master), "master daemon reads back equal");
+    rep.check(daemons.contains(&master), "master daemon reads back equal");
     rep.check(
         daemons.iter().any(|d| {
             !d.master

@@ -369,7 +369,7 @@ fn command_numbers() {
 
 // ---- Kernel replies (Linux 6.1, captured in the guest with `ipvs_probe --raw`) ----
 
-include!("ipvs_codec_replies.rs");
+include!("ipvs_codec/replies.rs");
 
 // ---- Property round trips ----
 
@@ -719,4 +719,21 @@ fn fuzz_corpus_replays() {
     }
     assert!(n > 0, "empty corpus");
     eprintln!("replayed {n} corpus files");
+}
+
+/// `Client::connect()` on a kernel without ip_vs (this host) is the distinct
+/// `FamilyNotFound`, not an I/O or kernel error (keepalived: "IPVS: Can't initialize ipvs").
+#[test]
+fn client_without_ipvs_is_family_not_found() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match rt.block_on(keepalived_rs::ipvs::client::resolve_family()) {
+        Err(keepalived_rs::ipvs::client::Error::FamilyNotFound) => {}
+        Ok(id) => eprintln!(
+            "SKIP client_without_ipvs_is_family_not_found: this kernel has IPVS (family {id:#x})"
+        ),
+        Err(e) => panic!("expected FamilyNotFound, got {e}"),
+    }
 }

@@ -176,3 +176,102 @@ pub fn keepalived_line(cmd: &Command, errno: i32) -> String {
         strerror(Some(cmd), errno)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::model::{Af, Dest, Forward, Service};
+
+    fn svc() -> Service {
+        Service {
+            key: ServiceKey::Addr {
+                proto: Proto::Tcp,
+                addr: "10.0.0.1".parse().unwrap(),
+                port: 80,
+            },
+            scheduler: "rr".into(),
+            flags: 0,
+            timeout: 0,
+            netmask: 0xffff_ffff,
+            pe_name: None,
+        }
+    }
+
+    fn dest() -> Dest {
+        Dest {
+            key: DestKey {
+                addr: "2001:db8::2".parse().unwrap(),
+                port: 8080,
+            },
+            forward: Forward::Route,
+            weight: 1,
+            u_threshold: 0,
+            l_threshold: 0,
+        }
+    }
+
+    /// `ipvs_strerror()`: per-function texts first, then per-errno ones, then strerror(3).
+    #[test]
+    fn strerror_follows_keepalived_table() {
+        let s = svc();
+        let d = dest();
+        let add = Command::NewService(s.clone());
+        let edit = Command::SetService(s.clone());
+        let del = Command::DelService(s.key);
+        let add_d = Command::NewDest(s.key, d);
+        let del_d = Command::DelDest(s.key, d.key);
+        assert_eq!(strerror(Some(&add), libc::EEXIST), "Service already exists");
+        assert_eq!(
+            strerror(Some(&edit), libc::ENOENT),
+            "Scheduler or persistence engine not found"
+        );
+        assert_eq!(strerror(Some(&add_d), libc::EEXIST), "Destination already exists");
+        assert_eq!(strerror(Some(&del_d), libc::ENOENT), "No such destination");
+        assert_eq!(strerror(Some(&del), libc::ESRCH), "No such service");
+        assert_eq!(
+            strerror(Some(&Command::DelDaemon { master: true }), libc::ESRCH),
+            "No daemon is running"
+        );
+        assert_eq!(strerror(None, libc::EPERM), "Permission denied (you must be root)");
+        assert_eq!(strerror(None, libc::EMSGSIZE), "Module is wrong version");
+        // DEL_SERVICE's ENOENT has no keepalived text: strerror(3).
+        assert_eq!(strerror(Some(&del), libc::ENOENT), "No such file or directory");
+        assert_eq!(strerror(None, libc::EBUSY), "Device or resource busy");
+    }
+
+    /// `ipvs_talk()`'s log line, with `format_srule()`/`format_drule()`.
+    #[test]
+    fn keepalived_line_formats() {
+        let s = svc();
+        let d = dest();
+        assert_eq!(
+            keepalived_line(&Command::NewDest(s.key, d), libc::EEXIST),
+            "IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: Destination already exists(17) \
+             (10.0.0.1:tcp:80 -> 2001:db8::2:8080)"
+        );
+        assert_eq!(
+            keepalived_line(
+                &Command::DelService(ServiceKey::Fwmark {
+                    af: Af::Inet6,
+                    mark: 5
+                }),
+                libc::ESRCH
+            ),
+            "IPVS cmd IP_VS_SO_SET_DEL(1156) error: No such service(3) (Fwm 5 inet6)"
+        );
+        assert_eq!(
+            keepalived_line(&Command::Flush, libc::EPERM),
+            "IPVS cmd IP_VS_SO_SET_FLUSH(1157) error: Permission denied (you must be root)(1)"
+        );
+    }
+
+    /// `ipvs_talk()` treats adding what exists and deleting what is gone as success.
+    #[test]
+    fn ignored_errors() {
+        let s = svc();
+        assert!(keepalived_ignores(&Command::NewService(s.clone()), libc::EEXIST));
+        assert!(keepalived_ignores(&Command::DelService(s.key), libc::ENOENT));
+        assert!(!keepalived_ignores(&Command::DelService(s.key), libc::ESRCH));
+        assert!(!keepalived_ignores(&Command::SetService(s), libc::EEXIST));
+    }
+}
