@@ -731,9 +731,7 @@ fn client_without_ipvs_is_family_not_found() {
         .unwrap();
     match rt.block_on(keepalived_rs::ipvs::client::resolve_family()) {
         Err(keepalived_rs::ipvs::client::Error::FamilyNotFound) => {}
-        Ok(id) => eprintln!(
-            "SKIP client_without_ipvs_is_family_not_found: this kernel has IPVS (family {id:#x})"
-        ),
+        Ok(id) => eprintln!("SKIP client_without_ipvs_is_family_not_found: this kernel has IPVS (family {id:#x})"),
         Err(e) => panic!("expected FamilyNotFound, got {e}"),
     }
 }

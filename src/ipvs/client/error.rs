@@ -251,10 +251,7 @@ mod tests {
         );
         assert_eq!(
             keepalived_line(
-                &Command::DelService(ServiceKey::Fwmark {
-                    af: Af::Inet6,
-                    mark: 5
-                }),
+                &Command::DelService(ServiceKey::Fwmark { af: Af::Inet6, mark: 5 }),
                 libc::ESRCH
             ),
             "IPVS cmd IP_VS_SO_SET_DEL(1156) error: No such service(3) (Fwm 5 inet6)"
