@@ -10,7 +10,7 @@
 //! (hex, one netlink message a line) to the queries: the golden replies of
 //! tests/ipvs_codec/replies.rs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
@@ -170,6 +170,118 @@ fn wanted() -> Vec<(Service, Vec<Dest>)> {
     out
 }
 
+/// The table as `ipvsadm -Sn` prints it (ipvsadm's `print_service_entry` in `FMT_RULE`).
+fn ipvsadm_lines(table: &[(Service, Vec<Dest>)]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let hostport = |a: &IpAddr, p: u16| match a {
+        IpAddr::V4(a) => format!("{a}:{p}"),
+        IpAddr::V6(a) => format!("[{a}]:{p}"),
+    };
+    for (s, dests) in table {
+        let name = match s.key {
+            ServiceKey::Addr { proto, addr, port } => format!(
+                "{} {}",
+                match proto {
+                    Proto::Tcp => "-t",
+                    Proto::Udp => "-u",
+                    Proto::Sctp => "--sctp-service",
+                },
+                hostport(&addr, port)
+            ),
+            ServiceKey::Fwmark { af: Af::Inet, mark } => format!("-f {mark}"),
+            ServiceKey::Fwmark { af: Af::Inet6, mark } => format!("-f {mark} -6"),
+        };
+        let v6 = match s.key {
+            ServiceKey::Addr { addr, .. } => addr.is_ipv6(),
+            ServiceKey::Fwmark { af, .. } => af == Af::Inet6,
+        };
+        let mut line = format!("-A {name} -s {}", s.scheduler);
+        if s.flags & PERSISTENT != 0 {
+            line += &format!(" -p {}", s.timeout);
+            if !v6 && s.netmask != 0xffff_ffff {
+                line += &format!(" -M {}", std::net::Ipv4Addr::from(s.netmask));
+            } else if v6 && s.netmask != 128 {
+                line += &format!(" -M {}", s.netmask);
+            }
+        }
+        if let Some(pe) = &s.pe_name {
+            line += &format!(" --pe {pe}");
+        }
+        let sched = s.flags & (SCHED1 | SCHED2 | SCHED3);
+        if sched != 0 {
+            let names: &[&str] = match s.scheduler.as_str() {
+                "sh" => &["sh-fallback", "sh-port", "flag-3"],
+                "mh" => &["mh-fallback", "mh-port", "flag-3"],
+                _ => &["flag-1", "flag-2", "flag-3"],
+            };
+            let set: Vec<&str> = [SCHED1, SCHED2, SCHED3]
+                .iter()
+                .zip(names)
+                .filter(|(f, _)| sched & **f != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            line += &format!(" -b {}", set.join(","));
+        }
+        if s.flags & ONEPACKET != 0 {
+            line += " -o";
+        }
+        out.insert(line);
+        for d in dests {
+            let fwd = match d.forward {
+                Forward::Masq => "-m",
+                Forward::Route => "-g",
+                Forward::Tunnel { .. } => "-i",
+            };
+            let mut line = format!(
+                "-a {name} -r {} {fwd} -w {}",
+                hostport(&d.key.addr, d.key.port),
+                d.weight
+            );
+            // ipvsadm -S does not save thresholds (they show in `-Ln --thresholds`).
+            let csum = |f: u16| match f {
+                0 => " --tun-nocsum",
+                1 => " --tun-csum",
+                _ => " --tun-remcsum",
+            };
+            match d.forward {
+                Forward::Tunnel { tun: Tunnel::Ipip } => line += " --tun-type ipip",
+                Forward::Tunnel {
+                    tun: Tunnel::Gue { port, flags },
+                } => line += &format!(" --tun-type gue --tun-port {port}{}", csum(flags)),
+                Forward::Tunnel {
+                    tun: Tunnel::Gre { flags },
+                } => line += &format!(" --tun-type gre{}", csum(flags)),
+                _ => {}
+            }
+            out.insert(line);
+        }
+    }
+    out
+}
+
+/// Compares the kernel table as the client reads it with `ipvsadm -Sn` (when installed).
+fn compare_with_ipvsadm(rep: &mut Report, table: &[(Service, Vec<Dest>)]) {
+    let Ok(out) = std::process::Command::new("ipvsadm").arg("-Sn").output() else {
+        println!("note ipvsadm not installed: no cross-check");
+        return;
+    };
+    let theirs: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let ours = ipvsadm_lines(table);
+    for l in theirs.difference(&ours) {
+        println!("     only in ipvsadm -Sn: {l}");
+    }
+    for l in ours.difference(&theirs) {
+        println!("     only in our reading: {l}");
+    }
+    rep.check(
+        theirs == ours,
+        &format!("ipvsadm -Sn shows the same {} lines as our reading", ours.len()),
+    );
+}
+
 struct Report {
     failed: u32,
 }
@@ -262,6 +374,11 @@ async fn run(keep: bool, sync_if: &str) -> Result<u32, Error> {
             None => rep.check(false, &format!("service {:?} missing", s.key)),
         }
     }
+    let read: Vec<(Service, Vec<Dest>)> = table
+        .iter()
+        .map(|(s, d)| (s.service.clone(), d.iter().map(|d| d.dest).collect()))
+        .collect();
+    compare_with_ipvsadm(&mut rep, &read);
     let n_services = want.len() - skipped.len();
     rep.check(
         got.len() == n_services,
