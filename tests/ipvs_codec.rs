@@ -735,3 +735,120 @@ fn client_without_ipvs_is_family_not_found() {
         Err(e) => panic!("expected FamilyNotFound, got {e}"),
     }
 }
+
+/// Every attribute number against the enums of `include/uapi/linux/ip_vs.h` (the golden
+/// bytes cover most of them; the counters are zero in the captured replies, so they are
+/// pinned here).
+#[test]
+fn attribute_numbers_match_ip_vs_h() {
+    use family::{command as c, daemon as dm, dest as d, info as i, service as s, stats as st};
+    let cmd = [
+        c::CMD_ATTR_SERVICE,
+        c::CMD_ATTR_DEST,
+        c::CMD_ATTR_DAEMON,
+        c::CMD_ATTR_TIMEOUT_TCP,
+        c::CMD_ATTR_TIMEOUT_TCP_FIN,
+        c::CMD_ATTR_TIMEOUT_UDP,
+    ];
+    let svc = [
+        s::AF,
+        s::PROTOCOL,
+        s::ADDR,
+        s::PORT,
+        s::FWMARK,
+        s::SCHED_NAME,
+        s::FLAGS,
+        s::TIMEOUT,
+        s::NETMASK,
+        s::STATS,
+        s::PE_NAME,
+        s::STATS64,
+    ];
+    let dest = [
+        d::ADDR,
+        d::PORT,
+        d::FWD_METHOD,
+        d::WEIGHT,
+        d::U_THRESH,
+        d::L_THRESH,
+        d::ACTIVE_CONNS,
+        d::INACT_CONNS,
+        d::PERSIST_CONNS,
+        d::STATS,
+        d::ADDR_FAMILY,
+        d::STATS64,
+        d::TUN_TYPE,
+        d::TUN_PORT,
+        d::TUN_FLAGS,
+    ];
+    let daemon = [
+        dm::STATE,
+        dm::MCAST_IFN,
+        dm::SYNC_ID,
+        dm::SYNC_MAXLEN,
+        dm::MCAST_GROUP,
+        dm::MCAST_GROUP6,
+        dm::MCAST_PORT,
+        dm::MCAST_TTL,
+    ];
+    let stats = [
+        st::CONNS,
+        st::INPKTS,
+        st::OUTPKTS,
+        st::INBYTES,
+        st::OUTBYTES,
+        st::CPS,
+        st::INPPS,
+        st::OUTPPS,
+        st::INBPS,
+        st::OUTBPS,
+        st::PAD,
+    ];
+    let info = [i::VERSION, i::CONN_TAB_SIZE];
+    for set in [&cmd[..], &svc, &dest, &daemon, &stats, &info] {
+        let want: Vec<u16> = (1..=set.len() as u16).collect();
+        assert_eq!(set, &want[..]);
+    }
+    assert_eq!(
+        [
+            d::FWD_MASQ,
+            d::FWD_LOCALNODE,
+            d::FWD_TUNNEL,
+            d::FWD_DROUTE,
+            d::FWD_BYPASS
+        ],
+        [0, 1, 2, 3, 4]
+    );
+    assert_eq!([d::TUN_IPIP, d::TUN_GUE, d::TUN_GRE], [0, 1, 2]);
+    assert_eq!([dm::STATE_MASTER, dm::STATE_BACKUP], [1, 2]);
+    assert_eq!((family::FAMILY_NAME, family::FAMILY_VERSION), ("IPVS", 1));
+}
+
+/// Counters land in the right model fields, 32-bit nest widths as in
+/// `ip_vs_genl_fill_stats` (u32 but for the byte counters), 64-bit nest all u64.
+#[test]
+fn stats_fields_and_widths() {
+    use family::stats as st;
+    let s = Stats {
+        conns: 1,
+        inpkts: 2,
+        outpkts: 3,
+        inbytes: 4,
+        outbytes: 5,
+        cps: 6,
+        inpps: 7,
+        outpps: 8,
+        inbps: 9,
+        outbps: 10,
+    };
+    let attrs = st::from_stats(&s);
+    assert_eq!(st::to_stats(&attrs), s);
+    for (i, a) in attrs.iter().enumerate() {
+        assert_eq!(*a, StatsAttr::Counter(i as u16 + 1, i as u64 + 1));
+    }
+    let narrow = SvcAttr::Stats(attrs.clone());
+    let wide = SvcAttr::Stats64(attrs);
+    use netlink_packet_core::Nla;
+    assert_eq!(narrow.value_len(), 8 * 8 + 2 * 12);
+    assert_eq!(wide.value_len(), 10 * 12);
+}
