@@ -6,3 +6,5 @@
 //! values for services, destinations and the commands that change them.
 
 pub mod model;
+pub mod desired;
+pub mod reconcile;
