@@ -297,3 +297,4 @@ pub mod packaging;
 pub mod reload;
 pub mod sandbox;
 pub mod scripts;
+pub mod pool;
