@@ -9,27 +9,50 @@ use keepalived_rs::ipvs::reconcile;
 use support::pool::*;
 
 fn vs80() -> ServiceKey {
-    ServiceKey::Addr { proto: Proto::Tcp, addr: "10.0.0.1".parse().unwrap(), port: 80 }
+    ServiceKey::Addr {
+        proto: Proto::Tcp,
+        addr: "10.0.0.1".parse().unwrap(),
+        port: 80,
+    }
 }
 
 fn dk(ip: &str, port: u16) -> DestKey {
-    DestKey { addr: ip.parse().unwrap(), port }
+    DestKey {
+        addr: ip.parse().unwrap(),
+        port,
+    }
 }
 
 fn nat(ip: &str, port: u16, weight: i32) -> Dest {
-    Dest { key: dk(ip, port), forward: Forward::Masq, weight, u_threshold: 0, l_threshold: 0 }
+    Dest {
+        key: dk(ip, port),
+        forward: Forward::Masq,
+        weight,
+        u_threshold: 0,
+        l_threshold: 0,
+    }
 }
 
 fn down(p: &mut Pool, vs: usize, rs: usize) -> Vec<keepalived_rs::check::pool::PoolAction> {
-    p.handle(PoolEvent::Checker { id: id(vs, rs, 0), up: false, alert: None })
+    p.handle(PoolEvent::Checker {
+        id: id(vs, rs, 0),
+        up: false,
+        alert: None,
+    })
 }
 
 fn up(p: &mut Pool, vs: usize, rs: usize) -> Vec<keepalived_rs::check::pool::PoolAction> {
-    p.handle(PoolEvent::Checker { id: id(vs, rs, 0), up: true, alert: None })
+    p.handle(PoolEvent::Checker {
+        id: id(vs, rs, 0),
+        up: true,
+        alert: None,
+    })
 }
 
 fn vs_conf(extra: &str, rs_extra: &str, n: usize) -> String {
-    let mut s = String::from("global_defs { router_id R1 }\nvirtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n");
+    let mut s = String::from(
+        "global_defs { router_id R1 }\nvirtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n",
+    );
     s.push_str(extra);
     for i in 1..=n {
         s.push_str(&format!(
@@ -51,7 +74,9 @@ fn start_programs_service_and_servers_and_gains_quorum() {
     let (p, a) = Pool::start(load(&vs_conf("", "", 2)), &Table::default());
     let c = cmds(&a);
     assert_eq!(c.len(), 3, "{c:?}");
-    assert!(matches!(&c[0], Command::NewService(s) if s.key == vs80() && s.scheduler == "rr" && s.netmask == 0xffff_ffff && s.flags == 0));
+    assert!(
+        matches!(&c[0], Command::NewService(s) if s.key == vs80() && s.scheduler == "rr" && s.netmask == 0xffff_ffff && s.flags == 0)
+    );
     assert_eq!(c[1], Command::NewDest(vs80(), nat("192.168.1.1", 8080, 1)));
     assert_eq!(c[2], Command::NewDest(vs80(), nat("192.168.1.2", 8080, 1)));
     assert_eq!(logs(&a), vec![format!("Gained quorum 1+0=1 <= 2 for VS {VS}")]);
@@ -113,7 +138,13 @@ fn quorum_lost_brings_sorry_server_with_keepalived_lines() {
     assert_eq!(logs(&a), vec![format!("Gained quorum 2+0=2 <= 2 for VS {VS}")]);
     assert_eq!(scripts(&a), vec!["qup"]);
     assert_eq!(fifo(&a), vec![format!("VS {VS} UP\n")]);
-    assert_eq!(mails(&a), vec![(format!("[R1] Virtualserver {VS} - UP"), "=> Starting with quorum up 2+0=2 <= 2 <=".to_string())]);
+    assert_eq!(
+        mails(&a),
+        vec![(
+            format!("[R1] Virtualserver {VS} - UP"),
+            "=> Starting with quorum up 2+0=2 <= 2 <=".to_string()
+        )]
+    );
 
     let a = down(&mut p, 0, 0);
     assert_eq!(
@@ -134,8 +165,17 @@ fn quorum_lost_brings_sorry_server_with_keepalived_lines() {
         ]
     );
     assert_eq!(scripts(&a), vec!["qdown"]);
-    assert_eq!(fifo(&a), vec![format!("RS {RS1} {VS} DOWN\n"), format!("VS {VS} DOWN\n")]);
-    assert_eq!(mails(&a), vec![(format!("[R1] Virtualserver {VS} - DOWN"), "=> Lost quorum 2+0=2 <= 1 <=".to_string())]);
+    assert_eq!(
+        fifo(&a),
+        vec![format!("RS {RS1} {VS} DOWN\n"), format!("VS {VS} DOWN\n")]
+    );
+    assert_eq!(
+        mails(&a),
+        vec![(
+            format!("[R1] Virtualserver {VS} - DOWN"),
+            "=> Lost quorum 2+0=2 <= 1 <=".to_string()
+        )]
+    );
     assert!(!p.quorum_up(0));
     assert!(p.rs_alive(0, keepalived_rs::check::event::SORRY));
 
@@ -165,9 +205,17 @@ fn quorum_lost_brings_sorry_server_with_keepalived_lines() {
 /// enabled / disabled rather than added / removed.
 #[test]
 fn sorry_server_inhibit_is_weight_zero_until_needed() {
-    let text = vs_conf(" quorum 2\n sorry_server 192.168.9.9 8080\n sorry_server_inhibit\n", "", 2);
+    let text = vs_conf(
+        " quorum 2\n sorry_server 192.168.9.9 8080\n sorry_server_inhibit\n",
+        "",
+        2,
+    );
     let (mut p, a) = Pool::start(load(&text), &Table::default());
-    assert!(cmds(&a).contains(&Command::NewDest(vs80(), nat("192.168.9.9", 8080, 0))), "{:?}", cmds(&a));
+    assert!(
+        cmds(&a).contains(&Command::NewDest(vs80(), nat("192.168.9.9", 8080, 0))),
+        "{:?}",
+        cmds(&a)
+    );
     let a = down(&mut p, 0, 1);
     assert!(logs(&a).contains(&format!("Enabling sorry server [192.168.9.9]:tcp:8080 to VS {VS}")));
     assert!(cmds(&a).contains(&Command::SetDest(vs80(), nat("192.168.9.9", 8080, 1))));
@@ -183,7 +231,11 @@ fn hysteresis_delays_loss_and_gain() {
     assert_eq!(logs(&a), vec![format!("Gained quorum 3+1=4 <= 4 for VS {VS}")]);
     down(&mut p, 0, 0);
     let a = down(&mut p, 0, 1);
-    assert_eq!(logs(&a), vec![format!("Removing service {RS2} from VS {VS}")], "2 >= 3-1 keeps the quorum");
+    assert_eq!(
+        logs(&a),
+        vec![format!("Removing service {RS2} from VS {VS}")],
+        "2 >= 3-1 keeps the quorum"
+    );
     let a = down(&mut p, 0, 2);
     assert_eq!(
         logs(&a),
@@ -219,7 +271,10 @@ fn alpha_starts_down_and_quorum_down_at_start() {
     let a = up(&mut p, 0, 0);
     assert_eq!(
         cmds(&a),
-        vec![Command::DelDest(vs80(), dk("192.168.9.9", 8080)), Command::NewDest(vs80(), nat("192.168.1.1", 8080, 1))]
+        vec![
+            Command::DelDest(vs80(), dk("192.168.9.9", 8080)),
+            Command::NewDest(vs80(), nat("192.168.1.1", 8080, 1))
+        ]
     );
 }
 
@@ -227,10 +282,21 @@ fn alpha_starts_down_and_quorum_down_at_start() {
 #[test]
 fn dynamic_weight_edits_the_destination() {
     let (mut p, _) = Pool::start(load(&vs_conf("", "", 2)), &Table::default());
-    let a = p.handle(PoolEvent::Weight { id: id(0, 0, 0), weight: Some(5) });
-    assert_eq!(logs(&a), vec![format!("Changing weight from 1 to 5 for active service {RS1} of VS {VS}")]);
+    let a = p.handle(PoolEvent::Weight {
+        id: id(0, 0, 0),
+        weight: Some(5),
+    });
+    assert_eq!(
+        logs(&a),
+        vec![format!(
+            "Changing weight from 1 to 5 for active service {RS1} of VS {VS}"
+        )]
+    );
     assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.1", 8080, 5))]);
-    let a = p.handle(PoolEvent::Weight { id: id(0, 0, 0), weight: None });
+    let a = p.handle(PoolEvent::Weight {
+        id: id(0, 0, 0),
+        weight: None,
+    });
     assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.1", 8080, 1))]);
 }
 
@@ -242,12 +308,19 @@ fn notify_scripts_fifo_and_checker_mail() {
         "global_defs { router_id R1\n notification_email { a@b.c }\n smtp_server 127.0.0.1\n lvs_notify_fifo /tmp/pool-fifo }",
     );
     let (mut p, _) = Pool::start(load(&text), &Table::default());
-    let a = p.handle(PoolEvent::Checker { id: id(0, 0, 0), up: false, alert: Some("=> TCP CHECK failed on service <=".into()) });
+    let a = p.handle(PoolEvent::Checker {
+        id: id(0, 0, 0),
+        up: false,
+        alert: Some("=> TCP CHECK failed on service <=".into()),
+    });
     assert_eq!(scripts(&a), vec!["down"]);
     assert!(fifo(&a).contains(&format!("RS {RS1} {VS} DOWN\n")));
     assert_eq!(
         mails(&a),
-        vec![(format!("[R1] Realserver {RS1} of virtual server {VS} - DOWN"), "=> TCP CHECK failed on service <=".to_string())]
+        vec![(
+            format!("[R1] Realserver {RS1} of virtual server {VS} - DOWN"),
+            "=> TCP CHECK failed on service <=".to_string()
+        )]
     );
     let a = up(&mut p, 0, 0);
     assert_eq!(scripts(&a), vec!["up"]);
@@ -258,12 +331,30 @@ fn notify_scripts_fifo_and_checker_mail() {
 fn ha_suspend_follows_the_address() {
     let (mut p, _) = Pool::start(load(&vs_conf(" ha_suspend\n", "", 1)), &Table::default());
     assert!(!p.checker_enabled(id(0, 0, 0)));
-    let a = p.handle(PoolEvent::Address { addr: "10.0.0.1".parse().unwrap(), present: true });
-    assert_eq!(logs(&a), vec![format!("Activating healthchecker for service {RS1} for VS {VS}")]);
+    let a = p.handle(PoolEvent::Address {
+        addr: "10.0.0.1".parse().unwrap(),
+        present: true,
+    });
+    assert_eq!(
+        logs(&a),
+        vec![format!("Activating healthchecker for service {RS1} for VS {VS}")]
+    );
     assert!(p.checker_enabled(id(0, 0, 0)));
-    let a = p.handle(PoolEvent::Address { addr: "10.0.0.1".parse().unwrap(), present: false });
-    assert_eq!(logs(&a), vec![format!("Suspending healthchecker for service {RS1} for VS {VS}")]);
-    assert!(p.handle(PoolEvent::Address { addr: "10.0.0.2".parse().unwrap(), present: true }).is_empty());
+    let a = p.handle(PoolEvent::Address {
+        addr: "10.0.0.1".parse().unwrap(),
+        present: false,
+    });
+    assert_eq!(
+        logs(&a),
+        vec![format!("Suspending healthchecker for service {RS1} for VS {VS}")]
+    );
+    assert!(
+        p.handle(PoolEvent::Address {
+            addr: "10.0.0.2".parse().unwrap(),
+            present: true
+        })
+        .is_empty()
+    );
 }
 
 /// `clear_diff_services()`: a reload that adds one real server and removes another sends
@@ -278,7 +369,10 @@ fn reload_adds_and_removes_one_server_only() {
     let a = p.handle(PoolEvent::Reload(Box::new(load(&old))));
     assert_eq!(
         cmds(&a),
-        vec![Command::DelDest(vs80(), dk("192.168.1.3", 8080)), Command::NewDest(vs80(), nat("192.168.1.4", 8080, 1))]
+        vec![
+            Command::DelDest(vs80(), dk("192.168.1.3", 8080)),
+            Command::NewDest(vs80(), nat("192.168.1.4", 8080, 1))
+        ]
     );
     assert_eq!(
         logs(&a),
@@ -292,16 +386,29 @@ fn reload_adds_and_removes_one_server_only() {
     reconcile::apply(&mut k, &cmds(&a));
     assert!(reconcile::same_table(&k, &p.wanted()));
     // It comes back when its checker says so.
-    assert_eq!(cmds(&up(&mut p, 0, 1)), vec![Command::NewDest(vs80(), nat("192.168.1.2", 8080, 1))]);
+    assert_eq!(
+        cmds(&up(&mut p, 0, 1)),
+        vec![Command::NewDest(vs80(), nat("192.168.1.2", 8080, 1))]
+    );
 }
 
 /// A reload that removes a whole virtual server deletes its service with keepalived's line.
 #[test]
 fn reload_removing_a_virtual_server() {
-    let two = format!("{}{}", vs_conf("", "", 1), vs_conf("", "", 1).replace("global_defs { router_id R1 }", "").replace("10.0.0.1 80", "10.0.0.2 80"));
+    let two = format!(
+        "{}{}",
+        vs_conf("", "", 1),
+        vs_conf("", "", 1)
+            .replace("global_defs { router_id R1 }", "")
+            .replace("10.0.0.1 80", "10.0.0.2 80")
+    );
     let (mut p, _) = Pool::start(load(&two), &Table::default());
     let a = p.handle(PoolEvent::Reload(Box::new(load(&vs_conf("", "", 1)))));
-    let k2 = ServiceKey::Addr { proto: Proto::Tcp, addr: "10.0.0.2".parse().unwrap(), port: 80 };
+    let k2 = ServiceKey::Addr {
+        proto: Proto::Tcp,
+        addr: "10.0.0.2".parse().unwrap(),
+        port: 80,
+    };
     assert_eq!(cmds(&a), vec![Command::DelService(k2)]);
     assert_eq!(logs(&a)[0], "Removing Virtual Server [10.0.0.2]:tcp:80");
 }
@@ -313,17 +420,34 @@ fn stop_variants() {
     let (mut p, _) = Pool::start(load(&vs_conf("", "", 1)), &Table::default());
     assert!(p.handle(PoolEvent::Stop { keep_ipvs: true }).is_empty());
 
-    let flush = vs_conf("", "", 1).replace("global_defs { router_id R1 }", "global_defs { router_id R1\n lvs_flush_on_stop }");
+    let flush = vs_conf("", "", 1).replace(
+        "global_defs { router_id R1 }",
+        "global_defs { router_id R1\n lvs_flush_on_stop }",
+    );
     let (mut p, _) = Pool::start(load(&flush), &Table::default());
-    assert_eq!(cmds(&p.handle(PoolEvent::Stop { keep_ipvs: false })), vec![Command::Flush]);
+    assert_eq!(
+        cmds(&p.handle(PoolEvent::Stop { keep_ipvs: false })),
+        vec![Command::Flush]
+    );
 
-    let omega = vs_conf(" omega\n quorum_down \"/bin/echo qdown\"\n", "notify_down \"/bin/echo down\"", 1);
+    let omega = vs_conf(
+        " omega\n quorum_down \"/bin/echo qdown\"\n",
+        "notify_down \"/bin/echo down\"",
+        1,
+    );
     let (mut p, _) = Pool::start(load(&omega), &Table::default());
     let a = p.handle(PoolEvent::Stop { keep_ipvs: false });
     assert_eq!(scripts(&a), vec!["down", "qdown"]);
-    assert!(a.iter().any(|x| matches!(x, keepalived_rs::check::pool::PoolAction::Script { wait: true, .. })));
+    assert!(
+        a.iter()
+            .any(|x| matches!(x, keepalived_rs::check::pool::PoolAction::Script { wait: true, .. }))
+    );
 
-    let no_omega = vs_conf(" quorum_down \"/bin/echo qdown\"\n", "notify_down \"/bin/echo down\"", 1);
+    let no_omega = vs_conf(
+        " quorum_down \"/bin/echo qdown\"\n",
+        "notify_down \"/bin/echo down\"",
+        1,
+    );
     let (mut p, _) = Pool::start(load(&no_omega), &Table::default());
     assert!(scripts(&p.handle(PoolEvent::Stop { keep_ipvs: false })).is_empty());
 }
@@ -345,14 +469,27 @@ virtual_server group G {
 "#;
     let (mut p, a) = Pool::start(load(text), &Table::default());
     let c = cmds(&a);
-    assert_eq!(c.iter().filter(|c| matches!(c, Command::NewService(_))).count(), 4, "{c:?}");
+    assert_eq!(
+        c.iter().filter(|c| matches!(c, Command::NewService(_))).count(),
+        4,
+        "{c:?}"
+    );
     let a = down(&mut p, 0, 0);
     let c = cmds(&a);
     assert_eq!(c.len(), 4);
-    assert!(c.contains(&Command::DelDest(ServiceKey::Fwmark { af: keepalived_rs::ipvs::model::Af::Inet, mark: 7 }, dk("192.168.1.1", 0))));
+    assert!(c.contains(&Command::DelDest(
+        ServiceKey::Fwmark {
+            af: keepalived_rs::ipvs::model::Af::Inet,
+            mark: 7
+        },
+        dk("192.168.1.1", 0)
+    )));
     assert_eq!(
         logs(&a),
-        vec!["Removing service [192.168.1.1]:tcp:80 from VS [G]:0".to_string(), "Lost quorum 1-0=1 > 0 for VS [G]:0".to_string()]
+        vec![
+            "Removing service [192.168.1.1]:tcp:80 from VS [G]:0".to_string(),
+            "Lost quorum 1-0=1 > 0 for VS [G]:0".to_string()
+        ]
     );
 }
 

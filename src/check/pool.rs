@@ -114,12 +114,21 @@ impl Pool {
     /// and the sync daemon's; then the logs and notifications.
     pub fn start(cfg: Config, kernel: &Table) -> (Pool, Vec<PoolAction>) {
         let st = state::fresh(&cfg.check, false);
-        let mut pool = Pool { cfg, st, out: Vec::new(), record_ipvs: false };
+        let mut pool = Pool {
+            cfg,
+            st,
+            out: Vec::new(),
+            record_ipvs: false,
+        };
         for vi in 0..pool.st.len() {
             pool.init_service_vs(vi);
         }
         let mut cmds = desired::sync_daemon_start(&pool.cfg.global);
-        cmds.extend(crate::ipvs::reconcile::start(&pool.wanted(), kernel, pool.cfg.global.lvs_flush));
+        cmds.extend(crate::ipvs::reconcile::start(
+            &pool.wanted(),
+            kernel,
+            pool.cfg.global.lvs_flush,
+        ));
         pool.record_ipvs = true;
         let rest = std::mem::take(&mut pool.out);
         let mut out: Vec<PoolAction> = cmds.into_iter().map(PoolAction::Ipvs).collect();
@@ -166,7 +175,10 @@ impl Pool {
 
     /// Whether a real server is alive (`ISALIVE(rs)`); `rs == SORRY` for the sorry server.
     pub fn rs_alive(&self, vs: usize, rs: usize) -> bool {
-        self.st.get(vs).and_then(|v| if rs == SORRY { v.sorry.as_ref() } else { v.rs.get(rs) }).is_some_and(|r| r.alive)
+        self.st
+            .get(vs)
+            .and_then(|v| if rs == SORRY { v.sorry.as_ref() } else { v.rs.get(rs) })
+            .is_some_and(|r| r.alive)
     }
 
     /// Whether a virtual server has its quorum.
@@ -255,19 +267,32 @@ impl Pool {
         }
         let vs = &self.cfg.check.virtual_servers[vi];
         for s in desired::services(&self.cfg.check, vs) {
-            let c = if add { Command::NewService(s.service) } else { Command::DelService(s.service.key) };
+            let c = if add {
+                Command::NewService(s.service)
+            } else {
+                Command::DelService(s.service.key)
+            };
             self.out.push(PoolAction::Ipvs(c));
         }
     }
 
     /// `weigh_live_realservers()`.
     fn weigh_live(&self, vi: usize) -> i64 {
-        self.st[vi].rs.iter().filter(|r| r.alive).map(|r| weight_i32(r.eff) as i64).sum()
+        self.st[vi]
+            .rs
+            .iter()
+            .filter(|r| r.alive)
+            .map(|r| weight_i32(r.eff) as i64)
+            .sum()
     }
 
     /// `perform_quorum_state()`: the alive real servers in or out around the sorry server.
     fn perform_quorum_state(&mut self, vi: usize, add: bool) {
-        let what = if add { "Adding alive servers to" } else { "Removing alive servers from" };
+        let what = if add {
+            "Adding alive servers to"
+        } else {
+            "Removing alive servers from"
+        };
         self.log(format!("{what} the pool for VS {}", self.fmt_vs(vi)));
         for ri in 0..self.st[vi].rs.len() {
             if self.st[vi].rs[ri].alive {
@@ -285,7 +310,10 @@ impl Pool {
         let threshold = q as i64 + if up { -(h as i64) } else { h as i64 };
         if !up && sum >= threshold {
             self.st[vi].quorum_up = true;
-            self.log(format!("Gained quorum {q}+{h}={threshold} <= {sum} for VS {}", self.fmt_vs(vi)));
+            self.log(format!(
+                "Gained quorum {q}+{h}={threshold} <= {sum} for VS {}",
+                self.fmt_vs(vi)
+            ));
             if self.sorry_alive(vi) {
                 let inhibit = self.st[vi].sorry.as_ref().is_some_and(|s| s.inhibit);
                 self.log(format!(
@@ -299,11 +327,16 @@ impl Pool {
                 self.perform_quorum_state(vi, true);
             }
             self.vs_notifies(vi, init, threshold, sum, false);
-        } else if (up && (sum == 0 || sum < threshold)) || (init && !up && self.has_sorry(vi) && !self.sorry_alive(vi)) {
+        } else if (up && (sum == 0 || sum < threshold)) || (init && !up && self.has_sorry(vi) && !self.sorry_alive(vi))
+        {
             self.st[vi].quorum_up = false;
             self.log(format!(
                 "{} {q}-{h}={threshold} > {sum} for VS {}",
-                if init { "Starting with quorum down" } else { "Lost quorum" },
+                if init {
+                    "Starting with quorum down"
+                } else {
+                    "Lost quorum"
+                },
                 self.fmt_vs(vi)
             ));
             if self.has_sorry(vi) && !self.sorry_alive(vi) {
@@ -341,7 +374,11 @@ impl Pool {
         } else {
             "from"
         };
-        self.log(format!("{verb}ing service {} {prep} VS {}", self.fmt_rs(vi, Some(ri)), self.fmt_vs(vi)));
+        self.log(format!(
+            "{verb}ing service {} {prep} VS {}",
+            self.fmt_rs(vi, Some(ri)),
+            self.fmt_vs(vi)
+        ));
         if self.st[vi].quorum_up || !self.has_sorry(vi) || !self.sorry_alive(vi) {
             self.ipvs_cmd(if alive { Op::Add } else { Op::Del }, vi, Some(ri));
         }
@@ -411,7 +448,10 @@ impl Pool {
     }
 
     fn valid(&self, id: CheckerId) -> bool {
-        self.st.get(id.vs).and_then(|v| v.rs.get(id.rs)).is_some_and(|r| id.checker < r.checkers.len())
+        self.st
+            .get(id.vs)
+            .and_then(|v| v.rs.get(id.rs))
+            .is_some_and(|r| id.checker < r.checkers.len())
     }
 
     fn on_checker(&mut self, id: CheckerId, up: bool, alert: Option<String>) {
@@ -463,7 +503,8 @@ impl Pool {
     fn on_address(&mut self, addr: std::net::IpAddr, present: bool) {
         for vi in 0..self.st.len() {
             let vs = &self.cfg.check.virtual_servers[vi];
-            let matches = vs.ha_suspend && matches!(vs.key, crate::config::model::check::VsKey::Addr { ip, .. } if ip == addr);
+            let matches =
+                vs.ha_suspend && matches!(vs.key, crate::config::model::check::VsKey::Addr { ip, .. } if ip == addr);
             if !matches {
                 continue;
             }

@@ -10,12 +10,11 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::model::{
-    Af, Command, Dest, DestKey, Forward, Proto, Service, ServiceEntry, ServiceKey, SyncDaemon,
-    Table, Timeouts, Tunnel,
+    Af, Command, Dest, DestKey, Forward, Proto, Service, ServiceEntry, ServiceKey, SyncDaemon, Table, Timeouts, Tunnel,
 };
 use crate::config::model::Config;
 use crate::config::model::check::{
-    CheckConfig, Family, FwdMethod, Forwarding, Protocol, TunCsum, TunType, VirtualServer, VsKey,
+    CheckConfig, Family, Forwarding, FwdMethod, Protocol, TunCsum, TunType, VirtualServer, VsKey,
 };
 use crate::config::model::global::GlobalDefs;
 
@@ -59,7 +58,11 @@ impl Presence {
                 .iter()
                 .map(|vs| VsPresence {
                     installed: true,
-                    rs: vs.real_servers.iter().map(|rs| Some(weight_i32(rs.weight.unwrap_or(vs.weight) as i64))).collect(),
+                    rs: vs
+                        .real_servers
+                        .iter()
+                        .map(|rs| Some(weight_i32(rs.weight.unwrap_or(vs.weight) as i64)))
+                        .collect(),
                     sorry: None,
                 })
                 .collect(),
@@ -108,7 +111,10 @@ pub fn forward(f: &Forwarding) -> Forward {
         FwdMethod::Tun => Forward::Tunnel {
             tun: match f.tun_type {
                 TunType::Ipip => Tunnel::Ipip,
-                TunType::Gue => Tunnel::Gue { port: f.tun_port, flags },
+                TunType::Gue => Tunnel::Gue {
+                    port: f.tun_port,
+                    flags,
+                },
                 TunType::Gre => Tunnel::Gre { flags },
             },
         },
@@ -132,7 +138,11 @@ pub fn service(vs: &VirtualServer, key: ServiceKey, group_entry: bool) -> Servic
         ServiceKey::Addr { addr, .. } => af_of(&addr),
         ServiceKey::Fwmark { af, .. } => af,
     };
-    let scheduler = if vs.scheduler.is_empty() { "wlc".to_string() } else { vs.scheduler.clone() };
+    let scheduler = if vs.scheduler.is_empty() {
+        "wlc".to_string()
+    } else {
+        vs.scheduler.clone()
+    };
     let mut flags = vs.flags;
     let mut netmask = default_netmask(key_af);
     let mut timeout = 0;
@@ -148,7 +158,14 @@ pub fn service(vs: &VirtualServer, key: ServiceKey, group_entry: bool) -> Servic
         }
         pe_name = vs.persistence_engine.clone().filter(|p| !p.is_empty());
     }
-    Service { key, scheduler, flags, timeout, netmask, pe_name }
+    Service {
+        key,
+        scheduler,
+        flags,
+        timeout,
+        netmask,
+        pe_name,
+    }
 }
 
 /// One expanded service of a virtual server, with the port keepalived gives non-NAT
@@ -208,26 +225,52 @@ pub fn range_addrs(start: IpAddr, end: IpAddr) -> Vec<IpAddr> {
 pub fn services(check: &CheckConfig, vs: &VirtualServer) -> Vec<ExpandedService> {
     match &vs.key {
         VsKey::Addr { ip, port } => {
-            let key = ServiceKey::Addr { proto: proto(vs.protocol), addr: *ip, port: *port };
-            vec![ExpandedService { service: service(vs, key, false), direct_port: *port }]
+            let key = ServiceKey::Addr {
+                proto: proto(vs.protocol),
+                addr: *ip,
+                port: *port,
+            };
+            vec![ExpandedService {
+                service: service(vs, key, false),
+                direct_port: *port,
+            }]
         }
         VsKey::Fwmark(mark) => {
-            let key = ServiceKey::Fwmark { af: vs_af(check, vs), mark: *mark };
-            vec![ExpandedService { service: service(vs, key, false), direct_port: 0 }]
+            let key = ServiceKey::Fwmark {
+                af: vs_af(check, vs),
+                mark: *mark,
+            };
+            vec![ExpandedService {
+                service: service(vs, key, false),
+                direct_port: 0,
+            }]
         }
         VsKey::Group { name, .. } => {
             let Some(g) = check.group(name) else { return Vec::new() };
             let mut out = Vec::new();
             for r in &g.ranges {
                 for addr in range_addrs(r.start, r.end) {
-                    let key = ServiceKey::Addr { proto: proto(vs.protocol), addr, port: r.port };
-                    out.push(ExpandedService { service: service(vs, key, true), direct_port: r.port });
+                    let key = ServiceKey::Addr {
+                        proto: proto(vs.protocol),
+                        addr,
+                        port: r.port,
+                    };
+                    out.push(ExpandedService {
+                        service: service(vs, key, true),
+                        direct_port: r.port,
+                    });
                 }
             }
             for f in &g.fwmarks {
                 let fam = f.family.map(af).unwrap_or_else(|| vs_af(check, vs));
-                let key = ServiceKey::Fwmark { af: fam, mark: f.fwmark };
-                out.push(ExpandedService { service: service(vs, key, true), direct_port: 0 });
+                let key = ServiceKey::Fwmark {
+                    af: fam,
+                    mark: f.fwmark,
+                };
+                out.push(ExpandedService {
+                    service: service(vs, key, true),
+                    direct_port: 0,
+                });
             }
             out
         }
@@ -236,10 +279,27 @@ pub fn services(check: &CheckConfig, vs: &VirtualServer) -> Vec<ExpandedService>
 
 /// A destination as `ipvs_set_drule()` / `ipvs_cmd()` fill it: NAT keeps the server's own
 /// port, DR and TUN take the service's (0 for fwmark).
-pub fn dest(svc: &ExpandedService, ip: IpAddr, port: u16, fwd: &Forwarding, weight: i32, thresholds: (u32, u32)) -> Dest {
+pub fn dest(
+    svc: &ExpandedService,
+    ip: IpAddr,
+    port: u16,
+    fwd: &Forwarding,
+    weight: i32,
+    thresholds: (u32, u32),
+) -> Dest {
     let forward = forward(fwd);
-    let port = if forward == Forward::Masq { port } else { svc.direct_port };
-    Dest { key: DestKey { addr: ip, port }, forward, weight, u_threshold: thresholds.0, l_threshold: thresholds.1 }
+    let port = if forward == Forward::Masq {
+        port
+    } else {
+        svc.direct_port
+    };
+    Dest {
+        key: DestKey { addr: ip, port },
+        forward,
+        weight,
+        u_threshold: thresholds.0,
+        l_threshold: thresholds.1,
+    }
 }
 
 /// The forwarding of a real server (its own, else the virtual server's, else NAT).
@@ -249,7 +309,11 @@ pub fn rs_forwarding(vs: &VirtualServer, rs: usize) -> Forwarding {
 
 /// The forwarding of the sorry server.
 pub fn sorry_forwarding(vs: &VirtualServer) -> Forwarding {
-    vs.sorry_server.as_ref().and_then(|s| s.forwarding).or(vs.forwarding).unwrap_or_default()
+    vs.sorry_server
+        .as_ref()
+        .and_then(|s| s.forwarding)
+        .or(vs.forwarding)
+        .unwrap_or_default()
 }
 
 /// The destinations of one real server (or the sorry server with `rs == None`) in every
@@ -291,13 +355,23 @@ pub fn vs_entries(check: &CheckConfig, vs: &VirtualServer, p: &VsPresence) -> Ve
             };
             for (i, r) in vs.real_servers.iter().enumerate() {
                 if let Some(Some(w)) = p.rs.get(i) {
-                    push(dest(&s, r.ip, r.port, &rs_forwarding(vs, i), *w, (r.u_threshold, r.l_threshold)));
+                    push(dest(
+                        &s,
+                        r.ip,
+                        r.port,
+                        &rs_forwarding(vs, i),
+                        *w,
+                        (r.u_threshold, r.l_threshold),
+                    ));
                 }
             }
             if let (Some(w), Some(ss)) = (p.sorry, &vs.sorry_server) {
                 push(dest(&s, ss.ip, ss.port, &sorry_fwd, w, (0, 0)));
             }
-            ServiceEntry { service: s.service, dests }
+            ServiceEntry {
+                service: s.service,
+                dests,
+            }
         })
         .collect()
 }
@@ -333,7 +407,9 @@ pub fn merge_entry(t: &mut Table, e: ServiceEntry) {
 /// The sync daemon keepalived's checker child runs (`lvs_sync_daemon` without a VRRP
 /// instance: `checker_ipvs_syncd_needed()`), if any: master and backup with the same settings.
 pub fn sync_daemons(global: &GlobalDefs) -> Vec<SyncDaemon> {
-    let Some(s) = &global.lvs_sync_daemon else { return Vec::new() };
+    let Some(s) = &global.lvs_sync_daemon else {
+        return Vec::new();
+    };
     if s.vrrp_instance.is_some() {
         return Vec::new();
     }
@@ -358,7 +434,10 @@ pub fn sync_daemon_start(global: &GlobalDefs) -> Vec<Command> {
     if d.is_empty() {
         return Vec::new();
     }
-    let mut out = vec![Command::DelDaemon { master: true }, Command::DelDaemon { master: false }];
+    let mut out = vec![
+        Command::DelDaemon { master: true },
+        Command::DelDaemon { master: false },
+    ];
     out.extend(d.into_iter().map(Command::NewDaemon));
     out
 }
@@ -368,7 +447,10 @@ pub fn sync_daemon_stop(global: &GlobalDefs) -> Vec<Command> {
     if sync_daemons(global).is_empty() {
         return Vec::new();
     }
-    vec![Command::DelDaemon { master: true }, Command::DelDaemon { master: false }]
+    vec![
+        Command::DelDaemon { master: true },
+        Command::DelDaemon { master: false },
+    ]
 }
 
 /// The `IPVS_CMD_SET_CONFIG` keepalived sends at start or reload: the configured

@@ -5,6 +5,6 @@
 //! [`model`] is the contract shared by the codec, the reconciler and the checker pool: plain
 //! values for services, destinations and the commands that change them.
 
-pub mod model;
 pub mod desired;
+pub mod model;
 pub mod reconcile;

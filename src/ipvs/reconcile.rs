@@ -115,9 +115,11 @@ pub fn stop(owned: &Table, flush_on_stop: LvsFlushOnStop, keep_ipvs: bool) -> Ve
     }
     match flush_on_stop {
         LvsFlushOnStop::Full => vec![Command::Flush],
-        LvsFlushOnStop::Disabled | LvsFlushOnStop::Vs => {
-            owned.services.iter().map(|e| Command::DelService(e.service.key)).collect()
-        }
+        LvsFlushOnStop::Disabled | LvsFlushOnStop::Vs => owned
+            .services
+            .iter()
+            .map(|e| Command::DelService(e.service.key))
+            .collect(),
     }
 }
 
@@ -138,7 +140,10 @@ fn apply_one(t: &mut Table, c: &Command) {
     match c {
         Command::NewService(s) => {
             if find(t, &s.key).is_none() {
-                t.services.push(ServiceEntry { service: s.clone(), dests: Vec::new() });
+                t.services.push(ServiceEntry {
+                    service: s.clone(),
+                    dests: Vec::new(),
+                });
             }
         }
         Command::SetService(s) => {

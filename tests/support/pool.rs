@@ -9,7 +9,10 @@ use keepalived_rs::ipvs::model::Command;
 
 /// Loads a configuration from text (validated as the daemon would).
 pub fn load(text: &str) -> Config {
-    let opts = LoadOptions { random_seed: Some(1), ..LoadOptions::default() };
+    let opts = LoadOptions {
+        random_seed: Some(1),
+        ..LoadOptions::default()
+    };
     load_text(text, &opts, &FixedSystem::typical(), false).config
 }
 
@@ -71,9 +74,8 @@ pub fn id(vs: usize, rs: usize, c: usize) -> CheckerId {
 
 /// Where the shared sample configurations are, if anywhere.
 pub fn samples_dir() -> Option<std::path::PathBuf> {
-    let d = super::shared_dir()
+    super::shared_dir()
         .map(|d| d.join("samples"))
         .filter(|d| d.is_dir())
-        .or_else(|| Some(std::path::PathBuf::from("/work/shared/samples")).filter(|d| d.is_dir()));
-    d
+        .or_else(|| Some(std::path::PathBuf::from("/work/shared/samples")).filter(|d| d.is_dir()))
 }

@@ -110,8 +110,15 @@ impl Pool {
             return;
         }
         self.rs_notifies(vi, ri, stopping);
-        if self.cfg.check.virtual_servers[vi].real_servers[ri].smtp_alert.unwrap_or(true) {
-            let body = if stopping { "=> Shutting down <=" } else { "=> Removing <=" };
+        if self.cfg.check.virtual_servers[vi].real_servers[ri]
+            .smtp_alert
+            .unwrap_or(true)
+        {
+            let body = if stopping {
+                "=> Shutting down <="
+            } else {
+                "=> Removing <="
+            };
             self.smtp_rs(vi, ri, "DOWN", body.to_string());
         }
     }
@@ -262,8 +269,13 @@ impl Pool {
     /// `clear_diff_s_srv()`: an old sorry server that is not the new one leaves.
     fn clear_diff_s_srv(&mut self, oi: usize, nvs: &VirtualServer) {
         let ovs = &self.cfg.check.virtual_servers[oi];
-        let (Some(os), Some(_)) = (&ovs.sorry_server, &self.st[oi].sorry) else { return };
-        let same = nvs.sorry_server.as_ref().is_some_and(|n| n.ip == os.ip && n.port == os.port);
+        let (Some(os), Some(_)) = (&ovs.sorry_server, &self.st[oi].sorry) else {
+            return;
+        };
+        let same = nvs
+            .sorry_server
+            .as_ref()
+            .is_some_and(|n| n.ip == os.ip && n.port == os.port);
         if same {
             return;
         }
@@ -275,7 +287,11 @@ impl Pool {
             s.inhibit = false;
         }
         if s.alive {
-            self.log(format!("Removing sorry server {} from VS {}", self.fmt_rs(oi, None), self.fmt_vs(oi)));
+            self.log(format!(
+                "Removing sorry server {} from VS {}",
+                self.fmt_rs(oi, None),
+                self.fmt_vs(oi)
+            ));
             self.ipvs_cmd(Op::Del, oi, None);
         }
     }
@@ -290,7 +306,9 @@ impl Pool {
         v.ha_count = old.ha_count;
         let nvs = self.cfg.check.virtual_servers[ni].clone();
         for (nri, nrs) in nvs.real_servers.iter().enumerate() {
-            let Some(ori) = ovs.real_servers.iter().position(|o| rs_iseq(o, nrs)) else { continue };
+            let Some(ori) = ovs.real_servers.iter().position(|o| rs_iseq(o, nrs)) else {
+                continue;
+            };
             let o = &old.rs[ori];
             let n = &mut self.st[ni].rs[nri];
             n.alive = o.alive;
@@ -326,11 +344,19 @@ impl Pool {
         let nrs_cfg = self.cfg.check.virtual_servers[ni].real_servers[nri].clone();
         let old_iweight = o.iweight;
         for (ci, nc) in nrs_cfg.checkers.iter().enumerate() {
-            let Some(oci) = ors_cfg.checkers.iter().position(|oc| oc.kind == nc.kind && oc.co == nc.co) else {
+            let Some(oci) = ors_cfg
+                .checkers
+                .iter()
+                .position(|oc| oc.kind == nc.kind && oc.co == nc.co)
+            else {
                 continue;
             };
             let oc = &o.checkers[oci];
-            let id = crate::check::event::CheckerId { vs: ni, rs: nri, checker: ci };
+            let id = crate::check::event::CheckerId {
+                vs: ni,
+                rs: nri,
+                checker: ci,
+            };
             if oc.has_run && oc.is_up != self.st[ni].rs[nri].checkers[ci].is_up {
                 self.set_checker_state(id, oc.is_up);
             }

@@ -39,7 +39,10 @@ impl Pool {
 
     pub(super) fn script(&mut self, script: Option<&Script>, stopping: bool) {
         if let Some(s) = script {
-            self.out.push(PoolAction::Script { script: s.clone(), wait: stopping });
+            self.out.push(PoolAction::Script {
+                script: s.clone(),
+                wait: stopping,
+            });
         }
     }
 
@@ -69,7 +72,11 @@ impl Pool {
     pub(super) fn rs_notifies(&mut self, vi: usize, ri: usize, stopping: bool) {
         let alive = self.st[vi].rs[ri].alive;
         let rs = &self.cfg.check.virtual_servers[vi].real_servers[ri];
-        let script = if alive { rs.notify_up.clone() } else { rs.notify_down.clone() };
+        let script = if alive {
+            rs.notify_up.clone()
+        } else {
+            rs.notify_down.clone()
+        };
         self.script(script.as_ref(), stopping);
         if self.fifo_enabled() {
             let line = format!(
@@ -89,7 +96,11 @@ impl Pool {
         }
         let up = self.st[vi].quorum_up;
         let vs = &self.cfg.check.virtual_servers[vi];
-        let script = if up { vs.quorum_up.clone() } else { vs.quorum_down.clone() };
+        let script = if up {
+            vs.quorum_up.clone()
+        } else {
+            vs.quorum_down.clone()
+        };
         let (quorum, hysteresis, smtp) = (vs.quorum, vs.hysteresis, vs.smtp_alert.unwrap_or(false));
         self.script(script.as_ref(), stopping);
         if self.fifo_enabled() {

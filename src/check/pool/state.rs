@@ -100,7 +100,11 @@ pub(crate) fn fresh_vs(vs: &VirtualServer, reload: bool) -> VsState {
                     enabled: !vs.ha_suspend,
                 })
                 .collect();
-            let mut s = RsState::new(r.inhibit.unwrap_or(vs.inhibit), r.weight.unwrap_or(vs.weight) as i64, checkers);
+            let mut s = RsState::new(
+                r.inhibit.unwrap_or(vs.inhibit),
+                r.weight.unwrap_or(vs.weight) as i64,
+                checkers,
+            );
             for c in &mut s.checkers {
                 if c.alpha && !reload {
                     c.is_up = false;
@@ -112,7 +116,15 @@ pub(crate) fn fresh_vs(vs: &VirtualServer, reload: bool) -> VsState {
         .collect();
     let sorry = vs.sorry_server.as_ref().map(|s| RsState::new(s.inhibit, 1, Vec::new()));
     let quorum_up = vs.quorum as u64 + vs.hysteresis as u64 == 0;
-    VsState { alive: false, quorum_up, omega: vs.omega, ha_count: 0, reloaded: false, rs, sorry }
+    VsState {
+        alive: false,
+        quorum_up,
+        omega: vs.omega,
+        ha_count: 0,
+        reloaded: false,
+        rs,
+        sorry,
+    }
 }
 
 /// Fresh state for every virtual server.
