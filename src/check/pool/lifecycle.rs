@@ -56,6 +56,9 @@ impl Pool {
         self.ipvs_service(true, vi);
         self.init_service_rs(vi);
         self.update_quorum_state(vi, true);
+        if self.st[vi].reloaded && !self.sorry_alive(vi) {
+            self.restore_alive(vi);
+        }
         let vs = &self.cfg.check.virtual_servers[vi];
         let dup = vs.sorry_server_duplicates_rs;
         if let Some(s) = &self.st[vi].sorry
@@ -69,6 +72,19 @@ impl Pool {
                 self.rs_mut(vi, None).num_failed = 1;
                 self.ipvs_cmd(Op::Add, vi, None);
                 self.rs_mut(vi, None).num_failed = 0;
+            }
+        }
+    }
+
+    /// After a reload that took away the sorry server that was serving, the live real servers
+    /// it had replaced go back in. keepalived 2.2.7 leaves them out until they fail and
+    /// recover (`clear_diff_s_srv()` removes the old sorry server without
+    /// `perform_quorum_state()`); serving nothing while servers are up is no behaviour to keep.
+    fn restore_alive(&mut self, vi: usize) {
+        for ri in 0..self.st[vi].rs.len() {
+            let r = &self.st[vi].rs[ri];
+            if r.alive && r.kweight != Some(desired::weight_i32(r.eff)) {
+                self.ipvs_cmd(Op::Add, vi, Some(ri));
             }
         }
     }
