@@ -501,3 +501,125 @@ fn start_against_programmed_kernel_is_quiet() {
     let (_, a) = Pool::start(cfg, &p.wanted());
     assert!(cmds(&a).is_empty());
 }
+
+/// `init_service_rs()` at a reload: a changed weight is logged and edited in place.
+#[test]
+fn reload_changing_a_weight_edits_it() {
+    let old = vs_conf("", "", 2);
+    let (mut p, _) = Pool::start(load(&old), &Table::default());
+    let new = old.replacen("weight 1", "weight 4", 1);
+    let a = p.handle(PoolEvent::Reload(Box::new(load(&new))));
+    assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.1", 8080, 4))]);
+    assert_eq!(
+        logs(&a),
+        vec![format!(
+            "Changing weight from 1 to 4 for active service {RS1} of VS {VS}"
+        )]
+    );
+    // An unchanged reload sends nothing and logs nothing.
+    let a = p.handle(PoolEvent::Reload(Box::new(load(&new))));
+    assert!(cmds(&a).is_empty() && logs(&a).is_empty(), "{a:?}");
+}
+
+/// `start_check()`: `lvs_flush` flushes first; without it a foreign service survives.
+#[test]
+fn lvs_flush_at_start() {
+    let foreign = ServiceKey::Addr {
+        proto: Proto::Udp,
+        addr: "10.9.9.9".parse().unwrap(),
+        port: 53,
+    };
+    let kernel = Table {
+        services: vec![keepalived_rs::ipvs::model::ServiceEntry {
+            service: keepalived_rs::ipvs::model::Service {
+                key: foreign,
+                scheduler: "rr".into(),
+                flags: 0,
+                timeout: 0,
+                netmask: 0xffff_ffff,
+                pe_name: None,
+            },
+            dests: vec![],
+        }],
+    };
+    let plain = vs_conf("", "", 1);
+    let (_, a) = Pool::start(load(&plain), &kernel);
+    assert!(
+        !cmds(&a)
+            .iter()
+            .any(|c| matches!(c, Command::Flush | Command::DelService(_)))
+    );
+    let flush = plain.replace(
+        "global_defs { router_id R1 }",
+        "global_defs { router_id R1\n lvs_flush }",
+    );
+    let (_, a) = Pool::start(load(&flush), &kernel);
+    assert_eq!(cmds(&a)[0], Command::Flush);
+}
+
+/// `clear_service_rs()` with omega and `smtp_alert`: the shutdown mail of each live server,
+/// and the virtual server's.
+#[test]
+fn omega_stop_mails() {
+    let text = vs_conf(" omega\n smtp_alert\n", "", 1).replace(
+        "global_defs { router_id R1 }",
+        "global_defs { router_id R1\n notification_email { a@b.c }\n smtp_server 127.0.0.1 }",
+    );
+    let (mut p, _) = Pool::start(load(&text), &Table::default());
+    let a = p.handle(PoolEvent::Stop { keep_ipvs: false });
+    assert_eq!(
+        mails(&a),
+        vec![
+            (
+                format!("[R1] Realserver {RS1} of virtual server {VS} - DOWN"),
+                "=> Shutting down <=".to_string()
+            ),
+            (
+                format!("[R1] Virtualserver {VS} - DOWN"),
+                "=> Shutting down <=".to_string()
+            ),
+        ]
+    );
+}
+
+/// `clear_diff_vsge()` / `sync_service_vsg_entry()`: a reload that changes a group's entries
+/// deletes and creates only those services, with keepalived's lines; the real servers'
+/// states carry into the new entries.
+#[test]
+fn reload_changing_group_entries() {
+    let group = |entries: &str| {
+        format!(
+            "virtual_server_group G {{\n{entries}\n}}\nvirtual_server group G {{\n lb_kind NAT\n protocol TCP\n real_server 192.168.1.1 80 {{ TCP_CHECK {{ connect_timeout 3 }} }}\n real_server 192.168.1.2 80 {{ TCP_CHECK {{ connect_timeout 3 }} }}\n}}\n"
+        )
+    };
+    let (mut p, _) = Pool::start(
+        load(&group(" 10.0.0.1 80\n 10.0.0.2-3 80\n fwmark 4")),
+        &Table::default(),
+    );
+    down(&mut p, 0, 1);
+    let a = p.handle(PoolEvent::Reload(Box::new(load(&group(
+        " 10.0.0.1 80\n fwmark 4\n 10.0.0.9 80",
+    )))));
+    assert_eq!(
+        logs(&a),
+        vec![
+            "VS [[10.0.0.2]:tcp:80-10.0.0.3] in group G no longer exists".to_string(),
+            "VS [[10.0.0.9]:tcp:80] added into group G".to_string(),
+        ]
+    );
+    let k = |n: u8| ServiceKey::Addr {
+        proto: Proto::Tcp,
+        addr: std::net::IpAddr::from([10, 0, 0, n]),
+        port: 80,
+    };
+    let c = cmds(&a);
+    assert_eq!(c.len(), 4, "{c:?}");
+    assert_eq!(c[0], Command::DelService(k(2)));
+    assert_eq!(c[1], Command::DelService(k(3)));
+    assert!(matches!(&c[2], Command::NewService(s) if s.key == k(9)));
+    assert_eq!(
+        c[3],
+        Command::NewDest(k(9), nat("192.168.1.1", 80, 1)),
+        "only the live server joins the new entry"
+    );
+}

@@ -478,3 +478,9 @@ pub fn timeouts_command(global: &GlobalDefs, reload: bool, original: Option<Time
 pub fn table_all_up(cfg: &Config) -> Table {
     table(&cfg.check, &Presence::all_up(&cfg.check))
 }
+
+/// The `IPVS_CMD_SET_CONFIG` keepalived sends at stop (`ipvs_stop()`): the kernel's original
+/// timeouts back, if keepalived ever changed them (`original` is `None` otherwise).
+pub fn timeouts_restore(original: Option<Timeouts>) -> Option<Command> {
+    original.map(Command::SetTimeouts)
+}

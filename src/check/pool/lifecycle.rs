@@ -5,7 +5,7 @@
 use super::state::{self, RsState, VsState};
 use super::{Op, Pool, PoolAction};
 use crate::config::model::Config;
-use crate::config::model::check::{VirtualServer, VsKey};
+use crate::config::model::check::{CheckConfig, VirtualServer, VirtualServerGroup, VsKey, fmt_ip, trio};
 use crate::config::model::global::LvsFlushOnStop;
 use crate::ipvs::desired;
 use crate::ipvs::reconcile;
@@ -55,6 +55,9 @@ impl Pool {
     pub(super) fn init_service_vs(&mut self, vi: usize) {
         self.ipvs_service(true, vi);
         self.init_service_rs(vi);
+        for line in std::mem::take(&mut self.st[vi].added_lines) {
+            self.log(line);
+        }
         self.update_quorum_state(vi, true);
         if self.st[vi].reloaded && !self.sorry_alive(vi) {
             self.restore_alive(vi);
@@ -222,9 +225,13 @@ impl Pool {
                     self.st[oi].omega = true;
                     let nvs = &new.check.virtual_servers[*ni];
                     let ovs = &self.cfg.check.virtual_servers[oi];
+                    let (gone_entries, _) = group_entry_changes(&self.cfg.check, ovs, &new.check, nvs);
                     let gone: Vec<usize> = (0..ovs.real_servers.len())
                         .filter(|&ri| !nvs.real_servers.iter().any(|n| rs_iseq(&ovs.real_servers[ri], n)))
                         .collect();
+                    for line in gone_entries {
+                        self.log(line);
+                    }
                     for ri in gone {
                         self.log(format!("service {} no longer exist", self.fmt_rs(oi, Some(ri))));
                         self.clear_service_rs(oi, ri, false);
@@ -240,7 +247,7 @@ impl Pool {
         let old_st = std::mem::replace(&mut self.st, state::fresh(&self.cfg.check, true));
         for (oi, m) in matches.iter().enumerate() {
             if let Some(ni) = *m {
-                self.carry_vs(&old_cfg.check.virtual_servers[oi], &old_st[oi], ni);
+                self.carry_vs(&old_cfg.check, &old_cfg.check.virtual_servers[oi], &old_st[oi], ni);
             }
         }
         for vi in 0..self.st.len() {
@@ -314,13 +321,14 @@ impl Pool {
 
     /// The state of an old virtual server carried into the new one (`clear_diff_services()`
     /// copies, `clear_diff_rs()`, `migrate_checkers()`, `clear_diff_s_srv()`).
-    fn carry_vs(&mut self, ovs: &VirtualServer, old: &VsState, ni: usize) {
+    fn carry_vs(&mut self, old_check: &CheckConfig, ovs: &VirtualServer, old: &VsState, ni: usize) {
         let v = &mut self.st[ni];
         v.alive = old.alive;
         v.quorum_up = old.quorum_up;
         v.reloaded = true;
         v.ha_count = old.ha_count;
         let nvs = self.cfg.check.virtual_servers[ni].clone();
+        self.st[ni].added_lines = group_entry_changes(old_check, ovs, &self.cfg.check, &nvs).1;
         for (nri, nrs) in nvs.real_servers.iter().enumerate() {
             let Some(ori) = ovs.real_servers.iter().position(|o| rs_iseq(o, nrs)) else {
                 continue;
@@ -406,4 +414,57 @@ impl Pool {
 /// keepalived's `rs_iseq()`: the same address and port.
 fn rs_iseq(a: &crate::config::model::check::RealServer, b: &crate::config::model::check::RealServer) -> bool {
     a.ip == b.ip && a.port == b.port
+}
+
+/// The log lines of a group's entries that went ("VS [..] in group G no longer exists",
+/// keepalived's `clear_diff_vsge()`) and came ("VS [..] added into group G",
+/// `sync_service_vsg_entry()`) between two configurations of a virtual server.
+fn group_entry_changes(
+    old_check: &CheckConfig,
+    ovs: &VirtualServer,
+    new_check: &CheckConfig,
+    nvs: &VirtualServer,
+) -> (Vec<String>, Vec<String>) {
+    let (Some(name), Some(og), Some(ng)) = (
+        ovs.group(),
+        ovs.group().and_then(|n| old_check.group(n)),
+        nvs.group().and_then(|n| new_check.group(n)),
+    ) else {
+        return (Vec::new(), Vec::new());
+    };
+    let range_text = |vs: &VirtualServer, r: &crate::config::model::check::VsgRange| {
+        if r.start == r.end {
+            trio(&r.start, vs.protocol, r.port)
+        } else {
+            format!("{}-{}", trio(&r.start, vs.protocol, r.port), fmt_ip(&r.end))
+        }
+    };
+    let diff = |a: &VirtualServerGroup, b: &VirtualServerGroup, vs: &VirtualServer, gone: bool| -> Vec<String> {
+        let mut out = Vec::new();
+        for r in &a.ranges {
+            if !b
+                .ranges
+                .iter()
+                .any(|x| x.start == r.start && x.end == r.end && x.port == r.port)
+            {
+                let t = range_text(vs, r);
+                out.push(if gone {
+                    format!("VS [{t}] in group {name} no longer exists")
+                } else {
+                    format!("VS [{t}] added into group {name}")
+                });
+            }
+        }
+        for f in &a.fwmarks {
+            if !b.fwmarks.iter().any(|x| x.fwmark == f.fwmark) {
+                out.push(if gone {
+                    format!("VS [{}] in group {name} no longer exists", f.fwmark)
+                } else {
+                    format!("VS [FWM {}] added into group {name}", f.fwmark)
+                });
+            }
+        }
+        out
+    };
+    (diff(og, ng, ovs, true), diff(ng, og, nvs, false))
 }

@@ -60,6 +60,9 @@ pub(crate) struct VsState {
     pub rs: Vec<RsState>,
     /// The sorry server.
     pub sorry: Option<RsState>,
+    /// At a reload, the "added into group" lines of its group's new entries, logged by
+    /// `init_service_vs()` (keepalived's `sync_service_vsg()`).
+    pub added_lines: Vec<String>,
 }
 
 impl RsState {
@@ -124,6 +127,7 @@ pub(crate) fn fresh_vs(vs: &VirtualServer, reload: bool) -> VsState {
         reloaded: false,
         rs,
         sorry,
+        added_lines: Vec::new(),
     }
 }
 
