@@ -79,7 +79,14 @@ fn start_programs_service_and_servers_and_gains_quorum() {
     );
     assert_eq!(c[1], Command::NewDest(vs80(), nat("192.168.1.1", 8080, 1)));
     assert_eq!(c[2], Command::NewDest(vs80(), nat("192.168.1.2", 8080, 1)));
-    assert_eq!(logs(&a), vec![format!("Gained quorum 1+0=1 <= 2 for VS {VS}")]);
+    assert_eq!(
+        logs(&a),
+        vec![
+            format!("Gained quorum 1+0=1 <= 2 for VS {VS}"),
+            format!("Activating healthchecker for service {RS1} for VS {VS}"),
+            format!("Activating healthchecker for service {RS2} for VS {VS}"),
+        ]
+    );
     assert!(p.quorum_up(0));
 }
 
@@ -88,11 +95,11 @@ fn start_programs_service_and_servers_and_gains_quorum() {
 fn down_removes_and_up_adds() {
     let (mut p, _) = Pool::start(load(&vs_conf("", "", 2)), &Table::default());
     let a = down(&mut p, 0, 0);
-    assert_eq!(logs(&a), vec![format!("Removing service {RS1} from VS {VS}")]);
+    assert_eq!(pool_logs(&a), vec![format!("Removing service {RS1} from VS {VS}")]);
     assert_eq!(cmds(&a), vec![Command::DelDest(vs80(), dk("192.168.1.1", 8080))]);
     assert!(!p.rs_alive(0, 0));
     let a = up(&mut p, 0, 0);
-    assert_eq!(logs(&a), vec![format!("Adding service {RS1} to VS {VS}")]);
+    assert_eq!(pool_logs(&a), vec![format!("Adding service {RS1} to VS {VS}")]);
     assert_eq!(cmds(&a), vec![Command::NewDest(vs80(), nat("192.168.1.1", 8080, 1))]);
     // A repeated result changes nothing.
     assert!(up(&mut p, 0, 0).is_empty());
@@ -103,16 +110,16 @@ fn down_removes_and_up_adds() {
 fn inhibit_sets_weight_zero() {
     let (mut p, _) = Pool::start(load(&vs_conf("", "inhibit_on_failure", 2)), &Table::default());
     let a = down(&mut p, 0, 1);
-    assert_eq!(logs(&a), vec![format!("Disabling service {RS2} of VS {VS}")]);
+    assert_eq!(pool_logs(&a), vec![format!("Disabling service {RS2} of VS {VS}")]);
     assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.2", 8080, 0))]);
     let a = up(&mut p, 0, 1);
-    assert_eq!(logs(&a), vec![format!("Enabling service {RS2} of VS {VS}")]);
+    assert_eq!(pool_logs(&a), vec![format!("Enabling service {RS2} of VS {VS}")]);
     assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.2", 8080, 1))]);
     // At stop an inhibited server is removed all the same (clear_service_rs()).
     down(&mut p, 0, 1);
     let a = p.handle(PoolEvent::Stop { keep_ipvs: false });
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             format!("Shutting down service {RS1} from VS {VS}"),
             format!("Shutting down (inhibited) service {RS2} from VS {VS}"),
@@ -135,7 +142,7 @@ fn quorum_lost_brings_sorry_server_with_keepalived_lines() {
         "global_defs { router_id R1\n notification_email { a@b.c }\n smtp_server 127.0.0.1\n lvs_notify_fifo /tmp/pool-fifo }",
     );
     let (mut p, a) = Pool::start(load(&text), &Table::default());
-    assert_eq!(logs(&a), vec![format!("Gained quorum 2+0=2 <= 2 for VS {VS}")]);
+    assert_eq!(pool_logs(&a), vec![format!("Gained quorum 2+0=2 <= 2 for VS {VS}")]);
     assert_eq!(scripts(&a), vec!["qup"]);
     assert_eq!(fifo(&a), vec![format!("VS {VS} UP\n")]);
     assert_eq!(
@@ -148,7 +155,7 @@ fn quorum_lost_brings_sorry_server_with_keepalived_lines() {
 
     let a = down(&mut p, 0, 0);
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             format!("Removing service {RS1} from VS {VS}"),
             format!("Lost quorum 2-0=2 > 1 for VS {VS}"),
@@ -182,7 +189,7 @@ fn quorum_lost_brings_sorry_server_with_keepalived_lines() {
     // Back up: no IPVS change for the server itself while the sorry server serves, then the swap.
     let a = up(&mut p, 0, 0);
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             format!("Adding service {RS1} to VS {VS}"),
             format!("Gained quorum 2+0=2 <= 2 for VS {VS}"),
@@ -217,10 +224,10 @@ fn sorry_server_inhibit_is_weight_zero_until_needed() {
         cmds(&a)
     );
     let a = down(&mut p, 0, 1);
-    assert!(logs(&a).contains(&format!("Enabling sorry server [192.168.9.9]:tcp:8080 to VS {VS}")));
+    assert!(pool_logs(&a).contains(&format!("Enabling sorry server [192.168.9.9]:tcp:8080 to VS {VS}")));
     assert!(cmds(&a).contains(&Command::SetDest(vs80(), nat("192.168.9.9", 8080, 1))));
     let a = up(&mut p, 0, 1);
-    assert!(logs(&a).contains(&format!("Disabling sorry server [192.168.9.9]:tcp:8080 from VS {VS}")));
+    assert!(pool_logs(&a).contains(&format!("Disabling sorry server [192.168.9.9]:tcp:8080 from VS {VS}")));
     assert!(cmds(&a).contains(&Command::SetDest(vs80(), nat("192.168.9.9", 8080, 0))));
 }
 
@@ -228,17 +235,17 @@ fn sorry_server_inhibit_is_weight_zero_until_needed() {
 #[test]
 fn hysteresis_delays_loss_and_gain() {
     let (mut p, a) = Pool::start(load(&vs_conf(" quorum 3\n hysteresis 1\n", "", 4)), &Table::default());
-    assert_eq!(logs(&a), vec![format!("Gained quorum 3+1=4 <= 4 for VS {VS}")]);
+    assert_eq!(pool_logs(&a), vec![format!("Gained quorum 3+1=4 <= 4 for VS {VS}")]);
     down(&mut p, 0, 0);
     let a = down(&mut p, 0, 1);
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![format!("Removing service {RS2} from VS {VS}")],
         "2 >= 3-1 keeps the quorum"
     );
     let a = down(&mut p, 0, 2);
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             "Removing service [192.168.1.3]:tcp:8080 from VS [10.0.0.1]:tcp:80".to_string(),
             format!("Lost quorum 3-1=2 > 1 for VS {VS}"),
@@ -246,9 +253,14 @@ fn hysteresis_delays_loss_and_gain() {
     );
     up(&mut p, 0, 2);
     let a = up(&mut p, 0, 1);
-    assert_eq!(logs(&a).len(), 1, "3 < 3+1 does not regain it: {:?}", logs(&a));
+    assert_eq!(
+        pool_logs(&a).len(),
+        1,
+        "3 < 3+1 does not regain it: {:?}",
+        pool_logs(&a)
+    );
     let a = up(&mut p, 0, 0);
-    assert_eq!(logs(&a)[1], format!("Gained quorum 3+1=4 <= 4 for VS {VS}"));
+    assert_eq!(pool_logs(&a)[1], format!("Gained quorum 3+1=4 <= 4 for VS {VS}"));
 }
 
 /// Alpha mode (`validate_check_config()`): the server starts out of the pool and enters on
@@ -258,7 +270,7 @@ fn alpha_starts_down_and_quorum_down_at_start() {
     let text = vs_conf(" alpha\n sorry_server 192.168.9.9 8080\n", "", 1);
     let (mut p, a) = Pool::start(load(&text), &Table::default());
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             format!("Starting with quorum down 1-0=1 > 0 for VS {VS}"),
             format!("Adding sorry server [192.168.9.9]:tcp:8080 to VS {VS}"),
@@ -287,7 +299,7 @@ fn dynamic_weight_edits_the_destination() {
         weight: Some(5),
     });
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![format!(
             "Changing weight from 1 to 5 for active service {RS1} of VS {VS}"
         )]
@@ -329,8 +341,22 @@ fn notify_scripts_fifo_and_checker_mail() {
 /// `update_checker_activity()`: `ha_suspend` checkers follow the virtual address.
 #[test]
 fn ha_suspend_follows_the_address() {
-    let (mut p, _) = Pool::start(load(&vs_conf(" ha_suspend\n", "", 1)), &Table::default());
+    let (mut p, a) = Pool::start(load(&vs_conf(" ha_suspend\n", "", 1)), &Table::default());
+    assert_eq!(
+        logs(&a).last().unwrap(),
+        &format!("Deactivating healthchecker for service {RS1} for VS {VS}")
+    );
     assert!(!p.checker_enabled(id(0, 0, 0)));
+    let (q, a) = Pool::start_with(
+        load(&vs_conf(" ha_suspend\n", "", 1)),
+        &Table::default(),
+        &["10.0.0.1".parse().unwrap()],
+    );
+    assert_eq!(
+        logs(&a).last().unwrap(),
+        &format!("Activating healthchecker for service {RS1} for VS {VS}")
+    );
+    assert!(q.checker_enabled(id(0, 0, 0)));
     let a = p.handle(PoolEvent::Address {
         addr: "10.0.0.1".parse().unwrap(),
         present: true,
@@ -379,6 +405,9 @@ fn reload_adds_and_removes_one_server_only() {
         vec![
             "service [192.168.1.3]:tcp:8080 no longer exist".to_string(),
             format!("Removing service [192.168.1.3]:tcp:8080 from VS {VS}"),
+            format!("Activating healthchecker for service {RS1} for VS {VS}"),
+            format!("Activating healthchecker for service {RS2} for VS {VS}"),
+            format!("Activating healthchecker for service [192.168.1.4]:tcp:8080 for VS {VS}"),
         ]
     );
     assert!(!p.rs_alive(0, 1), "the failed server is still failed");
@@ -410,7 +439,7 @@ fn reload_removing_a_virtual_server() {
         port: 80,
     };
     assert_eq!(cmds(&a), vec![Command::DelService(k2)]);
-    assert_eq!(logs(&a)[0], "Removing Virtual Server [10.0.0.2]:tcp:80");
+    assert_eq!(pool_logs(&a)[0], "Removing Virtual Server [10.0.0.2]:tcp:80");
 }
 
 /// `clear_services()`: -I keeps everything, `lvs_flush_on_stop` flushes, omega runs the down
@@ -485,7 +514,7 @@ virtual_server group G {
         dk("192.168.1.1", 0)
     )));
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             "Removing service [192.168.1.1]:tcp:80 from VS [G]:0".to_string(),
             "Lost quorum 1-0=1 > 0 for VS [G]:0".to_string()
@@ -511,14 +540,14 @@ fn reload_changing_a_weight_edits_it() {
     let a = p.handle(PoolEvent::Reload(Box::new(load(&new))));
     assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.1", 8080, 4))]);
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![format!(
             "Changing weight from 1 to 4 for active service {RS1} of VS {VS}"
         )]
     );
     // An unchanged reload sends nothing and logs nothing.
     let a = p.handle(PoolEvent::Reload(Box::new(load(&new))));
-    assert!(cmds(&a).is_empty() && logs(&a).is_empty(), "{a:?}");
+    assert!(cmds(&a).is_empty() && pool_logs(&a).is_empty(), "{a:?}");
 }
 
 /// `start_check()`: `lvs_flush` flushes first; without it a foreign service survives.
@@ -601,7 +630,7 @@ fn reload_changing_group_entries() {
         " 10.0.0.1 80\n fwmark 4\n 10.0.0.9 80",
     )))));
     assert_eq!(
-        logs(&a),
+        pool_logs(&a),
         vec![
             "VS [[10.0.0.2]:tcp:80-10.0.0.3] in group G no longer exists".to_string(),
             "VS [[10.0.0.9]:tcp:80] added into group G".to_string(),

@@ -113,6 +113,12 @@ impl Pool {
     /// that turn `kernel` (as read back) into the wanted table (`lvs_flush` first flushes it)
     /// and the sync daemon's; then the logs and notifications.
     pub fn start(cfg: Config, kernel: &Table) -> (Pool, Vec<PoolAction>) {
+        Pool::start_with(cfg, kernel, &[])
+    }
+
+    /// [`Pool::start`] knowing the local addresses present at start (one entry per
+    /// interface holding it), which decide whether `ha_suspend` checkers start active.
+    pub fn start_with(cfg: Config, kernel: &Table, local_addrs: &[std::net::IpAddr]) -> (Pool, Vec<PoolAction>) {
         let st = state::fresh(&cfg.check, false);
         let mut pool = Pool {
             cfg,
@@ -120,9 +126,17 @@ impl Pool {
             out: Vec::new(),
             record_ipvs: false,
         };
+        for (vi, vs) in pool.cfg.check.virtual_servers.iter().enumerate() {
+            if let crate::config::model::check::VsKey::Addr { ip, .. } = vs.key
+                && vs.ha_suspend
+            {
+                pool.st[vi].ha_count = local_addrs.iter().filter(|a| **a == ip).count() as u32;
+            }
+        }
         for vi in 0..pool.st.len() {
             pool.init_service_vs(vi);
         }
+        pool.register_checkers();
         let mut cmds = desired::sync_daemon_start(&pool.cfg.global);
         cmds.extend(crate::ipvs::reconcile::start(
             &pool.wanted(),

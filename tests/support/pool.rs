@@ -26,6 +26,15 @@ pub fn logs(a: &[PoolAction]) -> Vec<String> {
         .collect()
 }
 
+/// The log lines without the "Activating healthchecker" lines that every start and reload
+/// logs for each checker (`register_checkers_thread()`).
+pub fn pool_logs(a: &[PoolAction]) -> Vec<String> {
+    logs(a)
+        .into_iter()
+        .filter(|l| !l.contains("ctivating healthchecker for service"))
+        .collect()
+}
+
 /// The IPVS commands among the actions.
 pub fn cmds(a: &[PoolAction]) -> Vec<Command> {
     a.iter()

@@ -92,6 +92,33 @@ impl Pool {
         }
     }
 
+    /// `register_checkers_thread()`: every checker that runs on a timer is activated, or
+    /// deactivated while `ha_suspend` finds no address of its virtual server.
+    pub(super) fn register_checkers(&mut self) {
+        for vi in 0..self.st.len() {
+            let vs = &self.cfg.check.virtual_servers[vi];
+            let suspend = vs.ha_suspend && self.st[vi].ha_count == 0;
+            let counts: Vec<usize> = vs.real_servers.iter().map(|r| r.checkers.len()).collect();
+            for (ri, n) in counts.into_iter().enumerate() {
+                for ci in 0..n {
+                    if !self.cfg.check.virtual_servers[vi].real_servers[ri].checkers[ci].has_launch() {
+                        continue;
+                    }
+                    if suspend {
+                        self.st[vi].rs[ri].checkers[ci].enabled = false;
+                    }
+                    let enabled = self.st[vi].rs[ri].checkers[ci].enabled;
+                    self.log(format!(
+                        "{}ctivating healthchecker for service {} for VS {}",
+                        if enabled { "A" } else { "Dea" },
+                        self.fmt_rs(vi, Some(ri)),
+                        self.fmt_vs(vi)
+                    ));
+                }
+            }
+        }
+    }
+
     /// `update_vs_notifies()`.
     fn update_vs_notifies(&mut self, vi: usize, stopping: bool) {
         let vs = &self.cfg.check.virtual_servers[vi];
@@ -274,6 +301,7 @@ impl Pool {
         for vi in 0..self.st.len() {
             self.init_service_vs(vi);
         }
+        self.register_checkers();
 
         let mut cmds = Vec::new();
         let new_syncd = desired::sync_daemons(&self.cfg.global);
@@ -386,7 +414,6 @@ impl Pool {
             }
             let r = &mut self.st[ni].rs[nri];
             r.checkers[ci].has_run = oc.has_run;
-            r.checkers[ci].enabled = oc.enabled || !self.cfg.check.virtual_servers[ni].ha_suspend;
             if oc.cur_weight != 0 {
                 r.checkers[ci].cur_weight = old_iweight + oc.cur_weight - r.iweight;
             }

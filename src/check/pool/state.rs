@@ -14,7 +14,8 @@ pub(crate) struct ChkState {
     pub alpha: bool,
     /// `misc_dynamic` weight offset from the real server's configured weight.
     pub cur_weight: i64,
-    /// Not suspended by `ha_suspend`.
+    /// Not suspended by `ha_suspend` (`register_checkers_thread()` decides at start and
+    /// reload).
     pub enabled: bool,
 }
 
@@ -100,7 +101,7 @@ pub(crate) fn fresh_vs(vs: &VirtualServer, reload: bool) -> VsState {
                     has_run: false,
                     alpha: c.alpha.unwrap_or(alpha_rs),
                     cur_weight: 0,
-                    enabled: !vs.ha_suspend,
+                    enabled: true,
                 })
                 .collect();
             let mut s = RsState::new(
