@@ -19,7 +19,7 @@ fn conf(variant: bool) -> String {
     } else {
         ("192.168.1.4", 1, "192.168.9.9")
     };
-    format!(
+    let text = format!(
         r#"
 global_defs {{ router_id P }}
 virtual_server 10.0.0.1 80 {{
@@ -64,7 +64,15 @@ virtual_server group G {{
     }}
 }}
 "#
-    )
+    );
+    if !variant {
+        return text;
+    }
+    // The variant lists the virtual servers the other way round: states follow the servers,
+    // not their positions.
+    let i = text.find("virtual_server_group G").unwrap();
+    let j = text.find("virtual_server 10.0.0.1 80").unwrap();
+    format!("{}{}{}", &text[..j], &text[i..], &text[j..i])
 }
 
 #[derive(Clone, Debug)]
@@ -148,7 +156,12 @@ proptest! {
 /// `Pool::restore_alive`).
 #[test]
 fn reload_replacing_serving_sorry_server_restores_live_servers() {
-    let configs = [load(&conf(false)), load(&conf(true))];
+    // The variant in the same order as the original.
+    let b = conf(false)
+        .replace("sorry_server 192.168.9.9 80", "sorry_server 192.168.9.8 80")
+        .replace("192.168.1.4", "192.168.1.5")
+        .replacen("weight 1", "weight 3", 1);
+    let configs = [load(&conf(false)), load(&b)];
     let (mut p, _) = Pool::start(configs[0].clone(), &Table::default());
     let evs = [
         Ev::Check(0, 1, 0, false),
