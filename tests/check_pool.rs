@@ -3,7 +3,7 @@
 
 mod support;
 
-use keepalived_rs::check::pool::{Pool, PoolEvent};
+use keepalived_rs::check::pool::{Pool, PoolEvent, StartInfo};
 use keepalived_rs::ipvs::model::{Command, Dest, DestKey, Forward, Proto, ServiceKey, Table};
 use keepalived_rs::ipvs::reconcile;
 use support::pool::*;
@@ -350,7 +350,10 @@ fn ha_suspend_follows_the_address() {
     let (q, a) = Pool::start_with(
         load(&vs_conf(" ha_suspend\n", "", 1)),
         &Table::default(),
-        &["10.0.0.1".parse().unwrap()],
+        &StartInfo {
+            local_addrs: vec!["10.0.0.1".parse().unwrap()],
+            ..StartInfo::default()
+        },
     );
     assert_eq!(
         logs(&a).last().unwrap(),
@@ -650,5 +653,74 @@ fn reload_changing_group_entries() {
         c[3],
         Command::NewDest(k(9), nat("192.168.1.1", 80, 1)),
         "only the live server joins the new entry"
+    );
+}
+
+/// `FILE_CHECK` (`process_update_checker_track_file_status()`): a tracked file's value moves
+/// the weight, and a fault takes the server out; the file's value at start counts.
+#[test]
+fn file_check_weights_and_faults() {
+    let text = r#"
+track_file F {
+    file /tmp/pool-track-file
+    weight 2
+}
+virtual_server 10.0.0.1 80 {
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.1 8080 {
+        weight 10
+        FILE_CHECK {
+            track_file F
+        }
+    }
+    real_server 192.168.1.2 8080 {
+        weight 1
+        TCP_CHECK { connect_timeout 3 }
+    }
+}
+"#;
+    let cfg = load(text);
+    assert_eq!(
+        cfg.check.virtual_servers[0].real_servers[0].file_checks.len(),
+        1,
+        "the sample loads its FILE_CHECK"
+    );
+    let (mut p, _) = Pool::start(cfg.clone(), &Table::default());
+    let a = p.handle(PoolEvent::TrackFile {
+        name: "F".into(),
+        value: 3,
+    });
+    assert_eq!(
+        pool_logs(&a),
+        vec![format!(
+            "Changing weight from 10 to 16 for active service {RS1} of VS {VS}"
+        )]
+    );
+    assert_eq!(cmds(&a), vec![Command::SetDest(vs80(), nat("192.168.1.1", 8080, 16))]);
+    // A value whose product reaches the fault weight takes the server out.
+    let a = p.handle(PoolEvent::TrackFile {
+        name: "F".into(),
+        value: -2_000_000_000,
+    });
+    assert_eq!(pool_logs(&a), vec![format!("Removing service {RS1} from VS {VS}")]);
+    assert_eq!(cmds(&a), vec![Command::DelDest(vs80(), dk("192.168.1.1", 8080))]);
+    let a = p.handle(PoolEvent::TrackFile {
+        name: "F".into(),
+        value: 0,
+    });
+    assert_eq!(cmds(&a), vec![Command::NewDest(vs80(), nat("192.168.1.1", 8080, 10))]);
+
+    // At start a file in fault keeps the server out, with no log of a change.
+    let info = StartInfo {
+        track_files: vec![("F".into(), -2_000_000_000)],
+        ..StartInfo::default()
+    };
+    let (p, a) = Pool::start_with(cfg, &Table::default(), &info);
+    assert!(!p.rs_alive(0, 0));
+    assert!(
+        !cmds(&a)
+            .iter()
+            .any(|c| matches!(c, Command::NewDest(_, d) if d.key == dk("192.168.1.1", 8080)))
     );
 }

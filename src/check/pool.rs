@@ -10,6 +10,7 @@
 //! [`reconcile`](crate::ipvs::reconcile); single events emit the commands keepalived's
 //! `ipvs_cmd()` would send, expanded over a group's services.
 
+mod files;
 mod lifecycle;
 mod notify;
 mod state;
@@ -53,6 +54,13 @@ pub enum PoolEvent {
         addr: std::net::IpAddr,
         /// Added (true) or removed.
         present: bool,
+    },
+    /// A `track_file`'s value changed (for `FILE_CHECK`s).
+    TrackFile {
+        /// The `track_file` name.
+        name: String,
+        /// The number read from the file.
+        value: i64,
     },
     /// A new configuration (states carried over).
     Reload(Box<Config>),
@@ -98,6 +106,18 @@ pub struct Pool {
     /// Whether `ipvs_cmd()` emulation emits commands (off at start and reload, where the
     /// reconciler computes them from the tables instead).
     record_ipvs: bool,
+    /// The last value of each tracked file.
+    file_values: std::collections::HashMap<String, i64>,
+}
+
+/// What the pool needs to know at start besides the configuration and the kernel's table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartInfo {
+    /// Local addresses present (one entry per interface holding it): `ha_suspend` checkers
+    /// of a virtual server whose address is absent start suspended.
+    pub local_addrs: Vec<std::net::IpAddr>,
+    /// The `track_file` values as read at start (missing: 0).
+    pub track_files: Vec<(String, i64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,19 +133,21 @@ impl Pool {
     /// that turn `kernel` (as read back) into the wanted table (`lvs_flush` first flushes it)
     /// and the sync daemon's; then the logs and notifications.
     pub fn start(cfg: Config, kernel: &Table) -> (Pool, Vec<PoolAction>) {
-        Pool::start_with(cfg, kernel, &[])
+        Pool::start_with(cfg, kernel, &StartInfo::default())
     }
 
-    /// [`Pool::start`] knowing the local addresses present at start (one entry per
-    /// interface holding it), which decide whether `ha_suspend` checkers start active.
-    pub fn start_with(cfg: Config, kernel: &Table, local_addrs: &[std::net::IpAddr]) -> (Pool, Vec<PoolAction>) {
+    /// [`Pool::start`] knowing the local addresses and tracked files' values at start.
+    pub fn start_with(cfg: Config, kernel: &Table, info: &StartInfo) -> (Pool, Vec<PoolAction>) {
         let st = state::fresh(&cfg.check, false);
+        let local_addrs = &info.local_addrs;
         let mut pool = Pool {
             cfg,
             st,
             out: Vec::new(),
             record_ipvs: false,
+            file_values: Default::default(),
         };
+        pool.init_files(&info.track_files);
         for (vi, vs) in pool.cfg.check.virtual_servers.iter().enumerate() {
             if let crate::config::model::check::VsKey::Addr { ip, .. } = vs.key
                 && vs.ha_suspend
@@ -156,6 +178,7 @@ impl Pool {
             PoolEvent::Checker { id, up, alert } => self.on_checker(id, up, alert),
             PoolEvent::Weight { id, weight } => self.on_weight(id, weight),
             PoolEvent::Address { addr, present } => self.on_address(addr, present),
+            PoolEvent::TrackFile { name, value } => self.on_track_file(&name, value),
             PoolEvent::Reload(cfg) => return self.reload(*cfg),
             PoolEvent::Stop { keep_ipvs } => return self.stop(keep_ipvs),
         }

@@ -418,6 +418,16 @@ impl Pool {
                 r.checkers[ci].cur_weight = old_iweight + oc.cur_weight - r.iweight;
             }
         }
+        // FILE_CHECKs follow the same tracked file.
+        let base = nrs_cfg.checkers.len();
+        for (fi, nf) in nrs_cfg.file_checks.iter().enumerate() {
+            if let Some(ofi) = ors_cfg.file_checks.iter().position(|of| of.track_file == nf.track_file) {
+                let oc = &o.checkers[ors_cfg.checkers.len() + ofi];
+                let c = &mut self.st[ni].rs[nri].checkers[base + fi];
+                c.is_up = oc.is_up;
+                c.cur_weight = oc.cur_weight;
+            }
+        }
         let r = &mut self.st[ni].rs[nri];
         r.num_failed = r.checkers.iter().filter(|c| c.has_run && !c.is_up).count() as u32;
         let any_run = r.checkers.iter().any(|c| c.has_run);

@@ -103,6 +103,14 @@ pub(crate) fn fresh_vs(vs: &VirtualServer, reload: bool) -> VsState {
                     cur_weight: 0,
                     enabled: true,
                 })
+                .chain(r.file_checks.iter().map(|_| ChkState {
+                    // A file's state is known at once: it has "run", never alpha.
+                    is_up: true,
+                    has_run: true,
+                    alpha: false,
+                    cur_weight: 0,
+                    enabled: true,
+                }))
                 .collect();
             let mut s = RsState::new(
                 r.inhibit.unwrap_or(vs.inhibit),
