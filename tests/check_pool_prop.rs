@@ -199,3 +199,48 @@ fn reload_replacing_serving_sorry_server_restores_live_servers() {
     assert!(!e.dests.iter().any(|d| d.key.addr.to_string() == "192.168.9.9"));
     check_rules(&p, &k);
 }
+
+/// Scale: 1,000 virtual servers of 10 real servers start, take a checker change and reload a
+/// 1% change in well under the time keepalived needs (a loose bound, unoptimised build).
+#[test]
+fn thousand_services_scale() {
+    let mut text = String::new();
+    for v in 0..1000u32 {
+        text.push_str(&format!(
+            "virtual_server 10.{}.{}.1 80 {{\n lb_kind NAT\n protocol TCP\n",
+            v / 250,
+            v % 250
+        ));
+        for r in 1..=10 {
+            text.push_str(&format!(
+                " real_server 192.168.{}.{r} 80 {{\n  TCP_CHECK {{ connect_timeout 3 }}\n }}\n",
+                v % 250
+            ));
+        }
+        text.push_str("}\n");
+    }
+    let cfg = load(&text);
+    assert_eq!(cfg.check.virtual_servers.len(), 1000);
+    let t = std::time::Instant::now();
+    let (mut p, a) = Pool::start(cfg, &Table::default());
+    let started = t.elapsed();
+    assert_eq!(cmds(&a).len(), 11_000);
+    let t = std::time::Instant::now();
+    p.handle(PoolEvent::Checker {
+        id: id(500, 3, 0),
+        up: false,
+        alert: None,
+    });
+    let event = t.elapsed();
+    let mut changed = text.clone();
+    for x in 0..10 {
+        changed = changed.replacen(&format!("192.168.{x}.10 80"), &format!("192.168.{x}.11 80"), 1);
+    }
+    let new = load(&changed);
+    let t = std::time::Instant::now();
+    let a = p.handle(PoolEvent::Reload(Box::new(new)));
+    let reloaded = t.elapsed();
+    assert_eq!(cmds(&a).len(), 20, "10 servers replaced: {:?}", cmds(&a).len());
+    eprintln!("start {started:?}, event {event:?}, reload {reloaded:?}");
+    assert!(started.as_secs() < 20 && reloaded.as_secs() < 20);
+}

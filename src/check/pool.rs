@@ -5,8 +5,9 @@
 //! `smtp_alert` mails, all as [`PoolAction`]s with keepalived's exact log lines.
 //!
 //! Inputs are [`PoolEvent`]s: a checker's settled result (after its retries; the scheduler
-//! decides that), a `misc_dynamic` weight, an address appearing or going (`ha_suspend`), a
-//! reload and the stop. Start, reload and stop program the kernel through
+//! decides that), a `misc_dynamic` weight, a `track_file` value (`FILE_CHECK`s, numbered after
+//! the real server's other checkers: `CheckerId.checker = checkers.len() + i`), an address
+//! appearing or going (`ha_suspend`), a reload and the stop. Start, reload and stop program the kernel through
 //! [`reconcile`](crate::ipvs::reconcile); single events emit the commands keepalived's
 //! `ipvs_cmd()` would send, expanded over a group's services.
 
