@@ -724,3 +724,25 @@ virtual_server 10.0.0.1 80 {
             .any(|c| matches!(c, Command::NewDest(_, d) if d.key == dk("192.168.1.1", 8080)))
     );
 }
+
+/// `init_service_rs()` with `rs_init_notifies`: every real server's notify_up at start; and
+/// `clear_service_rs()` at a reload mails "=> Removing <=" for a live server that went.
+#[test]
+fn init_notifies_and_removal_mail() {
+    let text = vs_conf("", "notify_up \"/bin/echo up\"", 2).replace(
+        "global_defs { router_id R1 }",
+        "global_defs { router_id R1\n rs_init_notifies\n notification_email { a@b.c }\n smtp_server 127.0.0.1 }",
+    );
+    let (mut p, a) = Pool::start(load(&text), &Table::default());
+    assert_eq!(scripts(&a), vec!["up", "up"]);
+    let fewer = text.replace("real_server 192.168.1.2 8080", "real_server 192.168.1.3 8080");
+    let a = p.handle(PoolEvent::Reload(Box::new(load(&fewer))));
+    assert!(
+        mails(&a).contains(&(
+            format!("[R1] Realserver {RS2} of virtual server {VS} - DOWN"),
+            "=> Removing <=".to_string()
+        )),
+        "{:?}",
+        mails(&a)
+    );
+}
