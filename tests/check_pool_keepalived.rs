@@ -2,7 +2,8 @@
 //! TCP_CHECKs against closed ports fail in turn (the first inhibited), the quorum of 2 is
 //! lost and the sorry server comes in; then keepalived stops. The log lines (the pool's, not
 //! the checkers' "TCP_CHECK on service ... failed.") and `ipvsadm -S -n` before and after the
-//! stop are keepalived's, captured once with `run-in-vm.sh --file /usr/sbin/keepalived ...`.
+//! stop are keepalived's, captured once with `run-in-vm.sh --file /usr/sbin/keepalived ...`;
+//! likewise a reload (SIGHUP) with its lines and table.
 
 mod support;
 
@@ -91,4 +92,85 @@ fn failures_to_sorry_server_match_keepalived() {
     lines.extend(logs(&a));
     assert_eq!(lines, KEEPALIVED_LOGS);
     assert!(k.services.is_empty(), "keepalived left the table empty");
+}
+
+const RELOAD_OLD: &str = r#"virtual_server 10.0.0.1 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.1 80 {
+        weight 1
+    }
+    real_server 192.168.1.2 80 {
+        weight 1
+    }
+    real_server 192.168.1.3 80 {
+        weight 1
+    }
+}
+virtual_server 10.0.0.2 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.2.1 80 {
+    }
+}
+"#;
+const RELOAD_NEW: &str = r#"virtual_server 10.0.0.1 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.1 80 {
+        weight 5
+    }
+    real_server 192.168.1.2 80 {
+        weight 1
+    }
+    real_server 192.168.1.4 80 {
+        weight 1
+    }
+}
+virtual_server 10.0.0.3 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.2.1 80 {
+    }
+}
+"#;
+
+/// keepalived at SIGHUP from `RELOAD_OLD` to `RELOAD_NEW` (one real server replaced, one
+/// weight changed, one virtual server replaced), and `ipvsadm -S -n` after it.
+const KEEPALIVED_RELOAD_LOGS: &[&str] = &[
+    "service [192.168.1.3]:tcp:80 no longer exist",
+    "Removing service [192.168.1.3]:tcp:80 from VS [10.0.0.1]:tcp:80",
+    "Removing Virtual Server [10.0.0.2]:tcp:80",
+    "Removing service [192.168.2.1]:tcp:80 from VS [10.0.0.2]:tcp:80",
+    "Changing weight from 1 to 5 for active service [192.168.1.1]:tcp:80 of VS [10.0.0.1]:tcp:80",
+    "Gained quorum 1+0=1 <= 1 for VS [10.0.0.3]:tcp:80",
+];
+const KEEPALIVED_RELOAD_TABLE: &[&str] = &[
+    "-A -t 10.0.0.1:80 -s rr",
+    "-a -t 10.0.0.1:80 -r 192.168.1.1:80 -m -w 5",
+    "-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 1",
+    "-a -t 10.0.0.1:80 -r 192.168.1.4:80 -m -w 1",
+    "-A -t 10.0.0.3:80 -s rr",
+    "-a -t 10.0.0.3:80 -r 192.168.2.1:80 -m -w 1",
+];
+
+#[test]
+fn reload_matches_keepalived() {
+    let (mut p, a) = Pool::start(load(RELOAD_OLD), &Table::default());
+    let mut k = Table::default();
+    reconcile::apply(&mut k, &cmds(&a));
+    let a = p.handle(PoolEvent::Reload(Box::new(load(RELOAD_NEW))));
+    reconcile::apply(&mut k, &cmds(&a));
+    assert_eq!(logs(&a), KEEPALIVED_RELOAD_LOGS);
+    let mut ours = ipvsadm_save(&k);
+    ours.sort();
+    let mut theirs: Vec<String> = KEEPALIVED_RELOAD_TABLE.iter().map(|s| s.to_string()).collect();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    // Only the differences: one server out and one in, one weight, one service out and one in.
+    assert_eq!(cmds(&a).len(), 6, "{:?}", cmds(&a));
 }
