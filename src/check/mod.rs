@@ -8,6 +8,7 @@ pub mod file;
 pub mod http;
 pub mod misc;
 pub mod ping;
+pub mod pool;
 pub mod runner;
 pub mod schedule;
 pub mod smtp;

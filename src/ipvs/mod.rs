@@ -6,5 +6,7 @@
 //! values for services, destinations and the commands that change them.
 
 pub mod client;
+pub mod desired;
 pub mod family;
 pub mod model;
+pub mod reconcile;

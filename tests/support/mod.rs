@@ -296,6 +296,7 @@ pub mod io;
 pub mod lab;
 pub mod netlink;
 pub mod packaging;
+pub mod pool;
 pub mod reload;
 pub mod sandbox;
 pub mod scripts;
