@@ -434,6 +434,20 @@ impl Netlink {
         Ok(out)
     }
 
+    /// Every address configured on any interface, one entry per interface holding it
+    /// (the checker's `ha_suspend` counts them).
+    pub async fn local_addresses(&self) -> Result<Vec<IpAddr>> {
+        let mut out = Vec::new();
+        for m in self.dump_links_and_addresses().await? {
+            if let RouteNetlinkMessage::NewAddress(a) = m
+                && let Some(ip) = local_address(&a)
+            {
+                out.push(ip);
+            }
+        }
+        Ok(out)
+    }
+
     /// The interface table now, by ifindex: up = IFF_UP and IFF_RUNNING, primary IPv4 = the
     /// first IPv4 address, ipv6_ll = the first link-local IPv6 address.
     pub async fn dump_interfaces(&self) -> Result<Vec<IfState>> {
