@@ -31,6 +31,37 @@ const CHUNK: usize = 128;
 /// Receive buffer asked for (the kernel caps it at `net.core.rmem_max` without privilege).
 const RCVBUF: usize = 4 << 20;
 
+/// What came back for one request of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ack {
+    /// An `NLMSG_ERROR`: 0 for an acknowledgement, else the positive errno.
+    Code(i32),
+    /// Some other message (of this netlink type).
+    Unexpected(u16),
+}
+
+/// Pairs a chunk's commands with the replies `(sequence number, outcome)` in arrival
+/// order: the kernel answers one sender's messages in order and their sequence numbers
+/// are consecutive, so a reply's offset from the first one names its command. A command
+/// without a reply gets `Error::NoReply`.
+pub fn match_acks(cmds: &[Command], replies: impl IntoIterator<Item = (u32, Ack)>) -> Vec<Result<(), Error>> {
+    let mut results: Vec<Option<Result<(), Error>>> = cmds.iter().map(|_| None).collect();
+    let mut first_seq = None;
+    for (seq, ack) in replies {
+        let base = *first_seq.get_or_insert(seq);
+        let i = seq.wrapping_sub(base) as usize;
+        let Some(slot) = results.get_mut(i) else {
+            continue;
+        };
+        *slot = Some(match ack {
+            Ack::Code(0) => Ok(()),
+            Ack::Code(errno) => Err(Error::kernel(Some(&cmds[i]), errno)),
+            Ack::Unexpected(t) => Err(Error::Decode(format!("unexpected reply of type {t}"))),
+        });
+    }
+    results.into_iter().map(|r| r.unwrap_or(Err(Error::NoReply))).collect()
+}
+
 /// A connection to the kernel's IPVS family.
 pub struct Client {
     handle: ConnectionHandle<Msg>,
@@ -136,29 +167,15 @@ impl Client {
                     continue;
                 }
             };
-            // The kernel answers the messages of one sender in order: the n-th ack is the
-            // n-th command's, and its sequence number says so too.
-            let mut results: Vec<Option<Result<(), Error>>> = chunk.iter().map(|_| None).collect();
-            let mut first_seq = None;
+            let mut replies = vec![];
             while let Some(reply) = acks.next().await {
-                let seq = reply.header.sequence_number;
-                let base = *first_seq.get_or_insert(seq);
-                let i = seq.wrapping_sub(base) as usize;
-                let Some(slot) = results.get_mut(i) else {
-                    continue;
+                let outcome = match reply.payload {
+                    NetlinkPayload::Error(e) => Ack::Code(e.code.map_or(0, |c| -c.get())),
+                    other => Ack::Unexpected(other.message_type()),
                 };
-                *slot = Some(match reply.payload {
-                    NetlinkPayload::Error(e) => match e.code {
-                        None => Ok(()),
-                        Some(c) => Err(Error::kernel(Some(&chunk[i]), -c.get())),
-                    },
-                    other => Err(Error::Decode(format!(
-                        "unexpected reply of type {}",
-                        other.message_type()
-                    ))),
-                });
+                replies.push((reply.header.sequence_number, outcome));
             }
-            out.extend(results.into_iter().map(|r| r.unwrap_or(Err(Error::NoReply))));
+            out.extend(match_acks(chunk, replies));
         }
         out
     }
@@ -260,5 +277,38 @@ impl Client {
             .filter_map(|m| m.daemon())
             .map(|d| parse_daemon(d).map_err(|e| Error::Decode(e.to_string())))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replies pair with commands by sequence offset; refusals carry keepalived's text; a
+    /// missing reply is `NoReply`; sequence numbers may wrap.
+    #[test]
+    fn acks_pair_with_commands() {
+        let cmds = [
+            Command::Flush,
+            Command::DelDaemon { master: true },
+            Command::Zero(None),
+            Command::Flush,
+        ];
+        let r = match_acks(
+            &cmds,
+            [
+                (u32::MAX, Ack::Code(0)),
+                (0, Ack::Code(libc::ESRCH)),
+                (1, Ack::Unexpected(0x20)),
+            ],
+        );
+        assert_eq!(r.len(), 4);
+        assert!(r[0].is_ok());
+        assert_eq!(r[1].as_ref().unwrap_err().to_string(), "IPVS: No daemon is running (3)");
+        assert!(matches!(r[2], Err(Error::Decode(_))));
+        assert!(matches!(r[3], Err(Error::NoReply)));
+        // A stray reply outside the chunk is ignored.
+        let r = match_acks(&cmds[..1], [(5, Ack::Code(0)), (9, Ack::Code(1))]);
+        assert!(r[0].is_ok());
     }
 }
