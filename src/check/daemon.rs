@@ -1,13 +1,33 @@
-//! The health-checker child's event loop. The checkers and the IPVS table come with issue 5;
-//! until then the child takes part in the process model as keepalived's does: it loads the
-//! configuration the parent sends, reports it loaded (so "Startup complete" and systemd's
-//! READY=1 wait for it), dumps it with `-d` and on SIGUSR1, reloads, and stops on SIGTERM.
+//! The health-checker child's event loop (keepalived's `check_daemon.c` / `ipwrapper.c`):
+//! the IPVS table programmed from the configuration at start, every checker scheduled
+//! ([`Scheduler`]) and probed ([`runner`]), each settled result fed to the [`Pool`], and what
+//! the pool decides carried out: IPVS commands (batched), log lines, notify scripts and FIFO
+//! lines. Reload hands the pool the new configuration; stop removes what we own unless `-I`.
+//!
+//! Where keepalived's checker child stops the whole daemon because IPVS cannot be initialised
+//! (exit FATAL), ours logs keepalived's line and keeps checking without programming, so that
+//! the VRRP child keeps serving.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
 
-use crate::log::{self, LogLine};
+use super::event::CheckerId;
+use super::pool::{Pool, PoolAction, PoolEvent, StartInfo};
+use super::runner::{self, ProbeCtx};
+use super::schedule::{Params, Report, Scheduler, Spec, Weight};
+use crate::config::model::Config;
+use crate::config::model::check::trio;
+use crate::ipvs::client::{self, Client};
+use crate::ipvs::model::{Command, Table};
+use crate::log::{self, LogLine, Priority};
 use crate::watchdog::child::{Started, load_sent, stopped_line};
-use crate::watchdog::control::ToChild;
+use crate::watchdog::control::{ToChild, ToParent};
+
+/// How often track files are re-read for `FILE_CHECK`s (as the VRRP child does).
+const TRACK_FILE_POLL: Duration = Duration::from_millis(200);
 
 fn write(l: LogLine) {
     log::write(&l);
@@ -20,6 +40,199 @@ pub struct CheckOptions {
     pub dump_conf: bool,
     /// The command line, for [`load_sent`].
     pub cli: crate::cli::Options,
+}
+
+/// The scheduler's view of every checker of `cfg` (BFD_CHECKs have no timer).
+fn specs(cfg: &Config) -> Vec<Spec> {
+    let mut out = Vec::new();
+    for (vi, vs) in cfg.check.virtual_servers.iter().enumerate() {
+        for (ri, rs) in vs.real_servers.iter().enumerate() {
+            for (ci, c) in rs.checkers.iter().enumerate() {
+                let Some(params) = Params::resolve(vs, rs, c, cfg.global.checker_log_all_failures) else {
+                    continue;
+                };
+                let script = match &c.kind {
+                    crate::config::model::check::CheckerKind::Misc(m) => {
+                        m.script.args.first().cloned().unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
+                out.push(Spec {
+                    id: CheckerId {
+                        vs: vi,
+                        rs: ri,
+                        checker: ci,
+                    },
+                    params,
+                    chk: vs.fmt_server(&rs.ip, rs.port),
+                    vs: vs.fmt(),
+                    script,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// glibc's `random()` stands in for keepalived's warmup randomness; any uniform source will
+/// do, so a small xorshift seeded from the clock.
+fn random_source() -> impl FnMut() -> u32 {
+    let mut x = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64 ^ d.as_secs())
+        .unwrap_or(1)
+        | 1;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 33) as u32
+    }
+}
+
+/// The IPVS side: a client when the kernel has IPVS.
+struct Ipvs {
+    client: Option<Client>,
+}
+
+impl Ipvs {
+    async fn open() -> Ipvs {
+        write(LogLine::at(Priority::Debug, "Initializing ipvs"));
+        match Client::connect().await {
+            Ok(c) => Ipvs { client: Some(c) },
+            Err(e) => {
+                let why = match &e {
+                    client::Error::FamilyNotFound => "No such file or directory".to_string(),
+                    other => other.to_string(),
+                };
+                write(LogLine::at(
+                    Priority::Error,
+                    format!("IPVS: Can't initialize ipvs: {why}"),
+                ));
+                write(LogLine::at(
+                    Priority::Error,
+                    "keepalived-rs: without IPVS the real servers are checked but no virtual server is programmed",
+                ));
+                Ipvs { client: None }
+            }
+        }
+    }
+
+    async fn table(&self) -> Table {
+        match &self.client {
+            Some(c) => c.services().await.unwrap_or_default(),
+            None => Table::default(),
+        }
+    }
+
+    /// Sends a batch; failures are logged as keepalived logs them, except the ones it treats
+    /// as success (adding what exists, deleting what is gone).
+    async fn execute(&self, cmds: &[Command]) {
+        let Some(c) = &self.client else { return };
+        for (cmd, r) in cmds.iter().zip(c.execute(cmds).await) {
+            match r {
+                Ok(()) => {}
+                Err(client::Error::Kernel { errno, .. }) => {
+                    if !client::error::keepalived_ignores(cmd, errno) {
+                        write(LogLine::info(client::error::keepalived_line(cmd, errno)));
+                    }
+                }
+                Err(e) => write(LogLine::info(e.to_string())),
+            }
+        }
+    }
+}
+
+/// The notify FIFOs the pool writes to (`notify_fifo`, `lvs_notify_fifo`), opened read-write
+/// and non-blocking so a write never blocks and never fails for want of a reader.
+struct Fifos(Vec<std::fs::File>);
+
+impl Fifos {
+    fn open(cfg: &Config) -> Fifos {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut v = Vec::new();
+        for spec in [&cfg.global.notify_fifo, &cfg.global.lvs_notify_fifo] {
+            let Some(name) = spec.name.as_deref() else { continue };
+            if let Ok(c) = std::ffi::CString::new(name) {
+                // SAFETY: c is a valid path; an existing FIFO gives EEXIST, which is fine.
+                unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+            }
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+                .open(name)
+            {
+                Ok(f) => v.push(f),
+                Err(e) => write(LogLine::info(format!("Unable to open notify fifo {name} - {e}"))),
+            }
+        }
+        Fifos(v)
+    }
+
+    fn write(&mut self, line: &str) {
+        use std::io::Write;
+        for f in &mut self.0 {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
+/// Carries out what the pool decided, in order; consecutive IPVS commands go as one batch.
+async fn carry_out(ipvs: &Ipvs, fifos: &mut Fifos, actions: Vec<PoolAction>) {
+    let mut batch: Vec<Command> = Vec::new();
+    for a in actions {
+        if let PoolAction::Ipvs(c) = a {
+            batch.push(c);
+            continue;
+        }
+        if !batch.is_empty() {
+            ipvs.execute(&std::mem::take(&mut batch)).await;
+        }
+        match a {
+            PoolAction::Ipvs(_) => unreachable!("batched above"),
+            PoolAction::Log(l) => write(l),
+            PoolAction::Script { script, wait } => {
+                if wait {
+                    let _ = crate::exec::run_with(
+                        &script,
+                        &[],
+                        Some(Duration::from_secs(1)),
+                        crate::exec::OnTimeout::Kill,
+                        None,
+                    )
+                    .await;
+                } else {
+                    crate::exec::spawn_detached(&script, &[]);
+                }
+            }
+            PoolAction::Fifo(line) => fifos.write(&line),
+            PoolAction::Smtp { subject, .. } => write(LogLine::detail(format!(
+                "SMTP alerts are not built yet - not sent: {subject}"
+            ))),
+        }
+    }
+    if !batch.is_empty() {
+        ipvs.execute(&batch).await;
+    }
+}
+
+/// A track file's value; a file that cannot be read or parsed is logged and counts as 0,
+/// as in keepalived.
+fn file_value(path: &str) -> i64 {
+    super::file::read_value(path).unwrap_or_else(|l| {
+        write(l);
+        0
+    })
+}
+
+/// Reads every `track_file` (for `FILE_CHECK`s).
+fn track_files(cfg: &Config) -> Vec<(String, String)> {
+    cfg.track
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.file_path.clone()))
+        .collect()
 }
 
 /// Runs the checker child until SIGTERM or the parent goes away.
@@ -39,22 +252,51 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         write(LogLine::info("Unable to install signal handlers"));
         return 1;
     };
-    write(LogLine::info(
-        "keepalived-rs: health checkers and IPVS are not built yet - virtual servers are not checked",
-    ));
+
+    let ipvs = Ipvs::open().await;
+    let mut fifos = Fifos::open(&config);
+    let kernel = ipvs.table().await;
+    let local_addrs = match crate::netlink::Netlink::new() {
+        Ok(nl) => nl.local_addresses().await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let mut files = track_files(&config);
+    let mut file_values: Vec<i64> = files.iter().map(|(_, p)| file_value(p)).collect();
+    let info = StartInfo {
+        local_addrs,
+        track_files: files
+            .iter()
+            .map(|(n, _)| n.clone())
+            .zip(file_values.iter().copied())
+            .collect(),
+    };
+    let (mut pool, acts) = Pool::start_with((*config).clone(), &kernel, &info);
+    carry_out(&ipvs, &mut fifos, acts).await;
     if opts.dump_conf {
         // keepalived's `dump_data_check()`: the checker's view of the global definitions.
         crate::dumpfile::check_data(&config)
             .lines()
             .for_each(|l| write(LogLine::info(l)));
     }
+
+    let t0 = Instant::now();
+    let now = || t0.elapsed();
+    let mut random = random_source();
+    let mut sched = Scheduler::new(specs(&config), now(), &mut random);
+    for s in specs(&config) {
+        sched.set_enabled(s.id, pool.checker_enabled(s.id));
+    }
     link.loaded(link.generation).await;
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<(CheckerId, Report, Vec<LogLine>)>();
+    let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     loop {
+        let deadline = sched.next_deadline().map(|d| tokio::time::Instant::from_std(t0 + d));
         tokio::select! {
             _ = term.recv() => break,
             _ = int.recv() => break,
             _ = hup.recv() => {
-                let _ = link.tx.send(&crate::watchdog::control::ToParent::ReloadRequest).await;
+                let _ = link.tx.send(&ToParent::ReloadRequest).await;
             }
             _ = usr1.recv() => crate::dumpfile::write_check_data(&config).into_iter().for_each(write),
             msg = link.rx.recv::<ToChild>() => match msg {
@@ -62,7 +304,18 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                     write(LogLine::info("Reloading"));
                     match load_sent(&text, opts.cli.config_id.as_deref()) {
                         Ok(c) => {
-                            config = std::sync::Arc::new(c);
+                            config = Arc::new(c);
+                            let acts = pool.handle(PoolEvent::Reload(Box::new((*config).clone())));
+                            carry_out(&ipvs, &mut fifos, acts).await;
+                            // keepalived's migrate_checkers(): a checker that is still there
+                            // keeps its state. The scheduler starts afresh; the pool keeps the
+                            // real servers' states.
+                            sched = Scheduler::new(specs(&config), now(), &mut random);
+                            for s in specs(&config) {
+                                sched.set_enabled(s.id, pool.checker_enabled(s.id));
+                            }
+                            files = track_files(&config);
+                            file_values = files.iter().map(|(_, p)| file_value(p)).collect();
                             link.loaded(generation).await;
                         }
                         Err(e) => link.rejected(generation, e).await,
@@ -71,8 +324,68 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 Some(ToChild::Start { .. }) => {}
                 None => break,
             },
+            Some((id, report, logs)) = rx.recv() => {
+                logs.into_iter().for_each(write);
+                let step = sched.report(now(), id, report);
+                // keepalived's order (`misc_check_child_thread()`): the weight, then the
+                // result's lines, then the up/down decision.
+                if let Some(w) = step.weight {
+                    let weight = match w {
+                        Weight::Dynamic(n) => Some(n),
+                        Weight::Configured => None,
+                    };
+                    let acts = pool.handle(PoolEvent::Weight { id, weight });
+                    carry_out(&ipvs, &mut fifos, acts).await;
+                }
+                step.logs.into_iter().for_each(write);
+                if let Some(t) = step.transition {
+                    let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
+                    carry_out(&ipvs, &mut fifos, acts).await;
+                }
+            }
+            _ = file_tick.tick(), if !files.is_empty() => {
+                for (i, (name, path)) in files.iter().enumerate() {
+                    let v = super::file::read_value(path).unwrap_or(0);
+                    if v != file_values[i] {
+                        file_values[i] = v;
+                        let acts = pool.handle(PoolEvent::TrackFile { name: name.clone(), value: v });
+                        carry_out(&ipvs, &mut fifos, acts).await;
+                    }
+                }
+            }
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                for id in sched.due(now()) {
+                    let Some(params) = sched.params(id).cloned() else { continue };
+                    let vs = &config.check.virtual_servers[id.vs];
+                    let rs = &vs.real_servers[id.rs];
+                    let ctx = ProbeCtx {
+                        params,
+                        chk: trio(&rs.ip, vs.protocol, rs.port),
+                        vs: vs.fmt(),
+                        url: sched.url(id).unwrap_or(0),
+                        is_up: sched.is_up(id).unwrap_or(false),
+                        dns_id: random() as u16,
+                    };
+                    let (cfg, tx) = (config.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        if let Some((report, logs)) = runner::run(&cfg, id, &ctx).await {
+                            let _ = tx.send((id, report, logs));
+                        }
+                    });
+                }
+            }
         }
     }
+
+    let acts = pool.handle(PoolEvent::Stop {
+        keep_ipvs: opts.cli.dont_release_ipvs,
+    });
+    carry_out(&ipvs, &mut fifos, acts).await;
     write(stopped_line());
     if let Some(f) = pid_file {
         f.remove();
