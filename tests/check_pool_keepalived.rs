@@ -256,7 +256,7 @@ fn misc_failures_recovery_and_dynamic_weight_match_keepalived() {
     let mut k = Table::default();
     reconcile::apply(&mut k, &cmds(&a));
     let mut lines = logs(&a);
-    let mut step = |p: &mut Pool, ev: PoolEvent, k: &mut Table, lines: &mut Vec<String>| {
+    let step = |p: &mut Pool, ev: PoolEvent, k: &mut Table, lines: &mut Vec<String>| {
         let a = p.handle(ev);
         reconcile::apply(k, &cmds(&a));
         lines.extend(logs(&a));
