@@ -310,3 +310,106 @@ fn misc_failures_recovery_and_dynamic_weight_match_keepalived() {
     assert_eq!(lines, KEEPALIVED_MISC_LOGS);
     assert!(k.services.is_empty());
 }
+
+const GROUP_OLD: &str = r#"virtual_server_group G {
+    10.1.0.1 80
+    10.1.0.2-3 80
+    fwmark 4
+}
+virtual_server group G {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.1 80 {
+    }
+}
+virtual_server 10.0.0.1 80 {
+    delay_loop 30
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    alpha
+    sorry_server 192.168.9.9 80
+    real_server 127.0.0.1 8001 {
+        TCP_CHECK {
+            connect_timeout 1
+            warmup 30
+        }
+    }
+}
+"#;
+const GROUP_NEW: &str = r#"virtual_server_group G {
+    10.1.0.1 80
+    10.1.0.9 80
+    fwmark 4
+    fwmark 5
+}
+virtual_server group G {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.1 80 {
+    }
+}
+virtual_server 10.0.0.1 80 {
+    delay_loop 30
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    alpha
+    sorry_server 192.168.9.9 80
+    real_server 127.0.0.1 8001 {
+        TCP_CHECK {
+            connect_timeout 1
+            warmup 30
+        }
+    }
+}
+"#;
+
+/// keepalived starting `GROUP_OLD` (an alpha server with a sorry server starts with the
+/// quorum down) and reloading to `GROUP_NEW` (a range replaced, a fwmark added).
+const KEEPALIVED_GROUP_LOGS: &[&str] = &[
+    "Gained quorum 1+0=1 <= 1 for VS [G]:0",
+    "Starting with quorum down 1-0=1 > 0 for VS [10.0.0.1]:tcp:80",
+    "Adding sorry server [192.168.9.9]:tcp:80 to VS [10.0.0.1]:tcp:80",
+    "Removing alive servers from the pool for VS [10.0.0.1]:tcp:80",
+    "Activating healthchecker for service [127.0.0.1]:tcp:8001 for VS [10.0.0.1]:tcp:80",
+    "VS [[10.1.0.2]:tcp:80-10.1.0.3] in group G no longer exists",
+    "VS [[10.1.0.9]:tcp:80] added into group G",
+    "VS [FWM 5] added into group G",
+    "Activating healthchecker for service [127.0.0.1]:tcp:8001 for VS [10.0.0.1]:tcp:80",
+];
+
+/// `ipvsadm -S -n` after that reload, except that keepalived 2.2.7 also left the services
+/// 10.1.0.2:80 and 10.1.0.3:80 behind, empty (`ipvs_group_remove_entry()` removes their
+/// destinations only); the reconciler deletes them, as the entry no longer exists.
+const KEEPALIVED_GROUP_TABLE: &[&str] = &[
+    "-A -t 10.0.0.1:80 -s rr",
+    "-a -t 10.0.0.1:80 -r 192.168.9.9:80 -m -w 1",
+    "-A -t 10.1.0.1:80 -s rr",
+    "-a -t 10.1.0.1:80 -r 192.168.1.1:80 -m -w 1",
+    "-A -t 10.1.0.9:80 -s rr",
+    "-a -t 10.1.0.9:80 -r 192.168.1.1:80 -m -w 1",
+    "-A -f 4 -s rr",
+    "-a -f 4 -r 192.168.1.1:80 -m -w 1",
+    "-A -f 5 -s rr",
+    "-a -f 5 -r 192.168.1.1:80 -m -w 1",
+];
+
+#[test]
+fn group_reload_and_alpha_start_match_keepalived() {
+    let (mut p, a) = Pool::start(load(GROUP_OLD), &Table::default());
+    let mut k = Table::default();
+    reconcile::apply(&mut k, &cmds(&a));
+    let mut lines = logs(&a);
+    let a = p.handle(PoolEvent::Reload(Box::new(load(GROUP_NEW))));
+    reconcile::apply(&mut k, &cmds(&a));
+    lines.extend(logs(&a));
+    assert_eq!(lines, KEEPALIVED_GROUP_LOGS);
+    let mut ours = ipvsadm_save(&k);
+    ours.sort();
+    let mut theirs: Vec<String> = KEEPALIVED_GROUP_TABLE.iter().map(|s| s.to_string()).collect();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+}
