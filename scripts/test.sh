@@ -38,6 +38,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         fi
     fi
     [ -x "$tools/checkbashisms" ] && PATH="$tools:$PATH" && export PATH
+    # tests/ipvs_vm*.rs boot Debian's kernel in QEMU (this kernel may lack IPVS):
+    # build-image.sh installs qemu-system-x86, busybox-static, bash-builtins & co, fetches the
+    # kernel .deb (about 70 MB, once) and caches the image. As root the VM tests must run.
+    echo "== VM image for the real-kernel IPVS tests"
+    ./scripts/vm/build-image.sh
+    KARS_VM_REQUIRED=1
+    export KARS_VM_REQUIRED
     # Debian starts the keepalived service on install; the tests only use the binary.
     if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived 2>/dev/null || true; fi
 else

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod dumpfile;
 pub mod exec;
+pub mod genhash;
 pub mod ipvs;
 pub mod log;
 pub mod netlink;

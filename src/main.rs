@@ -30,10 +30,7 @@ fn main() -> ExitCode {
             println!("{n}");
             0
         }
-        Action::Genhash(_) => {
-            eprintln!("keepalived-rs: genhash (-T) is not built yet");
-            1
-        }
+        Action::Genhash(a) => keepalived_rs::genhash::main(&prog, false, &a),
         Action::Exit(c) => c,
         Action::Run(o) => run(&prog, &args, &o),
     };

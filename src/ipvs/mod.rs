@@ -5,6 +5,8 @@
 //! [`model`] is the contract shared by the codec, the reconciler and the checker pool: plain
 //! values for services, destinations and the commands that change them.
 
+pub mod client;
 pub mod desired;
+pub mod family;
 pub mod model;
 pub mod reconcile;

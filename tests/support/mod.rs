@@ -288,6 +288,8 @@ pub fn chmod_x(p: &Path) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
+pub mod check_http;
+pub mod check_misc;
 pub mod dumps;
 pub mod engine;
 pub mod io;
@@ -298,3 +300,4 @@ pub mod pool;
 pub mod reload;
 pub mod sandbox;
 pub mod scripts;
+pub mod vm;

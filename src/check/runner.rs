@@ -1,0 +1,78 @@
+//! Runs one probe of a checker, whatever its kind, and turns what it found into the
+//! scheduler's [`Report`] plus the lines a probe logs itself (keepalived's `*_check_thread`
+//! entry points: `tcp_connect_thread`, `http_connect_thread`, `misc_check_thread`,
+//! `smtp_start_check_thread`, `dns_connect_thread`, `udp_connect_thread`,
+//! `icmp_connect_thread`).
+
+use std::net::SocketAddr;
+
+use super::conn::{Endpoint, NotRun};
+use super::event::{CheckerId, Probe};
+use super::http::{self, HttpTarget, UrlVerdict};
+use super::schedule::{Params, Report};
+use super::{dns, misc, ping, smtp, tcp, udp};
+use crate::config::model::Config;
+use crate::config::model::check::CheckerKind;
+use crate::log::LogLine;
+
+/// What to tell a probe besides the configuration.
+#[derive(Clone, Debug)]
+pub struct ProbeCtx {
+    /// The checker's resolved timing.
+    pub params: Params,
+    /// The real server as keepalived's `FMT_CHK` prints it.
+    pub chk: String,
+    /// The virtual server as `FMT_VS` prints it.
+    pub vs: String,
+    /// HTTP: which url runs (the scheduler's `url(id)`).
+    pub url: usize,
+    /// HTTP: whether the checker is up (a passing url is logged only while it is down).
+    pub is_up: bool,
+    /// DNS: the query id to use.
+    pub dns_id: u16,
+}
+
+/// Runs one probe of checker `id`; `None` when it has no probe (BFD_CHECK) or the id is not
+/// in `cfg`.
+pub async fn run(cfg: &Config, id: CheckerId, ctx: &ProbeCtx) -> Option<(Report, Vec<LogLine>)> {
+    let vs = cfg.check.virtual_servers.get(id.vs)?;
+    let rs = vs.real_servers.get(id.rs)?;
+    let c = rs.checkers.get(id.checker)?;
+    let co = c.co.clone().unwrap_or_default();
+    let limit = ctx.params.timeout;
+    let not_run = |n: NotRun| (Report::Rescheduled, n.log.into_iter().map(LogLine::info).collect());
+    let done = |p: Probe| (Report::Done(p), Vec::new());
+    Some(match &c.kind {
+        CheckerKind::Tcp => match tcp::probe(&Endpoint::new(&co, rs, vs), &ctx.chk).await {
+            Ok(p) => done(p),
+            Err(n) => not_run(n),
+        },
+        CheckerKind::Http(_) => {
+            let t = HttpTarget::new(vs, rs, c)?;
+            if t.urls.is_empty() {
+                return Some(done(Probe::Success));
+            }
+            let i = ctx.url.min(t.urls.len() - 1);
+            match http::probe_url(&t, i).await {
+                Ok(UrlVerdict::Pass(word)) => {
+                    let mut logs = Vec::new();
+                    if !ctx.is_up {
+                        logs.push(LogLine::info(http::success_line(word, &t.trio, &t.urls[i].path)));
+                    }
+                    (Report::Done(Probe::Success), logs)
+                }
+                Ok(UrlVerdict::Fail(m)) => done(Probe::Failure { reason: m.to_string() }),
+                Err(n) => not_run(n),
+            }
+        }
+        CheckerKind::Misc(m) => done(misc::probe(m, limit).await),
+        CheckerKind::Smtp(s) => {
+            let rs_addr = SocketAddr::new(rs.ip, rs.port);
+            (smtp::probe(s, &co, limit, rs_addr).await, Vec::new())
+        }
+        CheckerKind::Dns(d) => (dns::probe(d, &co, limit, ctx.dns_id, &ctx.chk).await, Vec::new()),
+        CheckerKind::Udp(u) => (udp::probe(u, &co, limit, &ctx.chk).await, Vec::new()),
+        CheckerKind::Ping => (ping::probe(&co, limit, &ctx.chk, &ctx.vs).await, Vec::new()),
+        CheckerKind::Bfd(_) => return None,
+    })
+}
