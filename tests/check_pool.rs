@@ -746,3 +746,35 @@ fn init_notifies_and_removal_mail() {
         mails(&a)
     );
 }
+
+/// The glue from the scheduler: a MISC_CHECK step with a dynamic weight and a transition
+/// becomes the weight change first, then the up/down.
+#[test]
+fn events_from_a_scheduler_step() {
+    use keepalived_rs::check::schedule::{Step, Transition, Weight};
+    let step = Step {
+        logs: vec![],
+        transition: Some(Transition {
+            id: id(0, 0, 0),
+            up: false,
+            changed: true,
+            reason: String::new(),
+        }),
+        weight: Some(Weight::Dynamic(5)),
+    };
+    let evs = PoolEvent::from_step(id(0, 0, 0), &step, None);
+    assert_eq!(
+        evs,
+        vec![
+            PoolEvent::Weight {
+                id: id(0, 0, 0),
+                weight: Some(5)
+            },
+            PoolEvent::Checker {
+                id: id(0, 0, 0),
+                up: false,
+                alert: None
+            },
+        ]
+    );
+}

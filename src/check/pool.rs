@@ -72,6 +72,31 @@ pub enum PoolEvent {
     },
 }
 
+impl PoolEvent {
+    /// The events of one scheduler step (`check::schedule::Step`) of checker `id`, in
+    /// keepalived's order: the `misc_dynamic` weight first, then the up/down decision
+    /// (`alert` is the checker's mail body for it, if any). The step's log lines are the
+    /// scheduler's to write, before the transition's events are handled.
+    pub fn from_step(id: CheckerId, step: &crate::check::schedule::Step, alert: Option<String>) -> Vec<PoolEvent> {
+        let mut out = Vec::new();
+        if let Some(w) = step.weight {
+            let weight = match w {
+                crate::check::schedule::Weight::Dynamic(w) => Some(w),
+                crate::check::schedule::Weight::Configured => None,
+            };
+            out.push(PoolEvent::Weight { id, weight });
+        }
+        if let Some(t) = &step.transition {
+            out.push(PoolEvent::Checker {
+                id: t.id,
+                up: t.up,
+                alert,
+            });
+        }
+        out
+    }
+}
+
 /// What the pool wants done.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PoolAction {
