@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use super::event::CheckerId;
 use super::pool::{Pool, PoolAction, PoolEvent, StartInfo};
 use super::runner::{self, ProbeCtx};
-use super::schedule::{Params, Report, Scheduler, Spec, Weight};
+use super::schedule::{Carry, Params, Report, Scheduler, Spec, Weight};
 use crate::config::model::Config;
 use crate::config::model::check::trio;
 use crate::ipvs::client::{self, Client};
@@ -288,7 +288,10 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     }
     link.loaded(link.generation).await;
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<(CheckerId, Report, Vec<LogLine>)>();
+    // Probes carry the reload epoch they were started in (results from before the last
+    // reload are dropped).
+    let mut epoch: u64 = 0;
+    let (tx, mut rx) = mpsc::unbounded_channel::<(u64, CheckerId, Report, Vec<LogLine>)>();
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     loop {
         let deadline = sched.next_deadline().map(|d| tokio::time::Instant::from_std(t0 + d));
@@ -304,13 +307,15 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                     write(LogLine::info("Reloading"));
                     match load_sent(&text, opts.cli.config_id.as_deref()) {
                         Ok(c) => {
+                            let carry = Carry::between(&config.check, &c.check);
                             config = Arc::new(c);
                             let acts = pool.handle(PoolEvent::Reload(Box::new((*config).clone())));
                             carry_out(&ipvs, &mut fifos, acts).await;
                             // keepalived's migrate_checkers(): a checker that is still there
-                            // keeps its state. The scheduler starts afresh; the pool keeps the
-                            // real servers' states.
-                            sched = Scheduler::new(specs(&config), now(), &mut random);
+                            // keeps its state; results of probes still out are dropped, as
+                            // thread_cleanup_master() drops them.
+                            sched.reload(specs(&config), now(), &carry, &mut random);
+                            epoch += 1;
                             for s in specs(&config) {
                                 sched.set_enabled(s.id, pool.checker_enabled(s.id));
                             }
@@ -324,7 +329,10 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 Some(ToChild::Start { .. }) => {}
                 None => break,
             },
-            Some((id, report, logs)) = rx.recv() => {
+            Some((probe_gen, id, report, logs)) = rx.recv() => {
+                if probe_gen != epoch {
+                    continue;
+                }
                 logs.into_iter().for_each(write);
                 let step = sched.report(now(), id, report);
                 // keepalived's order (`misc_check_child_thread()`): the weight, then the
@@ -371,10 +379,10 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                         is_up: sched.is_up(id).unwrap_or(false),
                         dns_id: random() as u16,
                     };
-                    let (cfg, tx) = (config.clone(), tx.clone());
+                    let (cfg, tx, probe_gen) = (config.clone(), tx.clone(), epoch);
                     tokio::spawn(async move {
                         if let Some((report, logs)) = runner::run(&cfg, id, &ctx).await {
-                            let _ = tx.send((id, report, logs));
+                            let _ = tx.send((probe_gen, id, report, logs));
                         }
                     });
                 }

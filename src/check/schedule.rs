@@ -18,6 +18,9 @@ use crate::check::event::{CheckerId, Outcome, Probe};
 use crate::config::model::check::{Checker, CheckerKind, RealServer, VirtualServer, defaults};
 use crate::log::LogLine;
 
+mod migrate;
+pub use migrate::{Carry, RsIndex, rs_iseq, vs_iseq};
+
 /// keepalived's `BOOTSTRAP_DELAY`: every checker's first run is at least this far from start.
 pub const BOOTSTRAP_DELAY: Duration = Duration::from_secs(1);
 
@@ -216,6 +219,32 @@ struct State {
     failed_url: Option<usize>,
 }
 
+impl State {
+    /// A checker as registered at `now`, before its initial state is set: up, not run, no
+    /// retry counted, first run at `BOOTSTRAP_DELAY` + a random part of `warmup`
+    /// (`register_checkers_thread()`).
+    fn registered(spec: Spec, now: Duration, random: &mut dyn FnMut() -> u32) -> State {
+        let warmup = spec.params.warmup.as_micros();
+        let part = if warmup == 0 {
+            0
+        } else {
+            warmup * u128::from(random().min(RAND_MAX)) / u128::from(RAND_MAX)
+        };
+        State {
+            is_up: true,
+            has_run: false,
+            retry_it: 0,
+            enabled: true,
+            next: Some(now + BOOTSTRAP_DELAY + Duration::from_micros(part as u64)),
+            last_ran: now,
+            last_code: 0,
+            url_it: Some(0),
+            failed_url: None,
+            spec,
+        }
+    }
+}
+
 /// The scheduler of every checker.
 #[derive(Clone, Debug, Default)]
 pub struct Scheduler {
@@ -229,34 +258,81 @@ impl Scheduler {
     pub fn new(specs: Vec<Spec>, now: Duration, random: &mut dyn FnMut() -> u32) -> Scheduler {
         let mut checkers = BTreeMap::new();
         for spec in specs {
-            let warmup = spec.params.warmup.as_micros();
-            let part = if warmup == 0 {
-                0
-            } else {
-                warmup * u128::from(random().min(RAND_MAX)) / u128::from(RAND_MAX)
-            };
-            let first = now + BOOTSTRAP_DELAY + Duration::from_micros(part as u64);
-            let st = State {
-                is_up: !spec.params.alpha,
-                has_run: false,
-                // check_check_data() sets retry_it = retry (one failure is enough at first),
-                // but smtp_start_check_thread() zeroes it before every regular SMTP run.
-                retry_it: if spec.params.epilog == Epilog::Smtp {
-                    0
-                } else {
-                    spec.params.retry
-                },
-                enabled: true,
-                next: Some(first),
-                last_ran: now,
-                last_code: 0,
-                url_it: Some(0),
-                failed_url: None,
-                spec,
-            };
+            let mut st = State::registered(spec, now, random);
+            st.is_up = !st.spec.params.alpha;
+            // check_check_data() sets retry_it = retry (one failure is enough at first),
+            // but smtp_start_check_thread() zeroes it before every regular SMTP run.
+            if st.spec.params.epilog != Epilog::Smtp {
+                st.retry_it = st.spec.params.retry;
+            }
             checkers.insert(st.spec.id, st);
         }
         Scheduler { checkers }
+    }
+
+    /// Replaces the checkers with those of a reloaded configuration at `now`, keeping the
+    /// state of those `carry` pairs with an old one, as keepalived's reload does:
+    /// `thread_cleanup_master()` drops every pending run and result, `check_check_data()`
+    /// leaves new checkers up with no retry counted, `migrate_checkers()` gives a continued
+    /// checker its old `is_up` (if it had run), `has_run` and `retry_it` (at most one short of
+    /// the new `retry`), and, on a real server with a failed checker (or down with none run),
+    /// puts its checkers that have not run down if alpha and one failure from down;
+    /// `check_new_rs_state()` puts the alpha checkers of new real servers down. Then
+    /// `register_checkers_thread()` schedules every checker, kept or not, as at start.
+    pub fn reload(&mut self, specs: Vec<Spec>, now: Duration, carry: &Carry, random: &mut dyn FnMut() -> u32) {
+        let old = std::mem::take(&mut self.checkers);
+        let mut checkers: BTreeMap<CheckerId, State> = BTreeMap::new();
+        for spec in specs {
+            let mut st = State::registered(spec, now, random);
+            if let Some(o) = carry.checkers.get(&st.spec.id).and_then(|oid| old.get(oid)) {
+                if o.has_run {
+                    st.is_up = o.is_up;
+                }
+                st.has_run = o.has_run;
+                let retry = st.spec.params.retry;
+                if o.retry_it != 0 && retry != 0 {
+                    st.retry_it = o.retry_it.min(retry - 1);
+                }
+                // migrate_misc_check(): the last exit code (and so the dynamic weight) stays.
+                st.last_code = o.last_code;
+            }
+            checkers.insert(st.spec.id, st);
+        }
+        let mut real_servers: BTreeMap<(usize, usize), Vec<CheckerId>> = BTreeMap::new();
+        for id in checkers.keys() {
+            real_servers.entry((id.vs, id.rs)).or_default().push(*id);
+        }
+        for (rs, ids) in real_servers {
+            let Some(ors) = carry.real_servers.get(&rs) else {
+                // check_new_rs_state().
+                for id in &ids {
+                    let st = checkers.get_mut(id).expect("listed above");
+                    if st.spec.params.alpha {
+                        st.is_up = false;
+                    }
+                }
+                continue;
+            };
+            let failed = ids.iter().any(|id| !checkers[id].is_up && checkers[id].has_run);
+            let any_run = ids.iter().any(|id| checkers[id].has_run);
+            // The old real server's `alive`, as its checkers left it.
+            let was_alive = old
+                .iter()
+                .filter(|(oid, _)| (oid.vs, oid.rs) == *ors)
+                .all(|(_, o)| o.is_up);
+            if failed || (!was_alive && !any_run) {
+                for id in &ids {
+                    let st = checkers.get_mut(id).expect("listed above");
+                    if !st.has_run {
+                        if st.spec.params.alpha {
+                            st.is_up = false;
+                        }
+                        st.retry_it = st.spec.params.retry;
+                    }
+                }
+            }
+        }
+        self.checkers = checkers;
     }
 
     /// The earliest time a checker is due, if any is waiting.
@@ -679,3 +755,7 @@ fn dns_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
 #[cfg(test)]
 #[path = "schedule_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "schedule/reload_tests.rs"]
+mod reload_tests;
