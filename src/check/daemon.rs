@@ -21,7 +21,7 @@ use super::schedule::{Carry, Params, Report, Scheduler, Spec, Weight};
 use crate::config::model::Config;
 use crate::config::model::check::trio;
 use crate::ipvs::client::{self, Client};
-use crate::ipvs::model::{Command, Table};
+use crate::ipvs::model::{Command, Table, Timeouts};
 use crate::log::{self, LogLine, Priority};
 use crate::watchdog::child::{Started, load_sent, stopped_line};
 use crate::watchdog::control::{ToChild, ToParent};
@@ -93,13 +93,18 @@ fn random_source() -> impl FnMut() -> u32 {
 /// The IPVS side: a client when the kernel has IPVS.
 struct Ipvs {
     client: Option<Client>,
+    /// The kernel's connection timeouts before `lvs_timeouts` first changed them.
+    original_timeouts: Option<Timeouts>,
 }
 
 impl Ipvs {
     async fn open() -> Ipvs {
         write(LogLine::at(Priority::Debug, "Initializing ipvs"));
         match Client::connect().await {
-            Ok(c) => Ipvs { client: Some(c) },
+            Ok(c) => Ipvs {
+                client: Some(c),
+                original_timeouts: None,
+            },
             Err(e) => {
                 let why = match &e {
                     client::Error::FamilyNotFound => "No such file or directory".to_string(),
@@ -113,7 +118,10 @@ impl Ipvs {
                     Priority::Error,
                     "keepalived-rs: without IPVS the real servers are checked but no virtual server is programmed",
                 ));
-                Ipvs { client: None }
+                Ipvs {
+                    client: None,
+                    original_timeouts: None,
+                }
             }
         }
     }
@@ -122,6 +130,29 @@ impl Ipvs {
         match &self.client {
             Some(c) => c.services().await.unwrap_or_default(),
             None => Table::default(),
+        }
+    }
+
+    /// `lvs_timeouts` at start or reload (keepalived's `ipvs_set_timeouts()`): the kernel's
+    /// own values are read before the first change, to fill unset ones and restore at stop.
+    async fn set_timeouts(&mut self, cfg: &Config, reload: bool) {
+        let Some(c) = &self.client else { return };
+        let t = cfg.global.lvs_timeouts;
+        if self.original_timeouts.is_none() && (t.tcp != 0 || t.tcp_fin != 0 || t.udp != 0) {
+            match c.timeouts().await {
+                Ok(o) => self.original_timeouts = Some(o),
+                Err(e) => write(LogLine::info(format!("Failed to get IPVS timeouts - {e}"))),
+            }
+        }
+        if let Some(cmd) = crate::ipvs::desired::timeouts_command(&cfg.global, reload, self.original_timeouts) {
+            self.execute(&[cmd]).await;
+        }
+    }
+
+    /// The kernel's own timeouts back at stop (`ipvs_stop()`).
+    async fn restore_timeouts(&self) {
+        if let Some(cmd) = crate::ipvs::desired::timeouts_restore(self.original_timeouts) {
+            self.execute(&[cmd]).await;
         }
     }
 
@@ -253,7 +284,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         return 1;
     };
 
-    let ipvs = Ipvs::open().await;
+    let mut ipvs = Ipvs::open().await;
+    ipvs.set_timeouts(&config, false).await;
     let mut fifos = Fifos::open(&config);
     let kernel = ipvs.table().await;
     let local_addrs = match crate::netlink::Netlink::new() {
@@ -309,6 +341,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                         Ok(c) => {
                             let carry = Carry::between(&config.check, &c.check);
                             config = Arc::new(c);
+                            ipvs.set_timeouts(&config, true).await;
                             let acts = pool.handle(PoolEvent::Reload(Box::new((*config).clone())));
                             carry_out(&ipvs, &mut fifos, acts).await;
                             // keepalived's migrate_checkers(): a checker that is still there
@@ -394,6 +427,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         keep_ipvs: opts.cli.dont_release_ipvs,
     });
     carry_out(&ipvs, &mut fifos, acts).await;
+    ipvs.restore_timeouts().await;
     write(stopped_line());
     if let Some(f) = pid_file {
         f.remove();
