@@ -137,3 +137,71 @@ fn reload_keeps_a_failed_checker_down() {
     let done = vm.poll("! pidof keepalived >/dev/null", LIMIT);
     assert!(done.success(), "daemon still running\n{}", log(&mut vm));
 }
+
+/// A real server 192.168.60.3:80 (busybox httpd in namespace rs3) behind bridge br60.
+fn backend(vm: &mut vm::Vm) {
+    vm.write("/srv/www/index.html", b"ok\n", 0o644);
+    vm.ok("set -e
+           ip link add br60 type bridge; ip addr add 192.168.60.1/24 dev br60; ip link set br60 up
+           ip netns add rs3
+           ip link add v3 type veth peer name eth0 netns rs3
+           ip link set v3 master br60; ip link set v3 up
+           ip -n rs3 addr add 192.168.60.3/24 dev eth0
+           ip -n rs3 link set eth0 up; ip -n rs3 link set lo up
+           ip netns exec rs3 httpd -p 192.168.60.3:80 -h /srv/www");
+}
+
+const HA_CONF: &str = "global_defs {
+    router_id vmtest
+}
+virtual_server 10.10.10.1 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    ha_suspend
+    alpha
+    real_server 192.168.60.3 80 {
+        weight 2
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+";
+
+/// keepalived's `register_checkers_thread()` and `update_checker_activity()` (check_api.c):
+/// with `ha_suspend` the checkers of a virtual server whose address is not local are
+/// suspended (the alpha real server stays out of the table) until the address is added.
+#[test]
+fn ha_suspend_checks_only_once_the_address_is_local() {
+    let Some(mut vm) = vm::shared_or_skip("ha_suspend_checks_only_once_the_address_is_local") else {
+        return;
+    };
+    vm.reset();
+    backend(&mut vm);
+    start(&mut vm, HA_CONF);
+    let deactivated = "Deactivating healthchecker for service [192.168.60.3]:tcp:80 for VS [10.10.10.1]:tcp:80";
+    let st = vm.poll(&format!("grep -qF '{deactivated}' /tmp/ka.log"), LIMIT);
+    assert!(st.success(), "not suspended\n{}", log(&mut vm));
+    if let Err(t) = vm.wait_ipvs("-A -t 10.10.10.1:80 -s rr\n", LIMIT) {
+        panic!("start: {t}\n{}", log(&mut vm));
+    }
+    // The checker would have run within BOOTSTRAP_DELAY + warmup (2 s): wait for that long
+    // past the suspension and check the real server is still out.
+    let out = vm.run("sleep 3; ipvsadm -Sn").stdout;
+    assert_eq!(out, "-A -t 10.10.10.1:80 -s rr\n", "{}", log(&mut vm));
+    vm.ok("ip link add dum10 type dummy; ip link set dum10 up; ip addr add 10.10.10.1/32 dev dum10");
+    let with_rs = "-A -t 10.10.10.1:80 -s rr\n-a -t 10.10.10.1:80 -r 192.168.60.3:80 -m -w 2\n";
+    if let Err(t) = vm.wait_ipvs(with_rs, LIMIT) {
+        panic!("after the address came: {t}\n{}", log(&mut vm));
+    }
+    let text = log(&mut vm);
+    assert!(
+        text.contains("Activating healthchecker for service [192.168.60.3]:tcp:80 for VS [10.10.10.1]:tcp:80"),
+        "{text}"
+    );
+    vm.ok("kill -TERM $(cat /tmp/p.pid)");
+    let done = vm.poll("! pidof keepalived >/dev/null", LIMIT);
+    assert!(done.success(), "daemon still running\n{}", log(&mut vm));
+}

@@ -266,6 +266,64 @@ fn track_files(cfg: &Config) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The address of an `RTM_NEWADDR`/`RTM_DELADDR` (keepalived's `netlink_if_address_filter()`:
+/// `IFA_LOCAL`, else `IFA_ADDRESS`), with whether it was added.
+fn address_change(msg: &netlink_packet_route::RouteNetlinkMessage) -> Option<(std::net::IpAddr, bool)> {
+    use netlink_packet_route::RouteNetlinkMessage as M;
+    use netlink_packet_route::address::AddressAttribute as A;
+    let (m, present) = match msg {
+        M::NewAddress(m) => (m, true),
+        M::DelAddress(m) => (m, false),
+        _ => return None,
+    };
+    let local = m.attributes.iter().find_map(|a| match a {
+        A::Local(ip) => Some(*ip),
+        _ => None,
+    });
+    let addr = local.or_else(|| {
+        m.attributes.iter().find_map(|a| match a {
+            A::Address(ip) => Some(*ip),
+            _ => None,
+        })
+    })?;
+    Some((addr, present))
+}
+
+/// Address changes for `ha_suspend` (keepalived's netlink reflector in the checker child),
+/// when some virtual server uses it: an address monitor on the current runtime.
+fn address_monitor(cfg: &Config) -> Option<mpsc::UnboundedReceiver<(std::net::IpAddr, bool)>> {
+    use futures::StreamExt;
+    if !cfg.check.virtual_servers.iter().any(|v| v.ha_suspend) {
+        return None;
+    }
+    let groups = [
+        rtnetlink::MulticastGroup::Ipv4Ifaddr,
+        rtnetlink::MulticastGroup::Ipv6Ifaddr,
+    ];
+    let (conn, _handle, mut msgs) = match rtnetlink::new_multicast_connection(&groups) {
+        Ok(c) => c,
+        Err(e) => {
+            write(LogLine::info(format!(
+                "Unable to monitor addresses for ha_suspend - {e}"
+            )));
+            return None;
+        }
+    };
+    tokio::spawn(conn);
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some((msg, _)) = msgs.next().await {
+            if let netlink_packet_core::NetlinkPayload::InnerMessage(m) = msg.payload
+                && let Some(change) = address_change(&m)
+                && tx.send(change).is_err()
+            {
+                break;
+            }
+        }
+    });
+    Some(rx)
+}
+
 /// Runs the checker child until SIGTERM or the parent goes away.
 pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let Started {
@@ -288,6 +346,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     ipvs.set_timeouts(&config, false).await;
     let mut fifos = Fifos::open(&config);
     let kernel = ipvs.table().await;
+    let mut addresses = address_monitor(&config);
     let local_addrs = match crate::netlink::Netlink::new() {
         Ok(nl) => nl.local_addresses().await.unwrap_or_default(),
         Err(_) => Vec::new(),
@@ -342,6 +401,9 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                             let carry = Carry::between(&config.check, &c.check);
                             config = Arc::new(c);
                             ipvs.set_timeouts(&config, true).await;
+                            if addresses.is_none() {
+                                addresses = address_monitor(&config);
+                            }
                             let acts = pool.handle(PoolEvent::Reload(Box::new((*config).clone())));
                             carry_out(&ipvs, &mut fifos, acts).await;
                             // keepalived's migrate_checkers(): a checker that is still there
@@ -382,6 +444,19 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 if let Some(t) = step.transition {
                     let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
                     carry_out(&ipvs, &mut fifos, acts).await;
+                }
+            }
+            Some((addr, present)) = async {
+                match addresses.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let acts = pool.handle(PoolEvent::Address { addr, present });
+                carry_out(&ipvs, &mut fifos, acts).await;
+                // ha_suspend: the address decides which checkers run.
+                for s in specs(&config) {
+                    sched.set_enabled(s.id, pool.checker_enabled(s.id));
                 }
             }
             _ = file_tick.tick(), if !files.is_empty() => {
