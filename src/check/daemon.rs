@@ -509,3 +509,31 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use netlink_packet_route::RouteNetlinkMessage as M;
+    use netlink_packet_route::address::{AddressAttribute as A, AddressMessage};
+
+    use super::address_change;
+
+    fn msg(attrs: Vec<A>) -> AddressMessage {
+        let mut m = AddressMessage::default();
+        m.attributes = attrs;
+        m
+    }
+
+    /// `netlink_if_address_filter()`: IFA_LOCAL first (a point-to-point IPv4 address has
+    /// the peer in IFA_ADDRESS), else IFA_ADDRESS (IPv6).
+    #[test]
+    fn address_change_takes_local_then_address() {
+        let local = "10.0.0.1".parse().unwrap();
+        let peer = "10.0.0.2".parse().unwrap();
+        let six: std::net::IpAddr = "fd00::1".parse().unwrap();
+        let new = M::NewAddress(msg(vec![A::Address(peer), A::Local(local)]));
+        assert_eq!(address_change(&new), Some((local, true)));
+        let del = M::DelAddress(msg(vec![A::Address(six)]));
+        assert_eq!(address_change(&del), Some((six, false)));
+        assert_eq!(address_change(&M::NewAddress(msg(vec![]))), None);
+    }
+}
