@@ -110,6 +110,12 @@ fn misc_check_exit_codes_and_misc_dynamic() {
         "rs3 exit 4",
     );
     expect_log(&mut vm, &format!("Adding service {RS3} to VS {VS}"), "rs3 exit 4");
+    // The failure restored the configured weight 5; exit 4 changes it while rs3 is out.
+    expect_log(
+        &mut vm,
+        &format!("Changing weight from 5 to 2 for inactive service {RS3} of VS {VS}"),
+        "rs3 exit 4",
+    );
 
     // A plain MISC_CHECK treats exit 3 as a failure (no misc_dynamic).
     set_rc(&mut vm, 2, 3);
