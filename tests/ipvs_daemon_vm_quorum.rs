@@ -78,7 +78,11 @@ fn quorum_lost_to_the_sorry_server_and_regained() {
 
     start_httpd(&mut vm, 3);
     expect_table(&mut vm, QUORUM_UP, "rs3 back: quorum regained");
-    expect_log(&mut vm, "Gained quorum 2+0=2 <= 2 for VS [10.10.10.1]:tcp:80", "rs3 back");
+    expect_log(
+        &mut vm,
+        "Gained quorum 2+0=2 <= 2 for VS [10.10.10.1]:tcp:80",
+        "rs3 back",
+    );
     expect_log(
         &mut vm,
         "Removing sorry server [192.168.60.9]:tcp:80 from VS [10.10.10.1]:tcp:80",

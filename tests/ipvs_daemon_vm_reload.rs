@@ -6,7 +6,7 @@
 mod support;
 
 use support::vm;
-use support::vmscen::{backends, expect_log, expect_table, start_ours, stop_ours, LIMIT};
+use support::vmscen::{LIMIT, backends, expect_log, expect_table, start_ours, stop_ours};
 
 fn conf(hosts: &[u8]) -> String {
     let mut c = String::from(
@@ -62,9 +62,7 @@ rm -f /tmp/stop /tmp/snap.out /tmp/snap.started; mkfifo /tmp/snap.fifo
 /// is exact, and stop empties it.
 #[test]
 fn reload_adds_and_removes_a_real_server_without_touching_the_others() {
-    let Some(mut vm) =
-        vm::shared_or_skip("reload_adds_and_removes_a_real_server_without_touching_the_others")
-    else {
+    let Some(mut vm) = vm::shared_or_skip("reload_adds_and_removes_a_real_server_without_touching_the_others") else {
         return;
     };
     vm.reset();
@@ -74,17 +72,16 @@ fn reload_adds_and_removes_a_real_server_without_touching_the_others() {
     expect_log(&mut vm, "Startup complete", "before reload");
 
     vm.ok(SNAPSHOTS);
-    assert!(vm.poll("[ -e /tmp/snap.started ]", LIMIT).success(), "snapshot loop did not start");
+    assert!(
+        vm.poll("[ -e /tmp/snap.started ]", LIMIT).success(),
+        "snapshot loop did not start"
+    );
 
     vm.write("/etc/keepalived/keepalived.conf", conf(&[3, 4]).as_bytes(), 0o644);
     vm.ok("kill -HUP $(cat /tmp/p.pid)");
     expect_table(&mut vm, &table(&[3, 4]), "after reload");
     expect_log(&mut vm, "Reload complete", "after reload");
-    expect_log(
-        &mut vm,
-        "service [192.168.60.2]:tcp:80 no longer exist",
-        "after reload",
-    );
+    expect_log(&mut vm, "service [192.168.60.2]:tcp:80 no longer exist", "after reload");
 
     vm.ok(": >/tmp/stop");
     let out = vm.poll("cat /tmp/snap.out", LIMIT);
@@ -94,8 +91,16 @@ fn reload_adds_and_removes_a_real_server_without_touching_the_others() {
         panic!("bad snapshot summary {:?}", out.stdout)
     };
     eprintln!("reload snapshots: {n} taken, {saw2} with rs2, {saw4} with rs4");
-    assert!(saw2 > 0 && saw4 > 0, "the snapshots did not span the reload: {n} {saw2} {saw4}");
-    assert_eq!(miss, 0, "rs3 was missing from {miss} of {n} snapshots\n{}", support::vmscen::log(&mut vm));
+    assert!(
+        saw2 > 0 && saw4 > 0,
+        "the snapshots did not span the reload: {n} {saw2} {saw4}"
+    );
+    assert_eq!(
+        miss,
+        0,
+        "rs3 was missing from {miss} of {n} snapshots\n{}",
+        support::vmscen::log(&mut vm)
+    );
     assert_eq!(badw, 0, "rs3 had another weight in {badw} of {n} snapshots");
     stop_ours(&mut vm);
 }
