@@ -301,3 +301,4 @@ pub mod reload;
 pub mod sandbox;
 pub mod scripts;
 pub mod vm;
+pub mod vmscen;
