@@ -2,6 +2,8 @@
 # IPVS benchmark: Debian's keepalived 2.2.7 and keepalived-rs in the same QEMU guest (the
 # project's image, scripts/vm/build-image.sh), one boot running the whole benchmark.
 #
+#   first    time from the daemon's start to the first service in the kernel (start-up and
+#            reading the config: the part of "program" before any programming)
 #   program  time from the daemon's start to the kernel table holding all 1,000 virtual servers
 #            x 10 real servers (TCP_CHECKs at blackholed real servers with a long
 #            connect_timeout, so every real server stays in the pool as it starts: alpha off)
@@ -124,6 +126,7 @@ wait_for() {
   done
 }
 full() { [ "$(lines)" -ge "$want" ]; }
+some() { [ "$(lines)" -gt 3 ]; }
 reloaded() { [ "$(lines)" -eq "$want" ] && [ "$(grep -c ':1F91 ' /proc/net/ip_vs)" -eq "$CHANGED" ]; }
 gone() { ! kill -0 "$main" 2>/dev/null; }
 
@@ -169,6 +172,8 @@ for rep in $(seq 1 "$REPEATS"); do
     log "repeat $rep: $impl"
     want=$((3 + VS * 11))
     t0=$(now); start "$impl" /bench/big.conf
+    # the first service in the kernel: start-up and config reading, before programming
+    wait_for 900 some && result first "$(ms "$t0" "$(now)")"
     if wait_for 900 full; then t1=$(now); result program "$(ms "$t0" "$t1")"; else log "$impl: table incomplete ($(lines) lines)"; fi
     PARENT=$main; kid=$(child_of)
     [ -n "$kid" ] && result rss10k "$(rss_kb "$kid")"
@@ -238,6 +243,7 @@ echo "IPVS benchmark, QEMU guest ($accel), median of $repeats; ratio = keepalive
 echo
 printf '| %-44s | %14s | %14s | %12s |\n' "measure" "keepalived" "ours" "ratio"
 printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..14})"
+row "first service in the table after start" first s 1000
 row "program $VS x 10 at start" program s 1000
 row "reload changing 1% of real servers" reload s 1000
 row "checker RSS, $VS x 10" rss10k MiB 1024
