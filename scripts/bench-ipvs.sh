@@ -235,7 +235,8 @@ row() { # label metric unit divisor
   a=$(val "$2" theirs); b=$(val "$2" ours)
   awk -v l="$1" -v a="$a" -v b="$b" -v u="$3" -v d="$4" 'BEGIN {
     r = (a != "-" && b != "-" && b > 0) ? sprintf("%.2f", a / b) : "-"
-    fa = (a == "-") ? "-" : sprintf("%.2f %s", a / d, u); fb = (b == "-") ? "-" : sprintf("%.2f %s", b / d, u)
+    f = (u == "") ? "%d%s" : "%.2f %s"
+    fa = (a == "-") ? "-" : sprintf(f, a / d, u); fb = (b == "-") ? "-" : sprintf(f, b / d, u)
     printf "| %-44s | %14s | %14s | %12s |\n", l, fa, fb, r }'
 }
 echo
