@@ -228,7 +228,6 @@ fn every_sample_programs_the_same_table_as_keepalived() {
 /// group VGM has only 1 virtual router(s) ..." and exits CONFIG, stopping the daemon
 /// (`watchdog::child::load_sent` turns `validate::reload_blockers` into a load failure).
 #[test]
-#[ignore = "bug: checker child exits CONFIG on the one-router vrrp_sync_group warning (watchdog::child::load_sent)"]
 fn cdn_samples_start() {
     let test = "cdn_samples_start";
     let Some(files) = samples() else {
@@ -276,7 +275,6 @@ virtual_server 10.10.10.1 80 {
 /// and the checker child exits CONFIG (`watchdog::child::load_sent` applies
 /// `validate::reload_blockers`, where the missing interface is a blocker).
 #[test]
-#[ignore = "bug: checker child exits CONFIG when a vrrp_instance interface does not exist (watchdog::child::load_sent)"]
 fn checker_starts_when_a_vrrp_interface_is_missing() {
     let Some(mut vm) = vm::shared_or_skip("checker_starts_when_a_vrrp_interface_is_missing") else {
         return;

@@ -55,9 +55,14 @@ pub fn load_sent(text: &str, config_id: Option<&str>) -> Result<Config, String> 
         random_seed: None,
     };
     let loaded = config::load_text(text, &lo, &RealSystem, false);
-    let blockers = super::validate::reload_blockers(&loaded);
-    if let Some(first) = blockers.first() {
-        return Err(first.to_string());
+    // The parent validated this text; a child applies the start-up rule (only what would stop
+    // keepalived at start stops it), so warnings meant for the other child (a missing VRRP
+    // interface seen by the checker child) never take a child down.
+    if loaded.startup_exit_code().is_some() {
+        let first = loaded.diags.items.iter().find(|d| d.level.is_reported());
+        return Err(first
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "configuration does not load".into()));
     }
     Ok(loaded.config)
 }
