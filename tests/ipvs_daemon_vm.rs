@@ -6,27 +6,8 @@
 
 mod support;
 
-use std::time::Duration;
-
 use support::vm;
-
-const LIMIT: Duration = Duration::from_secs(30);
-
-/// Two real servers 192.168.60.2 and .3 in namespaces rs1/rs2 behind a bridge in the root
-/// namespace (192.168.60.1), each serving /index.html.
-fn backends(vm: &mut vm::Vm) {
-    vm.write("/srv/www/index.html", b"ok\n", 0o644);
-    vm.ok("set -e
-           ip link add br60 type bridge; ip addr add 192.168.60.1/24 dev br60; ip link set br60 up
-           for i in 2 3; do
-             ip netns add rs$i
-             ip link add v$i type veth peer name eth0 netns rs$i
-             ip link set v$i master br60; ip link set v$i up
-             ip -n rs$i addr add 192.168.60.$i/24 dev eth0
-             ip -n rs$i link set eth0 up; ip -n rs$i link set lo up
-             ip netns exec rs$i httpd -p 192.168.60.$i:80 -h /srv/www
-           done");
-}
+use support::vmscen::{backends, expect_table, log, start_ours, stop_ours};
 
 const CONF: &str = "global_defs {
     router_id vmtest
@@ -75,27 +56,15 @@ fn checker_child_programs_the_kernel_table() {
         return;
     };
     vm.reset();
-    let kad = vm.install_ours();
-    backends(&mut vm);
-    vm.write("/etc/keepalived/keepalived.conf", CONF.as_bytes(), 0o644);
-    vm.ok(&format!(
-        "{kad} -n -l -D -f /etc/keepalived/keepalived.conf -p /tmp/p.pid -r /tmp/r.pid -c /tmp/c.pid \
-         >/tmp/ka.log 2>&1 &"
-    ));
-    let log = |vm: &mut vm::Vm| vm.run("cat /tmp/ka.log").stdout;
-    if let Err(t) = vm.wait_ipvs(BOTH, LIMIT) {
-        panic!("start: {t}\n{}", log(&mut vm));
-    }
+    backends(&mut vm, &[2, 3]);
+    start_ours(&mut vm, CONF);
+    expect_table(&mut vm, BOTH, "start");
     // rs2's page disappears: HTTP_GET fails (404), rs2 leaves the pool.
     vm.ok("mv /srv/www/index.html /srv/www/gone.html");
-    if let Err(t) = vm.wait_ipvs(ONLY_3, LIMIT) {
-        panic!("after the page went: {t}\n{}", log(&mut vm));
-    }
+    expect_table(&mut vm, ONLY_3, "after the page went");
     // The page is back: rs2 returns.
     vm.ok("mv /srv/www/gone.html /srv/www/index.html");
-    if let Err(t) = vm.wait_ipvs(BOTH, LIMIT) {
-        panic!("after the page came back: {t}\n{}", log(&mut vm));
-    }
+    expect_table(&mut vm, BOTH, "after the page came back");
     let text = log(&mut vm);
     assert!(
         text.contains("Removing service [192.168.60.2]:tcp:80 from VS [10.10.10.1]:tcp:80"),
@@ -105,11 +74,6 @@ fn checker_child_programs_the_kernel_table() {
         text.contains("Adding service [192.168.60.2]:tcp:80 to VS [10.10.10.1]:tcp:80"),
         "{text}"
     );
-    // SIGTERM: everything we programmed is removed.
-    vm.ok("kill -TERM $(cat /tmp/p.pid)");
-    if let Err(t) = vm.wait_ipvs("", LIMIT) {
-        panic!("after stop: {t}\n{}", log(&mut vm));
-    }
-    let done = vm.poll("! pidof keepalived >/dev/null", LIMIT);
-    assert!(done.success(), "daemon still running\n{}", log(&mut vm));
+    // SIGTERM: everything we programmed is removed and the daemon exits.
+    stop_ours(&mut vm);
 }

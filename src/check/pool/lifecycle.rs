@@ -5,25 +5,12 @@
 use super::state::{self, RsState, VsState};
 use super::{Op, Pool, PoolAction};
 use crate::config::model::Config;
-use crate::config::model::check::{CheckConfig, VirtualServer, VirtualServerGroup, VsKey, fmt_ip, trio};
+use crate::config::model::check::{CheckConfig, VirtualServer, VirtualServerGroup, fmt_ip, trio};
 use crate::config::model::global::LvsFlushOnStop;
 use crate::ipvs::desired;
 use crate::ipvs::reconcile;
 
-/// keepalived's `vs_iseq()`: the same group and member number, or the same fwmark and
-/// family, or the same protocol, address and port.
-fn vs_iseq(a: &VirtualServer, b: &VirtualServer) -> bool {
-    match (&a.key, &b.key) {
-        (VsKey::Group { name: na, member: ma }, VsKey::Group { name: nb, member: mb }) => na == nb && ma == mb,
-        (VsKey::Group { .. }, _) | (_, VsKey::Group { .. }) => false,
-        _ if a.family != b.family => false,
-        (VsKey::Fwmark(x), VsKey::Fwmark(y)) => x == y,
-        (VsKey::Addr { ip: ia, port: pa }, VsKey::Addr { ip: ib, port: pb }) => {
-            a.protocol == b.protocol && ia == ib && pa == pb
-        }
-        _ => false,
-    }
-}
+use crate::check::schedule::{rs_iseq, vs_iseq};
 
 impl Pool {
     /// `init_service_rs()`.
@@ -446,11 +433,6 @@ impl Pool {
             self.ipvs_cmd(if inhibit { Op::Add } else { Op::Del }, ni, Some(nri));
         }
     }
-}
-
-/// keepalived's `rs_iseq()`: the same address and port.
-fn rs_iseq(a: &crate::config::model::check::RealServer, b: &crate::config::model::check::RealServer) -> bool {
-    a.ip == b.ip && a.port == b.port
 }
 
 /// The log lines of a group's entries that went ("VS [..] in group G no longer exists",
