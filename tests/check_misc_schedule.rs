@@ -55,7 +55,7 @@ fn misc_check_thread_drives_the_script() {
         params,
         chk: "[10.0.0.2]:tcp:80".into(),
         vs: "[10.0.0.1]:tcp:80".into(),
-        script: path.to_str().unwrap().to_string(),
+        script: path.to_str().unwrap().into(),
     };
     // Exit codes of the successive runs.
     let codes = [0, 1, 1, 4, 4, 0];

@@ -19,7 +19,6 @@ use super::pool::{Pool, PoolAction, PoolEvent, StartInfo};
 use super::runner::{self, ProbeCtx};
 use super::schedule::{Carry, Params, Report, Scheduler, Spec, Weight};
 use crate::config::model::Config;
-use crate::config::model::check::trio;
 use crate::ipvs::client::{self, Client};
 use crate::ipvs::model::{Command, Table, Timeouts};
 use crate::log::{self, LogLine, Priority};
@@ -42,21 +41,25 @@ pub struct CheckOptions {
     pub cli: crate::cli::Options,
 }
 
-/// The scheduler's view of every checker of `cfg` (BFD_CHECKs have no timer).
+/// The scheduler's view of every checker of `cfg` (BFD_CHECKs have no timer). The names are
+/// formatted once here and shared by every probe and line of the checker.
 fn specs(cfg: &Config) -> Vec<Spec> {
     let mut out = Vec::new();
     for (vi, vs) in cfg.check.virtual_servers.iter().enumerate() {
+        let vs_name: Arc<str> = vs.fmt().into();
         for (ri, rs) in vs.real_servers.iter().enumerate() {
+            let mut chk: Option<Arc<str>> = None;
             for (ci, c) in rs.checkers.iter().enumerate() {
                 let Some(params) = Params::resolve(vs, rs, c, cfg.global.checker_log_all_failures) else {
                     continue;
                 };
-                let script = match &c.kind {
+                let script: Arc<str> = match &c.kind {
                     crate::config::model::check::CheckerKind::Misc(m) => {
-                        m.script.args.first().cloned().unwrap_or_default()
+                        m.script.args.first().map(String::as_str).unwrap_or_default().into()
                     }
-                    _ => String::new(),
+                    _ => Arc::clone(&NO_SCRIPT),
                 };
+                let chk = chk.get_or_insert_with(|| vs.fmt_server(&rs.ip, rs.port).into());
                 out.push(Spec {
                     id: CheckerId {
                         vs: vi,
@@ -64,14 +67,25 @@ fn specs(cfg: &Config) -> Vec<Spec> {
                         checker: ci,
                     },
                     params,
-                    chk: vs.fmt_server(&rs.ip, rs.port),
-                    vs: vs.fmt(),
+                    chk: Arc::clone(chk),
+                    vs: Arc::clone(&vs_name),
                     script,
                 });
             }
         }
     }
     out
+}
+
+/// The empty script name of the checkers that are not MISC_CHECKs, shared.
+static NO_SCRIPT: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| "".into());
+
+/// Enables each checker as the pool says (`ha_suspend`).
+fn enable_checkers(sched: &mut Scheduler, pool: &Pool) {
+    let ids: Vec<CheckerId> = sched.ids().collect();
+    for id in ids {
+        sched.set_enabled(id, pool.checker_enabled(id));
+    }
 }
 
 /// glibc's `random()` stands in for keepalived's warmup randomness; any uniform source will
@@ -361,7 +375,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             .zip(file_values.iter().copied())
             .collect(),
     };
-    let (mut pool, acts) = Pool::start_with((*config).clone(), &kernel, &info);
+    let (mut pool, acts) = Pool::start_with(Arc::clone(&config), &kernel, &info);
     carry_out(&ipvs, &mut fifos, acts).await;
     if opts.dump_conf {
         // keepalived's `dump_data_check()`: the checker's view of the global definitions.
@@ -374,9 +388,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let now = || t0.elapsed();
     let mut random = random_source();
     let mut sched = Scheduler::new(specs(&config), now(), &mut random);
-    for s in specs(&config) {
-        sched.set_enabled(s.id, pool.checker_enabled(s.id));
-    }
+    enable_checkers(&mut sched, &pool);
     link.loaded(link.generation).await;
 
     // Probes carry the reload epoch they were started in (results from before the last
@@ -399,21 +411,20 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                     match load_sent(&text, opts.cli.config_id.as_deref()) {
                         Ok(c) => {
                             let carry = Carry::between(&config.check, &c.check);
-                            config = Arc::new(c);
+                            // The pool takes the configuration; probes share its copy.
+                            let acts = pool.handle(PoolEvent::Reload(Box::new(c)));
+                            config = Arc::clone(pool.shared_config());
                             ipvs.set_timeouts(&config, true).await;
                             if addresses.is_none() {
                                 addresses = address_monitor(&config);
                             }
-                            let acts = pool.handle(PoolEvent::Reload(Box::new((*config).clone())));
                             carry_out(&ipvs, &mut fifos, acts).await;
                             // keepalived's migrate_checkers(): a checker that is still there
                             // keeps its state; results of probes still out are dropped, as
                             // thread_cleanup_master() drops them.
                             sched.reload(specs(&config), now(), &carry, &mut random);
                             epoch += 1;
-                            for s in specs(&config) {
-                                sched.set_enabled(s.id, pool.checker_enabled(s.id));
-                            }
+                            enable_checkers(&mut sched, &pool);
                             files = track_files(&config);
                             file_values = files.iter().map(|(_, p)| file_value(p)).collect();
                             link.loaded(generation).await;
@@ -455,9 +466,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 let acts = pool.handle(PoolEvent::Address { addr, present });
                 carry_out(&ipvs, &mut fifos, acts).await;
                 // ha_suspend: the address decides which checkers run.
-                for s in specs(&config) {
-                    sched.set_enabled(s.id, pool.checker_enabled(s.id));
-                }
+                enable_checkers(&mut sched, &pool);
             }
             _ = file_tick.tick(), if !files.is_empty() => {
                 for (i, (name, path)) in files.iter().enumerate() {
@@ -476,13 +485,11 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 }
             } => {
                 for id in sched.due(now()) {
-                    let Some(params) = sched.params(id).cloned() else { continue };
-                    let vs = &config.check.virtual_servers[id.vs];
-                    let rs = &vs.real_servers[id.rs];
+                    let Some(spec) = sched.spec(id) else { continue };
                     let ctx = ProbeCtx {
-                        params,
-                        chk: trio(&rs.ip, vs.protocol, rs.port),
-                        vs: vs.fmt(),
+                        params: spec.params.clone(),
+                        chk: Arc::clone(&spec.chk),
+                        vs: Arc::clone(&spec.vs),
                         url: sched.url(id).unwrap_or(0),
                         is_up: sched.is_up(id).unwrap_or(false),
                         dns_id: random() as u16,

@@ -16,6 +16,8 @@ mod lifecycle;
 mod notify;
 mod state;
 
+use std::sync::Arc;
+
 use crate::check::event::{CheckerId, SORRY};
 use crate::config::model::Config;
 use crate::config::model::Script;
@@ -126,7 +128,8 @@ pub enum PoolAction {
 /// The pool of every virtual server.
 #[derive(Clone, Debug)]
 pub struct Pool {
-    cfg: Config,
+    /// Shared with the checker child's probes: never deep-cloned.
+    cfg: Arc<Config>,
     st: Vec<VsState>,
     out: Vec<PoolAction>,
     /// Whether `ipvs_cmd()` emulation emits commands (off at start and reload, where the
@@ -163,7 +166,8 @@ impl Pool {
     }
 
     /// [`Pool::start`] knowing the local addresses and tracked files' values at start.
-    pub fn start_with(cfg: Config, kernel: &Table, info: &StartInfo) -> (Pool, Vec<PoolAction>) {
+    pub fn start_with(cfg: impl Into<Arc<Config>>, kernel: &Table, info: &StartInfo) -> (Pool, Vec<PoolAction>) {
+        let cfg = cfg.into();
         let st = state::fresh(&cfg.check, false);
         let local_addrs = &info.local_addrs;
         let mut pool = Pool {
@@ -205,7 +209,7 @@ impl Pool {
             PoolEvent::Weight { id, weight } => self.on_weight(id, weight),
             PoolEvent::Address { addr, present } => self.on_address(addr, present),
             PoolEvent::TrackFile { name, value } => self.on_track_file(&name, value),
-            PoolEvent::Reload(cfg) => return self.reload(*cfg),
+            PoolEvent::Reload(cfg) => return self.reload(Arc::new(*cfg)),
             PoolEvent::Stop { keep_ipvs } => return self.stop(keep_ipvs),
         }
         std::mem::take(&mut self.out)
@@ -213,6 +217,11 @@ impl Pool {
 
     /// The configuration in force.
     pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The configuration in force, shared (the checker child's probes read it).
+    pub fn shared_config(&self) -> &Arc<Config> {
         &self.cfg
     }
 

@@ -5,6 +5,7 @@
 //! `icmp_connect_thread`).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::conn::{Endpoint, NotRun};
 use super::event::{CheckerId, Probe};
@@ -20,10 +21,10 @@ use crate::log::LogLine;
 pub struct ProbeCtx {
     /// The checker's resolved timing.
     pub params: Params,
-    /// The real server as keepalived's `FMT_CHK` prints it.
-    pub chk: String,
-    /// The virtual server as `FMT_VS` prints it.
-    pub vs: String,
+    /// The real server as keepalived's `FMT_CHK` prints it (the scheduler's shared text).
+    pub chk: Arc<str>,
+    /// The virtual server as `FMT_VS` prints it (the scheduler's shared text).
+    pub vs: Arc<str>,
     /// HTTP: which url runs (the scheduler's `url(id)`).
     pub url: usize,
     /// HTTP: whether the checker is up (a passing url is logged only while it is down).

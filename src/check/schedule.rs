@@ -11,7 +11,8 @@
 //! Time is a [`Duration`] since any fixed origin (the daemon uses the time it started), so the
 //! tests drive it with a simulated clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::event::{CheckerId, Outcome, Probe};
@@ -141,12 +142,13 @@ pub struct Spec {
     pub id: CheckerId,
     /// Its timing.
     pub params: Params,
-    /// The real server as keepalived's `FMT_CHK` prints it, e.g. `[10.0.0.2]:tcp:80`.
-    pub chk: String,
-    /// The virtual server as `FMT_VS` prints it.
-    pub vs: String,
+    /// The real server as keepalived's `FMT_CHK` prints it, e.g. `[10.0.0.2]:tcp:80`
+    /// (shared: every probe and log line of the checker uses the same text).
+    pub chk: Arc<str>,
+    /// The virtual server as `FMT_VS` prints it (shared by the virtual server's checkers).
+    pub vs: Arc<str>,
     /// MISC_CHECK: the script's first word (`script.args[0]`), for its log lines.
-    pub script: String,
+    pub script: Arc<str>,
 }
 
 /// An up/down decision for the pool (keepalived's `update_svr_checker_state()` call).
@@ -249,6 +251,9 @@ impl State {
 #[derive(Clone, Debug, Default)]
 pub struct Scheduler {
     checkers: BTreeMap<CheckerId, State>,
+    /// Every waiting checker as (next run, id), exactly mirroring each `State::next`, so the
+    /// next deadline and the due checkers are found without walking every checker.
+    timers: BTreeSet<(Duration, CheckerId)>,
 }
 
 impl Scheduler {
@@ -267,7 +272,24 @@ impl Scheduler {
             }
             checkers.insert(st.spec.id, st);
         }
-        Scheduler { checkers }
+        Scheduler::with(checkers)
+    }
+
+    /// A scheduler of these checkers, their timers indexed.
+    fn with(checkers: BTreeMap<CheckerId, State>) -> Scheduler {
+        let timers = checkers.iter().filter_map(|(id, st)| Some((st.next?, *id))).collect();
+        Scheduler { checkers, timers }
+    }
+
+    /// Sets when a checker runs next (`None`: its probe is out), keeping the timer index true.
+    fn set_next(timers: &mut BTreeSet<(Duration, CheckerId)>, st: &mut State, next: Option<Duration>) {
+        if let Some(old) = st.next {
+            timers.remove(&(old, st.spec.id));
+        }
+        if let Some(new) = next {
+            timers.insert((new, st.spec.id));
+        }
+        st.next = next;
     }
 
     /// Replaces the checkers with those of a reloaded configuration at `now`, keeping the
@@ -281,6 +303,11 @@ impl Scheduler {
     /// `register_checkers_thread()` schedules every checker, kept or not, as at start.
     pub fn reload(&mut self, specs: Vec<Spec>, now: Duration, carry: &Carry, random: &mut dyn FnMut() -> u32) {
         let old = std::mem::take(&mut self.checkers);
+        // The old real servers' `alive`, as their checkers left it.
+        let mut old_alive: BTreeMap<RsIndex, bool> = BTreeMap::new();
+        for (oid, o) in &old {
+            *old_alive.entry((oid.vs, oid.rs)).or_insert(true) &= o.is_up;
+        }
         let mut checkers: BTreeMap<CheckerId, State> = BTreeMap::new();
         for spec in specs {
             let mut st = State::registered(spec, now, random);
@@ -315,11 +342,7 @@ impl Scheduler {
             };
             let failed = ids.iter().any(|id| !checkers[id].is_up && checkers[id].has_run);
             let any_run = ids.iter().any(|id| checkers[id].has_run);
-            // The old real server's `alive`, as its checkers left it.
-            let was_alive = old
-                .iter()
-                .filter(|(oid, _)| (oid.vs, oid.rs) == *ors)
-                .all(|(_, o)| o.is_up);
+            let was_alive = old_alive.get(ors).copied().unwrap_or(true);
             if failed || (!was_alive && !any_run) {
                 for id in &ids {
                     let st = checkers.get_mut(id).expect("listed above");
@@ -332,33 +355,50 @@ impl Scheduler {
                 }
             }
         }
-        self.checkers = checkers;
+        *self = Scheduler::with(checkers);
     }
 
     /// The earliest time a checker is due, if any is waiting.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.checkers.values().filter_map(|s| s.next).min()
+        self.timers.first().map(|(t, _)| *t)
     }
 
-    /// The checkers due at `now`, to run now; each is then out until its [`result`](Self::result).
-    /// A disabled checker (`ha_suspend`) is not returned: it waits another `delay_loop`.
+    /// The checkers due at `now`, to run now, in [`CheckerId`] order; each is then out until
+    /// its [`result`](Self::result). A disabled checker (`ha_suspend`) is not returned: it
+    /// waits another `delay_loop`.
     pub fn due(&mut self, now: Duration) -> Vec<CheckerId> {
         let mut out = Vec::new();
-        for (id, st) in &mut self.checkers {
-            match st.next {
-                Some(t) if t <= now => {
-                    if st.enabled {
-                        st.next = None;
-                        st.last_ran = now;
-                        out.push(*id);
-                    } else {
-                        st.next = Some(now + st.spec.params.delay_loop);
-                    }
-                }
-                _ => {}
-            }
+        while let Some(&(t, id)) = self.timers.first()
+            && t <= now
+        {
+            self.timers.pop_first();
+            out.push(id);
         }
+        out.sort_unstable();
+        out.retain(|id| {
+            let st = self.checkers.get_mut(id).expect("timers index known checkers");
+            // Popped above: only the state is left to update. A disabled checker's new timer
+            // goes in after the popping, so it waits for a later call even at delay_loop 0.
+            st.next = None;
+            if st.enabled {
+                st.last_ran = now;
+                true
+            } else {
+                Scheduler::set_next(&mut self.timers, st, Some(now + st.spec.params.delay_loop));
+                false
+            }
+        });
         out
+    }
+
+    /// Every checker scheduled, in order.
+    pub fn ids(&self) -> impl Iterator<Item = CheckerId> + '_ {
+        self.checkers.keys().copied()
+    }
+
+    /// A checker's specification (timing and the names its probes and lines use).
+    pub fn spec(&self, id: CheckerId) -> Option<&Spec> {
+        self.checkers.get(&id).map(|s| &s.spec)
     }
 
     /// Whether a checker is up now.
@@ -392,7 +432,8 @@ impl Scheduler {
             Report::Done(probe) => self.result(now, Outcome { id, probe }),
             Report::Rescheduled => {
                 if let Some(st) = self.checkers.get_mut(&id) {
-                    st.next = Some(now + st.spec.params.delay_loop);
+                    let next = now + st.spec.params.delay_loop;
+                    Scheduler::set_next(&mut self.timers, st, Some(next));
                 }
                 Step::default()
             }
@@ -413,11 +454,12 @@ impl Scheduler {
             Epilog::Dns => dns_epilog(st, &outcome.probe, &mut step),
             Epilog::Http { .. } => http_epilog(st, &outcome.probe, &mut step),
         };
-        st.next = Some(match st.spec.params.epilog {
+        let next = match st.spec.params.epilog {
             // misc_check_child_thread(): timed from the start of the run, at least 1 µs on.
             Epilog::Misc => (st.last_ran + delay).max(now + Duration::from_micros(1)),
             _ => now + delay,
-        });
+        };
+        Scheduler::set_next(&mut self.timers, st, Some(next));
         step
     }
 }
@@ -474,7 +516,7 @@ fn simple_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         Epilog::Udp => ("UDP connection", "UDP_CHECK"),
         _ => ("ICMP connection", "ICMP CHECK"),
     };
-    let chk = st.spec.chk.clone();
+    let chk = Arc::clone(&st.spec.chk);
     // tcp_epilog() retries whatever the state; udp/icmp only while up (or before the first run).
     let settle = match p.epilog {
         Epilog::Tcp => ok || st.retry_it >= p.retry,
@@ -759,3 +801,7 @@ mod tests;
 #[cfg(test)]
 #[path = "schedule/reload_tests.rs"]
 mod reload_tests;
+
+#[cfg(test)]
+#[path = "schedule/timer_tests.rs"]
+mod timer_tests;

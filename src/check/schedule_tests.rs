@@ -517,7 +517,7 @@ fn first_results_as_keepalived_logged_them() {
         Spec {
             id: id(n),
             params: p,
-            chk: rs(n),
+            chk: rs(n).into(),
             vs: "[10.0.0.1]:tcp:80".into(),
             script: script.into(),
         }
@@ -643,7 +643,7 @@ fn misc_sequences_as_keepalived_logged_them() {
         let spec = Spec {
             id: id(0),
             params: p,
-            chk: format!("[10.0.0.{n}]:tcp:80"),
+            chk: format!("[10.0.0.{n}]:tcp:80").into(),
             vs: "[10.0.0.1]:tcp:80".into(),
             script: "/root/seq.sh".into(),
         };

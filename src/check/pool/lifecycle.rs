@@ -211,7 +211,7 @@ impl Pool {
     /// Reloads (keepalived's `clear_diff_services()`, then `init_services()` on the new
     /// configuration). The actions begin with the commands: the difference between the old
     /// and the new wanted tables.
-    pub(super) fn reload(&mut self, new: Config) -> Vec<PoolAction> {
+    pub(super) fn reload(&mut self, new: std::sync::Arc<Config>) -> Vec<PoolAction> {
         let old_want = self.wanted();
         let old_syncd = desired::sync_daemons(&self.cfg.global);
         self.record_ipvs = false;

@@ -28,9 +28,9 @@ fn spec(id: CheckerId, p: Params) -> Spec {
     Spec {
         id,
         params: p,
-        chk: format!("[10.0.0.{}]:tcp:80", id.rs + 2),
+        chk: format!("[10.0.0.{}]:tcp:80", id.rs + 2).into(),
         vs: "[10.0.0.1]:tcp:80".into(),
-        script: String::new(),
+        script: "".into(),
     }
 }
 
