@@ -10,6 +10,7 @@ pub mod exec;
 pub mod genhash;
 pub mod ipvs;
 pub mod log;
+pub mod memory;
 pub mod netlink;
 pub mod vrrp;
 pub mod watchdog;

@@ -25,6 +25,13 @@ use crate::log::{self, LogLine, Priority};
 use crate::watchdog::child::{Started, load_sent, stopped_line};
 use crate::watchdog::control::{ToChild, ToParent};
 
+/// At most this many probe results are handled in one turn of the loop.
+const RESULTS_PER_TURN: usize = 1024;
+
+/// After this many up/down transitions the heap is trimmed (their log lines and actions are
+/// transient; at start every checker's first result is one).
+const TRIM_AFTER_TRANSITIONS: usize = 1000;
+
 /// How often track files are re-read for `FILE_CHECK`s (as the VRRP child does).
 const TRACK_FILE_POLL: Duration = Duration::from_millis(200);
 
@@ -390,12 +397,14 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let mut sched = Scheduler::new(specs(&config), now(), &mut random);
     enable_checkers(&mut sched, &pool);
     link.loaded(link.generation).await;
+    crate::memory::trim_after_startup();
 
     // Probes carry the reload epoch they were started in (results from before the last
     // reload are dropped).
     let mut epoch: u64 = 0;
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, CheckerId, Report, Vec<LogLine>)>();
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
+    let mut transitions = 0usize;
     loop {
         let deadline = sched.next_deadline().map(|d| tokio::time::Instant::from_std(t0 + d));
         tokio::select! {
@@ -428,6 +437,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                             files = track_files(&config);
                             file_values = files.iter().map(|(_, p)| file_value(p)).collect();
                             link.loaded(generation).await;
+                            // The reader ran again: its code and garbage go back.
+                            crate::memory::trim_after_startup();
                         }
                         Err(e) => link.rejected(generation, e).await,
                     }
@@ -435,26 +446,42 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 Some(ToChild::Start { .. }) => {}
                 None => break,
             },
-            Some((probe_gen, id, report, logs)) = rx.recv() => {
-                if probe_gen != epoch {
-                    continue;
+            Some(first) = rx.recv() => {
+                // Every result already in: one loop turn for a burst (bounded, so that signals
+                // and the parent are still heard under load).
+                let mut next = Some(first);
+                let mut left = RESULTS_PER_TURN;
+                while let Some((probe_gen, id, report, logs)) = next.take() {
+                    if probe_gen == epoch {
+                        logs.into_iter().for_each(write);
+                        let step = sched.report(now(), id, report);
+                        // keepalived's order (`misc_check_child_thread()`): the weight, then the
+                        // result's lines, then the up/down decision.
+                        if let Some(w) = step.weight {
+                            let weight = match w {
+                                Weight::Dynamic(n) => Some(n),
+                                Weight::Configured => None,
+                            };
+                            let acts = pool.handle(PoolEvent::Weight { id, weight });
+                            carry_out(&ipvs, &mut fifos, acts).await;
+                        }
+                        step.logs.into_iter().for_each(write);
+                        if let Some(t) = step.transition {
+                            let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
+                            carry_out(&ipvs, &mut fifos, acts).await;
+                            transitions += 1;
+                        }
+                    }
+                    left -= 1;
+                    if left > 0 {
+                        next = rx.try_recv().ok();
+                    }
                 }
-                logs.into_iter().for_each(write);
-                let step = sched.report(now(), id, report);
-                // keepalived's order (`misc_check_child_thread()`): the weight, then the
-                // result's lines, then the up/down decision.
-                if let Some(w) = step.weight {
-                    let weight = match w {
-                        Weight::Dynamic(n) => Some(n),
-                        Weight::Configured => None,
-                    };
-                    let acts = pool.handle(PoolEvent::Weight { id, weight });
-                    carry_out(&ipvs, &mut fifos, acts).await;
-                }
-                step.logs.into_iter().for_each(write);
-                if let Some(t) = step.transition {
-                    let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
-                    carry_out(&ipvs, &mut fifos, acts).await;
+                if transitions >= TRIM_AFTER_TRANSITIONS {
+                    // A burst of state changes (the first results after start): give the
+                    // transient memory back.
+                    crate::memory::trim_heap();
+                    transitions = 0;
                 }
             }
             Some((addr, present)) = async {

@@ -5,7 +5,7 @@
 //! `icmp_connect_thread`).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::conn::{Endpoint, NotRun};
 use super::event::{CheckerId, Probe};
@@ -13,7 +13,7 @@ use super::http::{self, HttpTarget, UrlVerdict};
 use super::schedule::{Params, Report};
 use super::{dns, misc, ping, smtp, tcp, udp};
 use crate::config::model::Config;
-use crate::config::model::check::CheckerKind;
+use crate::config::model::check::{Checker, CheckerKind, ConnOpts, RealServer, VirtualServer};
 use crate::log::LogLine;
 
 /// What to tell a probe besides the configuration.
@@ -39,41 +39,58 @@ pub async fn run(cfg: &Config, id: CheckerId, ctx: &ProbeCtx) -> Option<(Report,
     let vs = cfg.check.virtual_servers.get(id.vs)?;
     let rs = vs.real_servers.get(id.rs)?;
     let c = rs.checkers.get(id.checker)?;
-    let co = c.co.clone().unwrap_or_default();
+    let co = c.co.as_ref().unwrap_or(&DEFAULT_CONN_OPTS);
     let limit = ctx.params.timeout;
     let not_run = |n: NotRun| (Report::Rescheduled, n.log.into_iter().map(LogLine::info).collect());
     let done = |p: Probe| (Report::Done(p), Vec::new());
+    // Only TCP_CHECK runs inline: the other kinds' futures are large (HTTP with TLS is several
+    // KiB) and boxed, so that the task of each TCP probe, the common case with thousands
+    // outstanding at once, stays small.
     Some(match &c.kind {
-        CheckerKind::Tcp => match tcp::probe(&Endpoint::new(&co, rs, vs), &ctx.chk).await {
+        CheckerKind::Tcp => match tcp::probe(&Endpoint::new(co, rs, vs), &ctx.chk).await {
             Ok(p) => done(p),
             Err(n) => not_run(n),
         },
-        CheckerKind::Http(_) => {
-            let t = HttpTarget::new(vs, rs, c)?;
-            if t.urls.is_empty() {
-                return Some(done(Probe::Success));
-            }
-            let i = ctx.url.min(t.urls.len() - 1);
-            match http::probe_url(&t, i).await {
-                Ok(UrlVerdict::Pass(word)) => {
-                    let mut logs = Vec::new();
-                    if !ctx.is_up {
-                        logs.push(LogLine::info(http::success_line(word, &t.trio, &t.urls[i].path)));
-                    }
-                    (Report::Done(Probe::Success), logs)
-                }
-                Ok(UrlVerdict::Fail(m)) => done(Probe::Failure { reason: m.to_string() }),
-                Err(n) => not_run(n),
-            }
-        }
-        CheckerKind::Misc(m) => done(misc::probe(m, limit).await),
+        CheckerKind::Http(_) => return Box::pin(http_probe(vs, rs, c, ctx)).await,
+        CheckerKind::Misc(m) => done(Box::pin(misc::probe(m, limit)).await),
         CheckerKind::Smtp(s) => {
             let rs_addr = SocketAddr::new(rs.ip, rs.port);
-            (smtp::probe(s, &co, limit, rs_addr).await, Vec::new())
+            (Box::pin(smtp::probe(s, co, limit, rs_addr)).await, Vec::new())
         }
-        CheckerKind::Dns(d) => (dns::probe(d, &co, limit, ctx.dns_id, &ctx.chk).await, Vec::new()),
-        CheckerKind::Udp(u) => (udp::probe(u, &co, limit, &ctx.chk).await, Vec::new()),
-        CheckerKind::Ping => (ping::probe(&co, limit, &ctx.chk, &ctx.vs).await, Vec::new()),
+        CheckerKind::Dns(d) => (
+            Box::pin(dns::probe(d, co, limit, ctx.dns_id, &ctx.chk)).await,
+            Vec::new(),
+        ),
+        CheckerKind::Udp(u) => (Box::pin(udp::probe(u, co, limit, &ctx.chk)).await, Vec::new()),
+        CheckerKind::Ping => (Box::pin(ping::probe(co, limit, &ctx.chk, &ctx.vs)).await, Vec::new()),
         CheckerKind::Bfd(_) => return None,
+    })
+}
+
+/// The options of a checker without a connection block (keepalived's defaults).
+static DEFAULT_CONN_OPTS: LazyLock<ConnOpts> = LazyLock::new(ConnOpts::default);
+
+/// One HTTP_GET/SSL_GET probe: the url the scheduler chose (`http_connect_thread`).
+async fn http_probe(
+    vs: &VirtualServer,
+    rs: &RealServer,
+    c: &Checker,
+    ctx: &ProbeCtx,
+) -> Option<(Report, Vec<LogLine>)> {
+    let t = HttpTarget::new(vs, rs, c)?;
+    if t.urls.is_empty() {
+        return Some((Report::Done(Probe::Success), Vec::new()));
+    }
+    let i = ctx.url.min(t.urls.len() - 1);
+    Some(match http::probe_url(&t, i).await {
+        Ok(UrlVerdict::Pass(word)) => {
+            let mut logs = Vec::new();
+            if !ctx.is_up {
+                logs.push(LogLine::info(http::success_line(word, &t.trio, &t.urls[i].path)));
+            }
+            (Report::Done(Probe::Success), logs)
+        }
+        Ok(UrlVerdict::Fail(m)) => (Report::Done(Probe::Failure { reason: m.to_string() }), Vec::new()),
+        Err(n) => (Report::Rescheduled, n.log.into_iter().map(LogLine::info).collect()),
     })
 }

@@ -530,7 +530,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
     link.loaded(link.generation).await;
     let mut reported = instance_states(&engine);
     let _ = link.tx.send(&ToParent::States(reported.clone())).await;
-    super::memory::trim_after_startup();
+    crate::memory::trim_after_startup();
 
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
@@ -709,7 +709,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
         }
         if burst {
             // Many instances changed state at once: give the transient memory back.
-            super::memory::trim_heap();
+            crate::memory::trim_heap();
         }
         if stopping && engine.stopped() {
             break;

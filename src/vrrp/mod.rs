@@ -29,7 +29,6 @@ pub mod event;
 pub mod fsm;
 pub mod garp;
 pub mod json;
-pub mod memory;
 pub mod notify;
 pub mod packet;
 pub mod reload;

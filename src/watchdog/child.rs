@@ -113,7 +113,10 @@ pub fn main(role: Role, opts: &Options, run: impl AsyncFnOnce(Started) -> i32) -
         else {
             return 0;
         };
-        let cfg = match load_sent(&text, opts.config_id.as_deref()) {
+        let cfg = load_sent(&text, opts.config_id.as_deref());
+        // The text (megabytes with thousands of servers) is not needed once loaded.
+        drop(text);
+        let cfg = match cfg {
             Ok(c) => c,
             Err(e) => {
                 log::write(&LogLine::info(format!(

@@ -2,15 +2,16 @@
 //!
 //! Loading the configuration touches most of the binary's code (the reader, every keyword
 //! handler, validation), and the kernel's fault-around maps neighbouring pages too, so right
-//! after start-up nearly all of the executable is resident although the VRRP loop runs a small
-//! part of it. Once the engine runs, the daemon returns freed heap to the system
+//! after start-up nearly all of the executable is resident although a child's loop (VRRP or
+//! health checkers) runs a small part of it. Once the loop runs, the child returns freed heap to the system
 //! (`malloc_trim`) and drops the file-backed pages it mapped: `MADV_PAGEOUT` (Linux 5.4+)
 //! reclaims the read-only pages only this process maps (our executable) and never discards
 //! written (relocated, RELRO) pages; then executable mappings, never written and so identical to
 //! the file, are unmapped from this process with `MADV_DONTNEED` (the shared libraries' code,
 //! which stays in the page cache). Everything faults back in when used; `MADV_RANDOM` turns off
-//! readahead so that only the pages the loop runs come back. Nothing changes in behaviour; only the resident set
-//! shrinks to what the loop uses.
+//! readahead so that only the pages the loop runs come back. Nothing changes in behaviour; only
+//! the resident set shrinks to what the loop uses. Both children call it after start-up; the
+//! checker child also after each reload.
 
 /// One mapping of `/proc/self/maps` that may be paged out: read-only (or executable) and backed
 /// by a file.
