@@ -514,7 +514,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 for id in sched.due(now()) {
                     let Some(spec) = sched.spec(id) else { continue };
                     let ctx = ProbeCtx {
-                        params: spec.params.clone(),
+                        timeout: spec.params.timeout,
                         chk: Arc::clone(&spec.chk),
                         vs: Arc::clone(&spec.vs),
                         url: sched.url(id).unwrap_or(0),

@@ -6,11 +6,12 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use super::conn::{Endpoint, NotRun};
 use super::event::{CheckerId, Probe};
 use super::http::{self, HttpTarget, UrlVerdict};
-use super::schedule::{Params, Report};
+use super::schedule::Report;
 use super::{dns, misc, ping, smtp, tcp, udp};
 use crate::config::model::Config;
 use crate::config::model::check::{Checker, CheckerKind, ConnOpts, RealServer, VirtualServer};
@@ -19,8 +20,9 @@ use crate::log::LogLine;
 /// What to tell a probe besides the configuration.
 #[derive(Clone, Debug)]
 pub struct ProbeCtx {
-    /// The checker's resolved timing.
-    pub params: Params,
+    /// How long the probe may take (the checker's resolved `connect_timeout`, or
+    /// `misc_timeout` for MISC_CHECK).
+    pub timeout: Duration,
     /// The real server as keepalived's `FMT_CHK` prints it (the scheduler's shared text).
     pub chk: Arc<str>,
     /// The virtual server as `FMT_VS` prints it (the scheduler's shared text).
@@ -40,7 +42,7 @@ pub async fn run(cfg: &Config, id: CheckerId, ctx: &ProbeCtx) -> Option<(Report,
     let rs = vs.real_servers.get(id.rs)?;
     let c = rs.checkers.get(id.checker)?;
     let co = c.co.as_ref().unwrap_or(&DEFAULT_CONN_OPTS);
-    let limit = ctx.params.timeout;
+    let limit = ctx.timeout;
     let not_run = |n: NotRun| (Report::Rescheduled, n.log.into_iter().map(LogLine::info).collect());
     let done = |p: Probe| (Report::Done(p), Vec::new());
     // Only TCP_CHECK runs inline: the other kinds' futures are large (HTTP with TLS is several

@@ -11,7 +11,7 @@
 //! Time is a [`Duration`] since any fixed origin (the daemon uses the time it started), so the
 //! tests drive it with a simulated clock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,9 @@ use crate::config::model::check::{Checker, CheckerKind, RealServer, VirtualServe
 use crate::log::LogLine;
 
 mod migrate;
+mod table;
 pub use migrate::{Carry, RsIndex, rs_iseq, vs_iseq};
+use table::{Checkers, Timers};
 
 /// keepalived's `BOOTSTRAP_DELAY`: every checker's first run is at least this far from start.
 pub const BOOTSTRAP_DELAY: Duration = Duration::from_secs(1);
@@ -250,10 +252,10 @@ impl State {
 /// The scheduler of every checker.
 #[derive(Clone, Debug, Default)]
 pub struct Scheduler {
-    checkers: BTreeMap<CheckerId, State>,
-    /// Every waiting checker as (next run, id), exactly mirroring each `State::next`, so the
-    /// next deadline and the due checkers are found without walking every checker.
-    timers: BTreeSet<(Duration, CheckerId)>,
+    checkers: Checkers,
+    /// Every waiting checker's next run, so that the next deadline and the due checkers are
+    /// found without walking every checker.
+    timers: Timers,
 }
 
 impl Scheduler {
@@ -277,19 +279,18 @@ impl Scheduler {
 
     /// A scheduler of these checkers, their timers indexed.
     fn with(checkers: BTreeMap<CheckerId, State>) -> Scheduler {
-        let timers = checkers.iter().filter_map(|(id, st)| Some((st.next?, *id))).collect();
+        let checkers = Checkers::from_map(checkers);
+        let timers = Timers::of(&checkers);
         Scheduler { checkers, timers }
     }
 
-    /// Sets when a checker runs next (`None`: its probe is out), keeping the timer index true.
-    fn set_next(timers: &mut BTreeSet<(Duration, CheckerId)>, st: &mut State, next: Option<Duration>) {
-        if let Some(old) = st.next {
-            timers.remove(&(old, st.spec.id));
+    /// Sets when the checker at index `i` runs next (`None`: its probe is out).
+    fn set_next(&mut self, i: usize, next: Option<Duration>) {
+        if let Some(t) = next {
+            self.timers.push(t, i);
         }
-        if let Some(new) = next {
-            timers.insert((new, st.spec.id));
-        }
-        st.next = next;
+        self.checkers.at_mut(i).next = next;
+        self.timers.settle(&self.checkers);
     }
 
     /// Replaces the checkers with those of a reloaded configuration at `now`, keeping the
@@ -303,9 +304,10 @@ impl Scheduler {
     /// `register_checkers_thread()` schedules every checker, kept or not, as at start.
     pub fn reload(&mut self, specs: Vec<Spec>, now: Duration, carry: &Carry, random: &mut dyn FnMut() -> u32) {
         let old = std::mem::take(&mut self.checkers);
+        self.timers = Timers::default();
         // The old real servers' `alive`, as their checkers left it.
         let mut old_alive: BTreeMap<RsIndex, bool> = BTreeMap::new();
-        for (oid, o) in &old {
+        for (oid, o) in old.iter() {
             *old_alive.entry((oid.vs, oid.rs)).or_insert(true) &= o.is_up;
         }
         let mut checkers: BTreeMap<CheckerId, State> = BTreeMap::new();
@@ -360,7 +362,7 @@ impl Scheduler {
 
     /// The earliest time a checker is due, if any is waiting.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.timers.first().map(|(t, _)| *t)
+        self.timers.first()
     }
 
     /// The checkers due at `now`, to run now, in [`CheckerId`] order; each is then out until
@@ -368,26 +370,21 @@ impl Scheduler {
     /// waits another `delay_loop`.
     pub fn due(&mut self, now: Duration) -> Vec<CheckerId> {
         let mut out = Vec::new();
-        while let Some(&(t, id)) = self.timers.first()
-            && t <= now
-        {
-            self.timers.pop_first();
-            out.push(id);
-        }
-        out.sort_unstable();
-        out.retain(|id| {
-            let st = self.checkers.get_mut(id).expect("timers index known checkers");
-            // Popped above: only the state is left to update. A disabled checker's new timer
-            // goes in after the popping, so it waits for a later call even at delay_loop 0.
+        // The indices come in id order; a disabled checker's new timer goes in after the
+        // popping, so it waits for a later call even at delay_loop 0.
+        for i in self.timers.pop_due(now, &self.checkers) {
+            let st = self.checkers.at_mut(i);
             st.next = None;
             if st.enabled {
                 st.last_ran = now;
-                true
+                out.push(st.spec.id);
             } else {
-                Scheduler::set_next(&mut self.timers, st, Some(now + st.spec.params.delay_loop));
-                false
+                let next = now + st.spec.params.delay_loop;
+                self.timers.push(next, i);
+                st.next = Some(next);
             }
-        });
+        }
+        self.timers.settle(&self.checkers);
         out
     }
 
@@ -431,9 +428,9 @@ impl Scheduler {
         match report {
             Report::Done(probe) => self.result(now, Outcome { id, probe }),
             Report::Rescheduled => {
-                if let Some(st) = self.checkers.get_mut(&id) {
-                    let next = now + st.spec.params.delay_loop;
-                    Scheduler::set_next(&mut self.timers, st, Some(next));
+                if let Some(i) = self.checkers.index_of(&id) {
+                    let next = now + self.checkers.at(i).spec.params.delay_loop;
+                    self.set_next(i, Some(next));
                 }
                 Step::default()
             }
@@ -443,9 +440,10 @@ impl Scheduler {
     /// Applies a probe's result at `now` through the checker's epilog and schedules its next
     /// run. Results for unknown checkers are ignored.
     pub fn result(&mut self, now: Duration, outcome: Outcome) -> Step {
-        let Some(st) = self.checkers.get_mut(&outcome.id) else {
+        let Some(i) = self.checkers.index_of(&outcome.id) else {
             return Step::default();
         };
+        let st = self.checkers.at_mut(i);
         let mut step = Step::default();
         let delay = match st.spec.params.epilog {
             Epilog::Tcp | Epilog::Udp | Epilog::Icmp => simple_epilog(st, &outcome.probe, &mut step),
@@ -459,7 +457,7 @@ impl Scheduler {
             Epilog::Misc => (st.last_ran + delay).max(now + Duration::from_micros(1)),
             _ => now + delay,
         };
-        Scheduler::set_next(&mut self.timers, st, Some(next));
+        self.set_next(i, Some(next));
         step
     }
 }

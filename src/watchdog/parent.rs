@@ -126,9 +126,10 @@ pub fn run(setup: ParentSetup) -> i32 {
     }
 }
 
-async fn run_async(setup: ParentSetup) -> i32 {
+async fn run_async(mut setup: ParentSetup) -> i32 {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let cfg = Arc::new(setup.config.clone());
+    // Moved, not cloned: with thousands of servers a copy of the model is megabytes.
+    let cfg = Arc::new(std::mem::take(&mut setup.config));
     let text = config::dump::resolved(&cfg);
     let mut p = Parent {
         setup,
@@ -378,6 +379,8 @@ impl Parent {
     fn complete(&mut self) {
         log(LogLine::info(format!("{} complete", self.pending_what)));
         sd::ready();
+        // The reader's garbage and code are not needed until the next reload.
+        crate::memory::trim_after_startup();
         if std::mem::take(&mut self.queued_reload) {
             log(LogLine::info("Processing queued reload"));
             self.reload();

@@ -1,8 +1,10 @@
-//! The scheduler's timer index against the linear scans it replaced (the reference below is
-//! the former `next_deadline()`/`due()`, kept verbatim over the checkers' own `next`): random
+//! The scheduler's timer heap against the linear scans it replaced (the reference below is
+//! the former `next_deadline()`/`due()`, kept as it was over the checkers' own `next`): random
 //! runs of registrations, due calls, results, reschedulings, `ha_suspend` switches and
 //! reloads must give the same due checkers, in the same order, and the same deadlines as
 //! keepalived's `thread_add_timer()` queue would.
+
+use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
@@ -10,14 +12,16 @@ use super::*;
 
 /// The former `next_deadline()`: the earliest `next` of all checkers.
 fn reference_next_deadline(s: &Scheduler) -> Option<Duration> {
-    s.checkers.values().filter_map(|st| st.next).min()
+    s.checkers.iter().filter_map(|(_, st)| st.next).min()
 }
 
 /// The former `due()`: every checker in id order; the due ones run, the disabled ones wait
 /// another `delay_loop`.
 fn reference_due(s: &mut Scheduler, now: Duration) -> Vec<CheckerId> {
     let mut out = Vec::new();
-    for (id, st) in &mut s.checkers {
+    let ids: Vec<CheckerId> = s.checkers.keys().copied().collect();
+    for id in &ids {
+        let st = s.checkers.get_mut(id).expect("listed above");
         match st.next {
             Some(t) if t <= now => {
                 if st.enabled {
@@ -42,11 +46,19 @@ fn states(s: &Scheduler) -> Vec<(CheckerId, Option<Duration>, Duration, bool, bo
         .collect()
 }
 
-/// The index holds exactly the waiting checkers.
+/// The heap holds every waiting checker's deadline, and its top is the earliest one.
 fn assert_index_true(s: &Scheduler) {
-    let want: BTreeSet<(Duration, CheckerId)> =
-        s.checkers.iter().filter_map(|(id, st)| Some((st.next?, *id))).collect();
-    assert_eq!(s.timers, want, "timer index out of step with the checkers");
+    let entries: BTreeSet<(Duration, usize)> = s.timers.entries().collect();
+    for (i, (_, st)) in s.checkers.iter().enumerate() {
+        if let Some(t) = st.next {
+            assert!(entries.contains(&(t, i)), "no timer for a waiting checker");
+        }
+    }
+    assert_eq!(
+        s.timers.first(),
+        reference_next_deadline(s),
+        "the top is not the next deadline"
+    );
 }
 
 #[derive(Clone, Debug)]
