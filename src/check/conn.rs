@@ -158,33 +158,62 @@ pub async fn connect(ep: &Endpoint) -> Connect {
     connect_until(ep, tokio::time::Instant::now() + ep.timeout).await
 }
 
-/// [`connect`] with an explicit deadline (SSL_GET's handshake shares it).
-pub async fn connect_until(ep: &Endpoint, deadline: tokio::time::Instant) -> Connect {
+/// The first half of a connection attempt ([`begin`]).
+#[derive(Debug)]
+pub enum Begun {
+    /// `connect()` succeeded at once.
+    Connected(Socket),
+    /// `connect()` is in progress: wait for writability, then [`settle`].
+    InProgress(Socket),
+    /// It ended already (never [`Connect::Ok`]).
+    Ended(Connect),
+}
+
+/// Makes the socket, sets it up and calls `connect()` (`socket_bind_connect()`).
+pub fn begin(ep: &Endpoint) -> Begun {
     let Some(dst) = ep.dst else {
-        return Connect::Setup {
+        return Begun::Ended(Connect::Setup {
             no_socket: true,
             log: None,
-        };
+        });
     };
     let s = match socket(ep, &dst) {
         Ok(s) => s,
         Err(log) => {
-            return Connect::Setup {
+            return Begun::Ended(Connect::Setup {
                 no_socket: log.is_none(),
                 log,
-            };
+            });
         }
     };
-    let in_progress = match s.connect(&SockAddr::from(dst)) {
-        Ok(()) => false,
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
-        Err(e) if is_connect_fail(&e) => return Connect::Refused(e),
-        Err(_) => {
-            return Connect::Setup {
-                no_socket: false,
-                log: None,
-            };
-        }
+    match s.connect(&SockAddr::from(dst)) {
+        Ok(()) => Begun::Connected(s),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Begun::InProgress(s),
+        Err(e) if is_connect_fail(&e) => Begun::Ended(Connect::Refused(e)),
+        Err(_) => Begun::Ended(Connect::Setup {
+            no_socket: false,
+            log: None,
+        }),
+    }
+}
+
+/// Judges a connection in progress once writable from its `SO_ERROR` (`tcp_socket_state()`):
+/// `Ok` when connected, else how it ended.
+pub fn settle(so_error: io::Result<Option<io::Error>>) -> Result<(), Connect> {
+    match so_error {
+        Err(e) => Err(Connect::Error(e)),
+        Ok(None) => Ok(()),
+        Ok(Some(e)) if e.raw_os_error() == Some(libc::ETIMEDOUT) => Err(Connect::Timeout),
+        Ok(Some(e)) => Err(Connect::Failed(e)),
+    }
+}
+
+/// [`connect`] with an explicit deadline (SSL_GET's handshake shares it).
+pub async fn connect_until(ep: &Endpoint, deadline: tokio::time::Instant) -> Connect {
+    let (s, in_progress) = match begin(ep) {
+        Begun::Connected(s) => (s, false),
+        Begun::InProgress(s) => (s, true),
+        Begun::Ended(c) => return c,
     };
     let std: std::net::TcpStream = s.into();
     let stream = match TcpStream::from_std(std) {
@@ -197,11 +226,9 @@ pub async fn connect_until(ep: &Endpoint, deadline: tokio::time::Instant) -> Con
     match tokio::time::timeout_at(deadline, stream.writable()).await {
         Err(_) => Connect::Timeout,
         Ok(Err(e)) => Connect::Error(e),
-        Ok(Ok(())) => match stream.take_error() {
-            Err(e) => Connect::Error(e),
-            Ok(None) => Connect::Ok(stream),
-            Ok(Some(e)) if e.raw_os_error() == Some(libc::ETIMEDOUT) => Connect::Timeout,
-            Ok(Some(e)) => Connect::Failed(e),
+        Ok(Ok(())) => match settle(stream.take_error()) {
+            Ok(()) => Connect::Ok(stream),
+            Err(c) => c,
         },
     }
 }

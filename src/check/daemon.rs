@@ -18,6 +18,7 @@ use super::event::CheckerId;
 use super::pool::{Pool, PoolAction, PoolEvent, StartInfo};
 use super::runner::{self, ProbeCtx};
 use super::schedule::{Carry, Params, Report, Scheduler, Spec, Weight};
+use super::tcp_batch::TcpBatch;
 use crate::config::model::Config;
 use crate::ipvs::client::{self, Client};
 use crate::ipvs::model::{Command, Table, Timeouts};
@@ -405,6 +406,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, CheckerId, Report, Vec<LogLine>)>();
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut transitions = 0usize;
+    // Without an epoll set of its own (never expected), each TCP_CHECK runs as a task.
+    let mut tcp_batch = TcpBatch::<(u64, CheckerId)>::new().ok();
     loop {
         let deadline = sched.next_deadline().map(|d| tokio::time::Instant::from_std(t0 + d));
         tokio::select! {
@@ -505,6 +508,17 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                     }
                 }
             }
+            done = async {
+                match tcp_batch.as_mut() {
+                    Some(b) if !b.is_empty() => b.next().await,
+                    _ => std::future::pending().await,
+                }
+            } => {
+                for ((probe_gen, id), r) in done {
+                    let (report, logs) = runner::tcp_report(r);
+                    let _ = tx.send((probe_gen, id, report, logs));
+                }
+            }
             _ = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -513,6 +527,16 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             } => {
                 for id in sched.due(now()) {
                     let Some(spec) = sched.spec(id) else { continue };
+                    // TCP_CHECKs wait together in one epoll set (a few dozen bytes each).
+                    if let Some(batch) = tcp_batch.as_mut()
+                        && let Some(ep) = runner::tcp_endpoint(&config, id)
+                    {
+                        if let Some(((probe_gen, id), r)) = batch.start(&ep, Arc::clone(&spec.chk), (epoch, id)) {
+                            let (report, logs) = runner::tcp_report(r);
+                            let _ = tx.send((probe_gen, id, report, logs));
+                        }
+                        continue;
+                    }
                     let ctx = ProbeCtx {
                         timeout: spec.params.timeout,
                         chk: Arc::clone(&spec.chk),

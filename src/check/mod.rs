@@ -13,4 +13,5 @@ pub mod runner;
 pub mod schedule;
 pub mod smtp;
 pub mod tcp;
+pub mod tcp_batch;
 pub mod udp;

@@ -43,16 +43,12 @@ pub async fn run(cfg: &Config, id: CheckerId, ctx: &ProbeCtx) -> Option<(Report,
     let c = rs.checkers.get(id.checker)?;
     let co = c.co.as_ref().unwrap_or(&DEFAULT_CONN_OPTS);
     let limit = ctx.timeout;
-    let not_run = |n: NotRun| (Report::Rescheduled, n.log.into_iter().map(LogLine::info).collect());
     let done = |p: Probe| (Report::Done(p), Vec::new());
     // Only TCP_CHECK runs inline: the other kinds' futures are large (HTTP with TLS is several
     // KiB) and boxed, so that the task of each TCP probe, the common case with thousands
     // outstanding at once, stays small.
     Some(match &c.kind {
-        CheckerKind::Tcp => match tcp::probe(&Endpoint::new(co, rs, vs), &ctx.chk).await {
-            Ok(p) => done(p),
-            Err(n) => not_run(n),
-        },
+        CheckerKind::Tcp => run_tcp(&Endpoint::new(co, rs, vs), &ctx.chk).await,
         CheckerKind::Http(_) => return Box::pin(http_probe(vs, rs, c, ctx)).await,
         CheckerKind::Misc(m) => done(Box::pin(misc::probe(m, limit)).await),
         CheckerKind::Smtp(s) => {
@@ -67,6 +63,31 @@ pub async fn run(cfg: &Config, id: CheckerId, ctx: &ProbeCtx) -> Option<(Report,
         CheckerKind::Ping => (Box::pin(ping::probe(co, limit, &ctx.chk, &ctx.vs)).await, Vec::new()),
         CheckerKind::Bfd(_) => return None,
     })
+}
+
+/// Where checker `id` connects, if it is a TCP_CHECK: with [`run_tcp`], its probe needs
+/// nothing else from the configuration, so that a pending probe holds only this.
+pub fn tcp_endpoint(cfg: &Config, id: CheckerId) -> Option<Endpoint> {
+    let vs = cfg.check.virtual_servers.get(id.vs)?;
+    let rs = vs.real_servers.get(id.rs)?;
+    let c = rs.checkers.get(id.checker)?;
+    match c.kind {
+        CheckerKind::Tcp => Some(Endpoint::new(c.co.as_ref().unwrap_or(&DEFAULT_CONN_OPTS), rs, vs)),
+        _ => None,
+    }
+}
+
+/// One TCP_CHECK probe (`tcp_connect_thread`) to `ep`; `chk` names the real server.
+pub async fn run_tcp(ep: &Endpoint, chk: &str) -> (Report, Vec<LogLine>) {
+    tcp_report(tcp::probe(ep, chk).await)
+}
+
+/// A TCP_CHECK probe's end as the scheduler's [`Report`] and the lines it logs itself.
+pub fn tcp_report(r: Result<Probe, NotRun>) -> (Report, Vec<LogLine>) {
+    match r {
+        Ok(p) => (Report::Done(p), Vec::new()),
+        Err(n) => (Report::Rescheduled, n.log.into_iter().map(LogLine::info).collect()),
+    }
 }
 
 /// The options of a checker without a connection block (keepalived's defaults).

@@ -9,8 +9,14 @@ use super::event::Probe;
 /// One `TCP_CHECK` probe (`tcp_connect_thread()` + `tcp_check_thread()`); `trio` is the
 /// checker's `[ip]:proto:port` (keepalived's `FMT_CHK`: the real server, not `connect_ip`).
 pub async fn probe(ep: &Endpoint, trio: &str) -> Result<Probe, NotRun> {
-    match conn::connect(ep).await {
-        // keepalived closes at once; dropping does.
+    // keepalived closes at once on success; dropping the connection does.
+    verdict(conn::connect(ep).await, trio)
+}
+
+/// What a finished connection attempt means for a `TCP_CHECK` (`tcp_check_thread()`): a
+/// verdict, or none when the socket could not be made or set up ("Rescheduling.").
+pub fn verdict(end: Connect, trio: &str) -> Result<Probe, NotRun> {
+    match end {
         Connect::Ok(_) => Ok(Probe::Success),
         Connect::Timeout => Ok(Probe::Failure {
             reason: format!("TCP connection to {trio} timeout."),
