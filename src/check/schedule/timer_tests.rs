@@ -38,8 +38,11 @@ fn reference_due(s: &mut Scheduler, now: Duration) -> Vec<CheckerId> {
     out
 }
 
+/// A checker's id, next run, last run, up, has run, retry count and enabled.
+type Snapshot = (CheckerId, Option<Duration>, Duration, bool, bool, u32, bool);
+
 /// The per-checker state the scheduler exposes or decides with, for comparing two runs.
-fn states(s: &Scheduler) -> Vec<(CheckerId, Option<Duration>, Duration, bool, bool, u32, bool)> {
+fn states(s: &Scheduler) -> Vec<Snapshot> {
     s.checkers
         .iter()
         .map(|(id, st)| (*id, st.next, st.last_ran, st.is_up, st.has_run, st.retry_it, st.enabled))
