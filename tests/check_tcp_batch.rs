@@ -96,6 +96,10 @@ fn batch_runs_many_probes_at_once() {
     };
     let l = in_ns(&ns, || TcpListener::bind("127.0.0.1:0").unwrap());
     let port = l.local_addr().unwrap().port();
+    let l2 = in_ns(&ns, || TcpListener::bind("127.0.0.1:0").unwrap());
+    let port2 = l2.local_addr().unwrap().port();
+    // Accepts (and closes) every connection to port2 until the test ends.
+    std::thread::spawn(move || l2.incoming().for_each(drop));
     let results = run_in(&ns, async move {
         let mut b = TcpBatch::new().unwrap();
         let mut got = Vec::new();
@@ -113,6 +117,24 @@ fn batch_runs_many_probes_at_once() {
                 got.extend(b.next().await);
             }
         }
+        // Quick results leave their (long) deadlines behind, under the earlier deadline of a
+        // probe still pending; they are dropped as probes go on.
+        assert!(
+            b.start(&ep(&format!("{SILENT}:80"), 30_000), "x".into(), (3, 0))
+                .is_none()
+        );
+        for i in 0..1000 {
+            if b.start(&ep(&format!("127.0.0.1:{port2}"), 60_000), "x".into(), (2, i))
+                .is_none()
+            {
+                assert_eq!(b.next().await.pop().map(|(_, r)| r), Some(Ok(Probe::Success)));
+            }
+        }
+        let (slots, deadlines) = b.footprint();
+        assert!(
+            slots <= 150 && deadlines <= 2 * 2 + 64 + 1,
+            "slots {slots}, deadlines {deadlines}"
+        );
         got
     });
     drop(l);

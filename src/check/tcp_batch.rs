@@ -111,11 +111,28 @@ impl<T> TcpBatch<T> {
             self.free.push(slot);
             return Some((tag, tcp::verdict(Connect::Error(io::Error::last_os_error()), &trio)));
         }
-        self.deadlines
-            .push(Reverse((Instant::now() + ep.timeout, slot, generation)));
         entry.1 = Some(Pending { sock, tag, trio });
         self.pending += 1;
+        if self.deadlines.len() >= 2 * self.pending + 64 {
+            self.compact();
+        }
+        self.deadlines
+            .push(Reverse((Instant::now() + ep.timeout, slot, generation)));
         None
+    }
+
+    /// Drops the deadlines of probes that ended before them (a probe that connects leaves its
+    /// deadline behind), so that they stay about as many as the probes pending.
+    fn compact(&mut self) {
+        let slots = &self.slots;
+        self.deadlines.retain(|Reverse((_, slot, generation))| {
+            slots[*slot as usize].0 == *generation && slots[*slot as usize].1.is_some()
+        });
+    }
+
+    /// The slots allocated and the deadlines held: what the batch's memory grows with.
+    pub fn footprint(&self) -> (usize, usize) {
+        (self.slots.len(), self.deadlines.len())
     }
 
     /// Ends the probe in `slot` if it is still the one of `generation`.
