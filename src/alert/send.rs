@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::Mailer;
 use super::smtp::{Conversation, Next};
 use crate::check::conn::{self, Endpoint};
-use crate::log;
+use crate::log::{self, LogLine};
 
 /// The current local time as keepalived's `body_cmd()` formats it (`strftime` with
 /// `%a, %d %b %Y %H:%M:%S %z`, C locale).
@@ -39,33 +39,34 @@ fn libc_now() -> libc::time_t {
 
 /// Sends one alert in the background (keepalived's `smtp_alert()` after its checks). Needs a
 /// tokio runtime; without one nothing is sent.
-pub fn spawn(m: &Mailer, subject: &str, body: &str) -> Option<JoinHandle<()>> {
+pub fn spawn(m: &Mailer, subject: &str, body: &str) -> Option<JoinHandle<Vec<LogLine>>> {
     let handle = tokio::runtime::Handle::try_current().ok()?;
     let conv = Conversation::new(m.message(subject, body), m.server);
     let (server, timeout) = (m.server, m.timeout);
-    Some(handle.spawn(async move {
-        run(conv, server, timeout).await;
-    }))
+    Some(handle.spawn(run(conv, server, timeout)))
 }
 
-/// Writes the conversation's log lines so far.
-fn flush(conv: &mut Conversation) {
+/// Writes the conversation's log lines so far, keeping a copy in `all`.
+fn flush(conv: &mut Conversation, all: &mut Vec<LogLine>) {
     for l in conv.take_logs() {
         log::write(&l);
+        all.push(l);
     }
 }
 
-/// The whole conversation: connect, then send and read as it asks until it closes.
-pub async fn run(mut conv: Conversation, server: std::net::SocketAddr, timeout: Duration) {
+/// The whole conversation: connect, then send and read as it asks until it closes. Returns
+/// the log lines it wrote (`-D` lines included, whether written or not).
+pub async fn run(mut conv: Conversation, server: std::net::SocketAddr, timeout: Duration) -> Vec<LogLine> {
+    let mut all = Vec::new();
     let Some(stream) = connect(&mut conv, server, timeout).await else {
-        flush(&mut conv);
-        return;
+        flush(&mut conv, &mut all);
+        return all;
     };
     let mut stream = stream;
     let fd = stream.as_raw_fd();
     let mut next = conv.connected();
     loop {
-        flush(&mut conv);
+        flush(&mut conv, &mut all);
         next = match next {
             Next::Close => break,
             Next::Send(bytes) => match tokio::time::timeout(timeout, stream.write_all(&bytes)).await {
@@ -84,7 +85,8 @@ pub async fn run(mut conv: Conversation, server: std::net::SocketAddr, timeout: 
             }
         };
     }
-    flush(&mut conv);
+    flush(&mut conv, &mut all);
+    all
 }
 
 /// `smtp_connect()`: a non-blocking connect within `timeout`. A socket that cannot be made and

@@ -111,11 +111,48 @@ impl NotifyScripts {
     }
 }
 
+/// keepalived's `vrrp_smtp_notifier()` / `vrrp_sync_smtp_notifier()` texts for a state: the
+/// subject's end and the body; `None` for a state that is never mailed (INIT).
+pub fn mail_text(kind: Kind, state: State) -> Option<(&'static str, &'static str)> {
+    let instance = kind == Kind::Instance;
+    Some(match state {
+        State::Master if instance => ("Entering MASTER state", "=> VRRP Instance is now owning VRRP VIPs <="),
+        State::Master => (
+            "Entering MASTER state",
+            "=> All VRRP group instances are now in MASTER state <=",
+        ),
+        State::Backup if instance => (
+            "Entering BACKUP state",
+            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        ),
+        State::Backup => (
+            "Entering BACKUP state",
+            "=> All VRRP group instances are now in BACKUP state <=",
+        ),
+        State::Fault if instance => (
+            "Entering FAULT state",
+            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        ),
+        State::Fault => (
+            "Entering FAULT state",
+            "=> All VRRP group instances are now in FAULT state <=",
+        ),
+        State::Stop if instance => ("Stopping", "=> VRRP Instance stopping <="),
+        State::Stop => ("Stopping", "=> All VRRP group instances are now stopping <="),
+        State::Init => return None,
+    })
+}
+
 /// Name and scripts of one instance or group.
 #[derive(Clone, Debug, PartialEq)]
 struct Target {
     name: String,
     scripts: NotifyScripts,
+    /// `smtp_alert` (resolved).
+    smtp_alert: bool,
+    /// keepalived's `last_email_state`: the last state mailed (INIT for a new instance or
+    /// group, including at reload).
+    last_email: State,
 }
 
 /// A FIFO keepalived writes to, once opened.
@@ -140,6 +177,8 @@ pub struct Notifier {
     fifo_scripts: Vec<FifoScript>,
     stop_runs: Vec<JoinHandle<ScriptOutcome>>,
     shutting_down: Arc<AtomicBool>,
+    /// `no_email_faults`.
+    no_email_faults: bool,
 }
 
 impl Notifier {
@@ -160,6 +199,8 @@ impl Notifier {
                     generic: i.notify.clone(),
                     master_rx_lower_pri: i.notify_master_rx_lower_pri.clone(),
                 },
+                smtp_alert: i.smtp_alert,
+                last_email: State::Init,
             })
             .collect();
         let groups = config
@@ -176,6 +217,8 @@ impl Notifier {
                     generic: g.notify.clone(),
                     master_rx_lower_pri: None,
                 },
+                smtp_alert: g.smtp_alert,
+                last_email: State::Init,
             })
             .collect();
         Notifier {
@@ -185,6 +228,7 @@ impl Notifier {
             fifo_scripts: Vec::new(),
             stop_runs: Vec::new(),
             shutting_down: Arc::new(AtomicBool::new(false)),
+            no_email_faults: config.global.no_email_faults,
         }
     }
 
@@ -194,6 +238,7 @@ impl Notifier {
         let mut fresh = Notifier::new(config);
         self.instances = std::mem::take(&mut fresh.instances);
         self.groups = std::mem::take(&mut fresh.groups);
+        self.no_email_faults = fresh.no_email_faults;
     }
 
     /// The notify of an instance a reload deleted (keepalived's `clear_diff_vrrp()`): its
@@ -316,6 +361,31 @@ impl Notifier {
             self.run_script(g, &generic_args(kind, &t.name, word, priority), state);
         }
         self.write_fifos(&fifo_line(kind, &t.name, word, priority));
+        if let Some((subject, body)) = self.smtp_notifier(target, state) {
+            crate::alert::alert(&subject, &body);
+        }
+    }
+
+    /// keepalived's `vrrp_smtp_notifier()` / `vrrp_sync_smtp_notifier()`, the last step of a
+    /// notify: the mail to send (subject, body) when `smtp_alert` is on, the state differs from
+    /// the last one mailed and is not a FAULT under `no_email_faults`; remembers the state.
+    /// `None` too when mail is off globally (no `smtp_server` or `notification_email`).
+    pub fn smtp_notifier(&mut self, target: NotifyTarget, state: State) -> Option<(String, String)> {
+        let (kind, t) = match target {
+            NotifyTarget::Instance(i) => (Kind::Instance, self.instances.get_mut(i)?),
+            NotifyTarget::Group(g) => (Kind::Group, self.groups.get_mut(g)?),
+        };
+        if !t.smtp_alert || (self.no_email_faults && state == State::Fault) || t.last_email == state {
+            return None;
+        }
+        let (what, body) = mail_text(kind, state)?;
+        t.last_email = state;
+        let m = crate::alert::mailer()?;
+        let subject = match kind {
+            Kind::Instance => m.vrrp_subject(&t.name, what),
+            Kind::Group => m.vgroup_subject(&t.name, what),
+        };
+        Some((subject, body.to_string()))
     }
 
     /// keepalived's `send_instance_priority_notifies()` (with `notify_priority_changes`): a FIFO
