@@ -134,10 +134,11 @@ async fn smtp_alert_server_hangs_up() {
     );
 }
 
-/// `smtp_connect()`: a refused connection. Linux refuses a loopback connect at once, which
-/// keepalived's `tcp_connect()` reports as `connect_fail` and drops silently.
+/// `connection_in_progress()`: a refused connection. A non-blocking loopback connect returns
+/// EINPROGRESS and the refusal comes as an epoll error, which keepalived's scheduler hands
+/// over as THREAD_WRITE_ERROR.
 #[tokio::test]
-async fn smtp_alert_refused_connection_is_silent() {
+async fn smtp_alert_refused_connection_is_a_write_error() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -145,10 +146,11 @@ async fn smtp_alert_refused_connection_is_silent() {
     let m = mailer(SocketAddr::from(([127, 0, 0, 1], port)), &["a@x"], WAIT);
     let logs = send_one(&m, "s", "b").await;
     let t = texts(&logs);
-    assert!(
-        t.is_empty() || (t.len() == 1 && t[0].ends_with("returned write error")),
-        "{t:?}"
-    );
+    assert_eq!(t.len(), 1, "{t:?}");
+    let fd = t[0]
+        .strip_prefix("smtp fd ")
+        .and_then(|r| r.strip_suffix(" returned write error"));
+    assert!(fd.is_some_and(|n| n.parse::<u32>().is_ok()), "{t:?}");
 }
 
 /// Sending never waits for the server: `spawn` returns while the sink has not even greeted.
