@@ -90,11 +90,16 @@ async fn smtp_alert_rcpt_refused_quits() {
     let m = mailer(sink.addr, &["a@x", "b@y"], WAIT);
     let logs = send_one(&m, "s", "b").await;
     let s = sink.wait(1, WAIT);
-    assert_eq!(s[0].text(), "HELO lb1.example.org\r\nMAIL FROM:<keepalived@lb1.example.org>\r\nRCPT TO:<a@x>\r\nQUIT\r\n");
+    assert_eq!(
+        s[0].text(),
+        "HELO lb1.example.org\r\nMAIL FROM:<keepalived@lb1.example.org>\r\nRCPT TO:<a@x>\r\nQUIT\r\n"
+    );
     let port = sink.addr.port();
     assert_eq!(
         texts(&logs)[1..],
-        [format!("Error processing RCPT cmd on SMTP server [127.0.0.1]:{port}. SMTP status code = 550")]
+        [format!(
+            "Error processing RCPT cmd on SMTP server [127.0.0.1]:{port}. SMTP status code = 550"
+        )]
     );
 }
 
@@ -130,7 +135,9 @@ async fn smtp_alert_server_hangs_up() {
     let port = sink.addr.port();
     assert_eq!(
         texts(&logs)[1..],
-        [format!("Remote SMTP server [127.0.0.1]:{port} has closed the connection.")]
+        [format!(
+            "Remote SMTP server [127.0.0.1]:{port} has closed the connection."
+        )]
     );
 }
 

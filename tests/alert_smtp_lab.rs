@@ -27,13 +27,17 @@ fn instance(lab: &Lab, name: &str, vrid: u8, extra: &str) -> String {
 
 /// One `smtp_alert` instance.
 fn config(lab: &Lab, port: u16) -> String {
-    GLOBAL.replace("SERVER", &lab.observer.ipv4).replace("PORT", &port.to_string())
+    GLOBAL
+        .replace("SERVER", &lab.observer.ipv4)
+        .replace("PORT", &port.to_string())
         + &instance(lab, "VI_1", 51, "    smtp_alert\n")
 }
 
 /// A sync group with `smtp_alert` over two instances without it.
 fn group_config(lab: &Lab, port: u16) -> String {
-    GLOBAL.replace("SERVER", &lab.observer.ipv4).replace("PORT", &port.to_string())
+    GLOBAL
+        .replace("SERVER", &lab.observer.ipv4)
+        .replace("PORT", &port.to_string())
         + "vrrp_sync_group G1 {\n    group {\n        VI_1\n        VI_2\n    }\n    smtp_alert\n}\n"
         + &instance(lab, "VI_1", 51, "")
         + &instance(lab, "VI_2", 52, "")

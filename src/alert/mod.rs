@@ -44,7 +44,10 @@ impl Mailer {
             server: SocketAddr::new(ip, port),
             timeout: Duration::from_secs(u64::from(g.smtp_connect_timeout)),
             helo: g.smtp_helo_name.clone().unwrap_or_else(|| "localhost".to_string()),
-            from: g.notification_email_from.clone().unwrap_or_else(|| "(null)".to_string()),
+            from: g
+                .notification_email_from
+                .clone()
+                .unwrap_or_else(|| "(null)".to_string()),
             to: g.notification_email.clone(),
             router_id: g.router_id.clone().unwrap_or_else(|| "(null)".to_string()),
         })

@@ -196,7 +196,8 @@ impl Conversation {
 
     /// `connection_success()`: connected, wait for the greeting.
     pub fn connected(&mut self) -> Next {
-        self.logs.push(LogLine::detail(format!("Remote SMTP server {} connected.", self.host)));
+        self.logs
+            .push(LogLine::detail(format!("Remote SMTP server {} connected.", self.host)));
         self.stage = Stage::Greeting;
         Next::Read
     }
@@ -204,7 +205,10 @@ impl Conversation {
     /// `connection_in_progress()` on THREAD_WRITE_TIMEOUT: no connection within
     /// `smtp_connect_timeout`.
     pub fn connect_timeout(&mut self) -> Next {
-        self.log(format!("Timeout opening connection to remote SMTP server {}.", self.host))
+        self.log(format!(
+            "Timeout opening connection to remote SMTP server {}.",
+            self.host
+        ))
     }
 
     /// `connection_in_progress()` on THREAD_WRITE_ERROR (epoll reported an error on the

@@ -52,7 +52,15 @@ fn smtp_alert_whole_conversation_one_recipient() {
     let mut c = Conversation::new(msg(&["a@example.org"]), server());
     let (sent, next) = drive(
         &mut c,
-        &["220 mx ESMTP\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"],
+        &[
+            "220 mx ESMTP\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 ok\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ],
     );
     assert_eq!(
         sent,
@@ -81,7 +89,15 @@ fn rcpt_cmd_once_per_recipient_and_to_header_lists_all() {
     let mut c = Conversation::new(msg(&["a@x", "b@y", "c@z"]), server());
     let (sent, _) = drive(
         &mut c,
-        &["220 x\r\n", "250 x\r\n", "250 x\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 x\r\n"],
+        &[
+            "220 x\r\n",
+            "250 x\r\n",
+            "250 x\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 x\r\n",
+        ],
     );
     assert_eq!(
         &sent[2..5],
@@ -94,7 +110,15 @@ fn rcpt_cmd_once_per_recipient_and_to_header_lists_all() {
 /// Every stage's wrong reply code: keepalived's error line, then QUIT.
 #[test]
 fn smtp_read_thread_wrong_code_at_each_stage_logs_and_quits() {
-    let ok = ["220 x\r\n", "250 x\r\n", "250 x\r\n", "250 x\r\n", "250 x\r\n", "354 x\r\n", "250 x\r\n"];
+    let ok = [
+        "220 x\r\n",
+        "250 x\r\n",
+        "250 x\r\n",
+        "250 x\r\n",
+        "250 x\r\n",
+        "354 x\r\n",
+        "250 x\r\n",
+    ];
     let names = ["(E)SMTP", "HELO", "MAIL", "RCPT", "RCPT", "DATA", "BODY"];
     for (i, name) in names.iter().enumerate() {
         let mut c = Conversation::new(msg(&["a@x", "b@y"]), server());
@@ -139,10 +163,16 @@ fn smtp_read_thread_multiline_split_and_pipelined_replies() {
     assert_eq!(c.received(b"0 hi\r\n", date), Next::Send(b"HELO lb1\r\n".to_vec()));
     // Continuation lines are skipped; only the final line's code counts.
     assert_eq!(c.received(b"250-mx\r\n250-SIZE 1\r\n", date), Next::Read);
-    assert_eq!(c.received(b"250 HELP\r\n", date), Next::Send(b"MAIL FROM:<ka@example.org>\r\n".to_vec()));
+    assert_eq!(
+        c.received(b"250 HELP\r\n", date),
+        Next::Send(b"MAIL FROM:<ka@example.org>\r\n".to_vec())
+    );
     // Bytes after the final line stay for the next read, as in keepalived: they are not
     // parsed until more data comes.
-    assert_eq!(c.received(b"250 ok\r\n250 ok", date), Next::Send(b"RCPT TO:<a@x>\r\n".to_vec()));
+    assert_eq!(
+        c.received(b"250 ok\r\n250 ok", date),
+        Next::Send(b"RCPT TO:<a@x>\r\n".to_vec())
+    );
     assert_eq!(c.received(b"\r\n", date), Next::Send(b"DATA\r\n".to_vec()));
     // A non-numeric code is computed from the bytes as keepalived does: never a match.
     assert_eq!(c.received(b"abc\r\n", date), Next::Send(b"QUIT\r\n".to_vec()));
@@ -183,14 +213,30 @@ fn smtp_read_thread_timeout_quits_then_closes() {
 fn connection_and_socket_failure_lines() {
     let host = "[2001:db8::1]:2525";
     let v6: SocketAddr = "[2001:db8::1]:2525".parse().unwrap();
-    let cases: Vec<(fn(&mut Conversation) -> Next, String)> = vec![
-        (|c| c.connect_timeout(), format!("Timeout opening connection to remote SMTP server {host}.")),
+    type Event = fn(&mut Conversation) -> Next;
+    let cases: Vec<(Event, String)> = vec![
+        (
+            |c| c.connect_timeout(),
+            format!("Timeout opening connection to remote SMTP server {host}."),
+        ),
         (|c| c.write_error(7), "smtp fd 7 returned write error".into()),
-        (|c| c.connect_failed(libc::ETIMEDOUT), format!("Timeout connecting SMTP server {host}.")),
-        (|c| c.connect_failed(libc::ECONNREFUSED), format!("SMTP connection ERROR to {host}.")),
+        (
+            |c| c.connect_failed(libc::ETIMEDOUT),
+            format!("Timeout connecting SMTP server {host}."),
+        ),
+        (
+            |c| c.connect_failed(libc::ECONNREFUSED),
+            format!("SMTP connection ERROR to {host}."),
+        ),
         (|c| c.read_error(9), "smtp fd 9 returned read error".into()),
-        (|c| c.closed(), format!("Remote SMTP server {host} has closed the connection.")),
-        (|c| c.send_failed(), format!("Cannot send data to remote SMTP server {host}.")),
+        (
+            |c| c.closed(),
+            format!("Remote SMTP server {host} has closed the connection."),
+        ),
+        (
+            |c| c.send_failed(),
+            format!("Cannot send data to remote SMTP server {host}."),
+        ),
     ];
     for (f, want) in cases {
         let mut c = Conversation::new(msg(&["a@x"]), v6);
@@ -201,7 +247,9 @@ fn connection_and_socket_failure_lines() {
     assert_eq!(c.read_failed(date), Next::Send(b"QUIT\r\n".to_vec()));
     assert_eq!(
         c.take_logs(),
-        [LogLine::info(format!("Error reading data from remote SMTP server {host}."))]
+        [LogLine::info(format!(
+            "Error reading data from remote SMTP server {host}."
+        ))]
     );
 }
 
@@ -232,7 +280,9 @@ fn helo_and_rcpt_are_cut_to_the_send_buffer() {
     m.helo = "h".repeat(2000);
     let mut c = Conversation::new(m, server());
     c.connected();
-    let Next::Send(b) = c.received(b"220 x\r\n", date) else { panic!() };
+    let Next::Send(b) = c.received(b"220 x\r\n", date) else {
+        panic!()
+    };
     assert_eq!(b.len(), BUFFER_MAX - 1);
     assert!(b.starts_with(b"HELO hhh"));
 }

@@ -143,6 +143,29 @@ pub fn mail_text(kind: Kind, state: State) -> Option<(&'static str, &'static str
     })
 }
 
+/// A VRRP alert mail (`smtp_alert(SMTP_MSG_VRRP / SMTP_MSG_VGROUP, ...)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpMail {
+    /// Instance or group.
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// The subject's end, e.g. `Entering MASTER state`.
+    pub what: &'static str,
+    /// The body.
+    pub body: &'static str,
+}
+
+impl VrrpMail {
+    /// The subject with `m`'s router id.
+    pub fn subject(&self, m: &crate::alert::Mailer) -> String {
+        match self.kind {
+            Kind::Instance => m.vrrp_subject(&self.name, self.what),
+            Kind::Group => m.vgroup_subject(&self.name, self.what),
+        }
+    }
+}
+
 /// Name and scripts of one instance or group.
 #[derive(Clone, Debug, PartialEq)]
 struct Target {
@@ -361,16 +384,18 @@ impl Notifier {
             self.run_script(g, &generic_args(kind, &t.name, word, priority), state);
         }
         self.write_fifos(&fifo_line(kind, &t.name, word, priority));
-        if let Some((subject, body)) = self.smtp_notifier(target, state) {
-            crate::alert::alert(&subject, &body);
+        if let Some(mail) = self.smtp_notifier(target, state)
+            && let Some(m) = crate::alert::mailer()
+        {
+            crate::alert::send::spawn(&m, &mail.subject(&m), mail.body);
         }
     }
 
     /// keepalived's `vrrp_smtp_notifier()` / `vrrp_sync_smtp_notifier()`, the last step of a
-    /// notify: the mail to send (subject, body) when `smtp_alert` is on, the state differs from
-    /// the last one mailed and is not a FAULT under `no_email_faults`; remembers the state.
-    /// `None` too when mail is off globally (no `smtp_server` or `notification_email`).
-    pub fn smtp_notifier(&mut self, target: NotifyTarget, state: State) -> Option<(String, String)> {
+    /// notify: the mail to send when `smtp_alert` is on, the state differs from the last one
+    /// mailed and is not a FAULT under `no_email_faults`; remembers the state (also when mail
+    /// is off globally, as keepalived does).
+    pub fn smtp_notifier(&mut self, target: NotifyTarget, state: State) -> Option<VrrpMail> {
         let (kind, t) = match target {
             NotifyTarget::Instance(i) => (Kind::Instance, self.instances.get_mut(i)?),
             NotifyTarget::Group(g) => (Kind::Group, self.groups.get_mut(g)?),
@@ -380,12 +405,12 @@ impl Notifier {
         }
         let (what, body) = mail_text(kind, state)?;
         t.last_email = state;
-        let m = crate::alert::mailer()?;
-        let subject = match kind {
-            Kind::Instance => m.vrrp_subject(&t.name, what),
-            Kind::Group => m.vgroup_subject(&t.name, what),
-        };
-        Some((subject, body.to_string()))
+        Some(VrrpMail {
+            kind,
+            name: t.name.clone(),
+            what,
+            body,
+        })
     }
 
     /// keepalived's `send_instance_priority_notifies()` (with `notify_priority_changes`): a FIFO

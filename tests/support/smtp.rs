@@ -186,13 +186,17 @@ fn session(mut conn: TcpStream, idx: usize, s: &Shared, r: &Replies) {
         pending.extend_from_slice(&buf[..n]);
         loop {
             if in_data {
-                let Some(end) = pending.windows(5).position(|w| w == b"\r\n.\r\n") else { break };
+                let Some(end) = pending.windows(5).position(|w| w == b"\r\n.\r\n") else {
+                    break;
+                };
                 pending.drain(..end + 5);
                 in_data = false;
                 say(&mut conn, &r.body);
                 continue;
             }
-            let Some(eol) = pending.windows(2).position(|w| w == b"\r\n") else { break };
+            let Some(eol) = pending.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
             let line: Vec<u8> = pending.drain(..eol + 2).collect();
             let verb = String::from_utf8_lossy(&line[..4.min(line.len())]).to_ascii_uppercase();
             match verb.as_str() {
