@@ -6,6 +6,7 @@
 //! As in keepalived nothing is sent, and nothing logged, unless both `smtp_server` and at
 //! least one `notification_email` are configured.
 
+pub mod checker;
 pub mod send;
 pub mod smtp;
 

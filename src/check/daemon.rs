@@ -443,7 +443,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 }
                 step.logs.into_iter().for_each(write);
                 if let Some(t) = step.transition {
-                    let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
+                    let alert = crate::alert::checker::rs_body_for(&config, t.id, t.up, &t.reason);
+                    let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert });
                     carry_out(&ipvs, &mut fifos, acts).await;
                 }
             }
