@@ -193,3 +193,39 @@ fn smtp_alert_rcpt_refused_matches_keepalived() {
         },
     );
 }
+
+/// The checker child's real-server mail (`smtp_alert(SMTP_MSG_RS, ...)` from `tcp_epilog()`):
+/// a TCP_CHECK against a closed port takes the real server DOWN. keepalived's checker child
+/// cannot run without IPVS on this host, so the expected mail is keepalived's format written
+/// out (subject from `smtp_alert()`, body from `check_tcp.c`).
+#[test]
+fn checker_rs_down_mail() {
+    let test = "checker_rs_down_mail";
+    if let Some(why) = lab::unavailable() {
+        return support::skip(test, &why);
+    }
+    let mut lab = Lab::new(1);
+    let sink = Sink::start_in(&lab.nodes[0].ns, "127.0.0.1:2527".parse().unwrap(), Replies::default());
+    let vip = format!("{}.200", lab.net4());
+    let cfg = GLOBAL.replace("SERVER", "127.0.0.1").replace("PORT", "2527")
+        + &format!(
+            "virtual_server {vip} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    \
+             real_server 127.0.0.1 1 {{\n        TCP_CHECK {{\n            connect_timeout 1\n            retry 0\n        }}\n    }}\n}}\n"
+        );
+    let d = lab.start(0, support::ours(), "ours", &cfg);
+    let s = sink.wait(1, WAIT);
+    assert!(
+        !s.is_empty() && s[0].done,
+        "no mail: {s:?}\n{}",
+        d.log.lines().join("\n")
+    );
+    let mail = &undated(&s[..1])[0];
+    let want = format!(
+        "HELO lab.example.org\r\nMAIL FROM:<keepalived@example.org>\r\nRCPT TO:<ops@example.org>\r\n\
+         RCPT TO:<noc@example.org>\r\nDATA\r\nDate: <date>\r\nFrom: keepalived@example.org\r\n\
+         Subject: [lab_router] Realserver [127.0.0.1]:tcp:1 of virtual server [{vip}]:tcp:80 - DOWN\r\n\
+         X-Mailer: Keepalived\r\nTo: ops@example.org, noc@example.org\r\n\r\n\
+         => TCP CHECK failed on service <=\r\n\r\n.\r\nQUIT\r\n"
+    );
+    assert_eq!(mail, &want);
+}

@@ -145,3 +145,37 @@ fn smtp_alert_vrrp_subjects_and_mail_off() {
     g.notification_email.clear();
     assert_eq!(Mailer::from_global(&g), None);
 }
+
+/// `clear_diff_vrrp()` → `send_instance_notifies()` for an instance a reload deleted: FAULT
+/// (keepalived's default) unless already mailed, or "Deleted" with `notify_deleted`; judged
+/// with the old instance's `smtp_alert` and last mailed state.
+#[test]
+fn vrrp_smtp_notifier_deleted_at_reload() {
+    use keepalived_rs::vrrp::reload::DeletedNotify;
+    let cfg = load("", " smtp_alert", "");
+    let gone = |word| DeletedNotify {
+        instance: 0,
+        name: "VI_1".into(),
+        state_word: word,
+        script: None,
+        generic: None,
+        priority: 100,
+    };
+    let mut n = Notifier::new(&cfg);
+    assert!(n.smtp_notifier(VI_1, State::Master).is_some());
+    n.reconfigure(&cfg);
+    let not_owning = "=> VRRP Instance is no longer owning VRRP VIPs <=";
+    assert_eq!(
+        n.deleted_mail(&gone("FAULT")),
+        mail(Kind::Instance, "VI_1", "Entering FAULT state", not_owning)
+    );
+    assert_eq!(n.deleted_mail(&gone("FAULT")), None, "FAULT already mailed");
+    assert_eq!(
+        n.deleted_mail(&gone("DELETED")),
+        mail(Kind::Instance, "VI_1", "Deleted", "=> VRRP Deleted at reload <=")
+    );
+    // VI_2 has smtp_alert off.
+    let mut d = gone("DELETED");
+    d.instance = 1;
+    assert_eq!(n.deleted_mail(&d), None);
+}

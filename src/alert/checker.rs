@@ -65,9 +65,18 @@ mod tests {
     /// The literal bodies of keepalived's checkers.
     #[test]
     fn smtp_alert_rs_bodies() {
-        assert_eq!(rs_body(&CheckerKind::Tcp, true, ""), "=> TCP CHECK succeed on service <=");
-        assert_eq!(rs_body(&CheckerKind::Tcp, false, ""), "=> TCP CHECK failed on service <=");
-        assert_eq!(rs_body(&CheckerKind::Ping, false, ""), "=> ICMP CHECK failed on service <=");
+        assert_eq!(
+            rs_body(&CheckerKind::Tcp, true, ""),
+            "=> TCP CHECK succeed on service <="
+        );
+        assert_eq!(
+            rs_body(&CheckerKind::Tcp, false, ""),
+            "=> TCP CHECK failed on service <="
+        );
+        assert_eq!(
+            rs_body(&CheckerKind::Ping, false, ""),
+            "=> ICMP CHECK failed on service <="
+        );
         let bfd = CheckerKind::Bfd(BfdCheck { name: "b1".into() });
         assert_eq!(rs_body(&bfd, true, ""), "=> BFD CHECK b1 succeeded on service <=");
         assert_eq!(rs_body(&bfd, false, ""), "=> BFD CHECK b1 failed on service <=");
@@ -93,22 +102,44 @@ mod tests {
         assert_eq!(body(3, false, ""), "=> DNS_CHECK: failed on service <=");
         assert_eq!(body(3, true, ""), "=> DNS_CHECK: succeed on service <=");
         assert_eq!(body(4, true, ""), "=> CHECK succeed on service <=");
-        assert_eq!(body(4, false, ""), "=> CHECK failed on service : HTTP request failed <=");
+        assert_eq!(
+            body(4, false, ""),
+            "=> CHECK failed on service : HTTP request failed <="
+        );
         assert_eq!(body(5, true, ""), "=> CHECK succeed on service <=");
         assert_eq!(
             body(5, false, "SMTP_CHECK Error connecting to server [10.0.0.2]:tcp:25"),
             "=> CHECK failed on service : Error connecting to server [10.0.0.2]:tcp:25 <="
         );
         let misc = "Misc check for [[10.0.0.2]:tcp:80 VS [10.0.0.1]:tcp:80] by [/bin/true]";
-        assert_eq!(body(6, true, &format!("{misc} succeeded.")), "=> MISC CHECK succeeded on service <=");
+        assert_eq!(
+            body(6, true, &format!("{misc} succeeded.")),
+            "=> MISC CHECK succeeded on service <="
+        );
         assert_eq!(
             body(6, false, &format!("{misc} timed out with retry disabled.")),
             "=> MISC CHECK timed out on service <="
         );
         assert_eq!(
-            body(6, false, &format!("{misc} failed with retry disabled (exited with status 1).")),
+            body(
+                6,
+                false,
+                &format!("{misc} failed with retry disabled (exited with status 1).")
+            ),
             "=> MISC CHECK failed on service <="
         );
-        assert_eq!(rs_body_for(&cfg, CheckerId { vs: 0, rs: 0, checker: 7 }, true, ""), None);
+        assert_eq!(
+            rs_body_for(
+                &cfg,
+                CheckerId {
+                    vs: 0,
+                    rs: 0,
+                    checker: 7
+                },
+                true,
+                ""
+            ),
+            None
+        );
     }
 }

@@ -195,6 +195,9 @@ struct FifoScript {
 /// Runs notify scripts and writes the notify FIFOs for the VRRP process.
 pub struct Notifier {
     instances: Vec<Target>,
+    /// The instances before the last reload: a deleted one's `smtp_alert` and last mailed
+    /// state decide its mail.
+    previous: Vec<Target>,
     groups: Vec<Target>,
     fifos: Vec<Fifo>,
     fifo_scripts: Vec<FifoScript>,
@@ -246,6 +249,7 @@ impl Notifier {
             .collect();
         Notifier {
             instances,
+            previous: Vec::new(),
             groups,
             fifos: Vec::new(),
             fifo_scripts: Vec::new(),
@@ -259,7 +263,7 @@ impl Notifier {
     /// they are (a FIFO renamed in the new file takes effect at the next restart).
     pub fn reconfigure(&mut self, config: &Config) {
         let mut fresh = Notifier::new(config);
-        self.instances = std::mem::take(&mut fresh.instances);
+        self.previous = std::mem::replace(&mut self.instances, std::mem::take(&mut fresh.instances));
         self.groups = std::mem::take(&mut fresh.groups);
         self.no_email_faults = fresh.no_email_faults;
     }
@@ -274,6 +278,33 @@ impl Notifier {
             exec::spawn_detached(g, &generic_args(Kind::Instance, &d.name, d.state_word, d.priority));
         }
         self.write_fifos(&fifo_line(Kind::Instance, &d.name, d.state_word, d.priority));
+        if let Some(mail) = self.deleted_mail(d)
+            && let Some(m) = crate::alert::mailer()
+        {
+            crate::alert::send::spawn(&m, &mail.subject(&m), mail.body);
+        }
+    }
+
+    /// `vrrp_smtp_notifier()` for an instance a reload deleted: "Deleted" with
+    /// `notify_deleted`, else the FAULT mail keepalived sends for backward compatibility.
+    pub fn deleted_mail(&mut self, d: &super::reload::DeletedNotify) -> Option<VrrpMail> {
+        let t = self.previous.get_mut(d.instance)?;
+        let deleted = d.state_word == "DELETED";
+        if !t.smtp_alert || (!deleted && (self.no_email_faults || t.last_email == State::Fault)) {
+            return None;
+        }
+        let (what, body) = if deleted {
+            ("Deleted", "=> VRRP Deleted at reload <=")
+        } else {
+            t.last_email = State::Fault;
+            mail_text(Kind::Instance, State::Fault)?
+        };
+        Some(VrrpMail {
+            kind: Kind::Instance,
+            name: t.name.clone(),
+            what,
+            body,
+        })
     }
 
     /// keepalived's `fifo_write_vrrp_states_on_reload`: the FIFO line of a state, no script.
