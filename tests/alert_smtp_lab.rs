@@ -82,7 +82,7 @@ fn smtp_lines(d: &Daemon, port: u16) -> Vec<String> {
 
 /// Runs `program` until the case's last mail has been received and logged, then stops it;
 /// the sessions up to that mail and the daemon's SMTP log lines.
-fn run(lab: &mut Lab, case: &Case, program: &str, tag: &str, port: u16) -> (Vec<String>, Vec<String>) {
+fn run(lab: &mut Lab, case: &Case, program: &str, tag: &str, port: u16) -> (Vec<String>, Vec<String>, Sink) {
     let ip: std::net::IpAddr = lab.observer.ipv4.parse().unwrap();
     let sink = Sink::start_in(&lab.observer.ns, SocketAddr::new(ip, port), case.replies.clone());
     let cfg = (case.config)(lab, port);
@@ -110,7 +110,7 @@ fn run(lab: &mut Lab, case: &Case, program: &str, tag: &str, port: u16) -> (Vec<
     );
     d.signal(libc::SIGTERM);
     d.wait_exit(WAIT);
-    (undated(&sessions), smtp_lines(&d, port))
+    (undated(&sessions), smtp_lines(&d, port), sink)
 }
 
 /// Runs keepalived, then ours, and compares mail and log lines up to the case's last mail
@@ -125,8 +125,8 @@ fn compare(test: &str, case: Case) -> Option<Vec<String>> {
         return None;
     };
     let mut lab = Lab::new(1);
-    let (ka_mail, ka_log) = run(&mut lab, &case, &ka.display().to_string(), "ka", 2525);
-    let (our_mail, our_log) = run(&mut lab, &case, support::ours(), "ours", 2526);
+    let (ka_mail, ka_log, ka_sink) = run(&mut lab, &case, &ka.display().to_string(), "ka", 2525);
+    let (our_mail, our_log, our_sink) = run(&mut lab, &case, support::ours(), "ours", 2526);
     eprintln!("keepalived's mail: {ka_mail:#?}\nkeepalived's log: {ka_log:#?}");
     assert_eq!(our_mail, ka_mail);
     // Each compared session ends with one `last_line`: the log up to the last of those.
@@ -136,6 +136,13 @@ fn compare(test: &str, case: Case) -> Option<Vec<String>> {
         v[..n].to_vec()
     };
     assert_eq!(upto(&our_log), upto(&ka_log));
+    // The STOP notify: keepalived's smtp_connect() opens the connection at once and the
+    // process exits before the greeting, so the sink sees one more, empty, connection.
+    let stop = ka_mail.len() + 1;
+    let ka_stop = ka_sink.wait(stop, Duration::from_secs(5));
+    let our_stop = our_sink.wait(stop, Duration::from_secs(5));
+    assert_eq!(ka_stop.len(), stop, "keepalived's STOP connection: {ka_stop:?}");
+    assert_eq!(our_stop.len(), stop, "our STOP connection: {our_stop:?}");
     Some(ka_mail)
 }
 

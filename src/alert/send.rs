@@ -2,6 +2,7 @@
 //! (non-blocking, within `smtp_connect_timeout`), feeds the [`Conversation`] what the socket
 //! does and writes its log lines. The caller's loop never waits for it.
 
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
@@ -38,12 +39,29 @@ fn libc_now() -> libc::time_t {
 }
 
 /// Sends one alert in the background (keepalived's `smtp_alert()` after its checks). Needs a
-/// tokio runtime; without one nothing is sent.
+/// tokio runtime; without one nothing is sent. The non-blocking `connect()` is made here, at
+/// once, as keepalived's `smtp_connect()` makes it: a mail started just before exit (a STOP
+/// notify) opens its connection like keepalived's, even if the process ends before it is sent.
 pub fn spawn(m: &Mailer, subject: &str, body: &str) -> Option<JoinHandle<Vec<LogLine>>> {
     let handle = tokio::runtime::Handle::try_current().ok()?;
     let conv = Conversation::new(m.message(subject, body), m.server);
-    let (server, timeout) = (m.server, m.timeout);
-    Some(handle.spawn(run(conv, server, timeout)))
+    let started = start_connect(m.server, m.timeout);
+    Some(handle.spawn(converse(conv, started, m.timeout)))
+}
+
+/// A connection `connect()` has been called for: the socket and whether it is in progress.
+type Started = Option<(socket2::Socket, bool)>;
+
+/// The synchronous part of `smtp_connect()`: socket and non-blocking `connect()`. A socket that
+/// cannot be made and a `connect()` that fails at once end the alert silently, as in
+/// keepalived.
+fn start_connect(server: SocketAddr, timeout: Duration) -> Started {
+    let s = conn::socket(&Endpoint::to(server, timeout), &server).ok()?;
+    match s.connect(&SockAddr::from(server)) {
+        Ok(()) => Some((s, false)),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Some((s, true)),
+        Err(_) => None,
+    }
 }
 
 /// Writes the conversation's log lines so far, keeping a copy in `all`.
@@ -56,9 +74,14 @@ fn flush(conv: &mut Conversation, all: &mut Vec<LogLine>) {
 
 /// The whole conversation: connect, then send and read as it asks until it closes. Returns
 /// the log lines it wrote (`-D` lines included, whether written or not).
-pub async fn run(mut conv: Conversation, server: std::net::SocketAddr, timeout: Duration) -> Vec<LogLine> {
+pub async fn run(conv: Conversation, server: SocketAddr, timeout: Duration) -> Vec<LogLine> {
+    converse(conv, start_connect(server, timeout), timeout).await
+}
+
+/// [`run`] once `connect()` has been called.
+async fn converse(mut conv: Conversation, started: Started, timeout: Duration) -> Vec<LogLine> {
     let mut all = Vec::new();
-    let Some(stream) = connect(&mut conv, server, timeout).await else {
+    let Some(stream) = connect(&mut conv, started, timeout).await else {
         flush(&mut conv, &mut all);
         return all;
     };
@@ -89,15 +112,10 @@ pub async fn run(mut conv: Conversation, server: std::net::SocketAddr, timeout: 
     all
 }
 
-/// `smtp_connect()`: a non-blocking connect within `timeout`. A socket that cannot be made and
-/// a `connect()` that fails at once end the alert silently, as in keepalived.
-async fn connect(conv: &mut Conversation, server: std::net::SocketAddr, timeout: Duration) -> Option<TcpStream> {
-    let s = conn::socket(&Endpoint::to(server, timeout), &server).ok()?;
-    let in_progress = match s.connect(&SockAddr::from(server)) {
-        Ok(()) => false,
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
-        Err(_) => return None,
-    };
+/// The rest of `smtp_connect()` and `connection_in_progress()`: waits (within `timeout`) for
+/// a connection in progress and judges it.
+async fn connect(conv: &mut Conversation, started: Started, timeout: Duration) -> Option<TcpStream> {
+    let (s, in_progress) = started?;
     let stream = TcpStream::from_std(s.into()).ok()?;
     if !in_progress {
         return Some(stream);
