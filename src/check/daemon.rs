@@ -238,9 +238,8 @@ async fn carry_out(ipvs: &Ipvs, fifos: &mut Fifos, actions: Vec<PoolAction>) {
                 }
             }
             PoolAction::Fifo(line) => fifos.write(&line),
-            PoolAction::Smtp { subject, .. } => write(LogLine::detail(format!(
-                "SMTP alerts are not built yet - not sent: {subject}"
-            ))),
+            // Sent in the background; failures are only logged (keepalived's smtp_alert()).
+            PoolAction::Smtp { subject, body } => crate::alert::alert(&subject, &body),
         }
     }
     if !batch.is_empty() {
@@ -345,6 +344,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let mut ipvs = Ipvs::open().await;
     ipvs.set_timeouts(&config, false).await;
     let mut fifos = Fifos::open(&config);
+    crate::alert::configure(&config.global);
     let kernel = ipvs.table().await;
     let mut addresses = address_monitor(&config);
     let local_addrs = match crate::netlink::Netlink::new() {
@@ -400,6 +400,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                         Ok(c) => {
                             let carry = Carry::between(&config.check, &c.check);
                             config = Arc::new(c);
+                            crate::alert::configure(&config.global);
                             ipvs.set_timeouts(&config, true).await;
                             if addresses.is_none() {
                                 addresses = address_monitor(&config);
@@ -442,7 +443,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 }
                 step.logs.into_iter().for_each(write);
                 if let Some(t) = step.transition {
-                    let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
+                    let alert = crate::alert::checker::rs_body_for(&config, t.id, t.up, &t.reason);
+                    let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert });
                     carry_out(&ipvs, &mut fifos, acts).await;
                 }
             }

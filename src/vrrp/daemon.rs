@@ -505,6 +505,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
         return EXIT_MISSING_PERMISSION;
     }
     let announcer = Announcer::new(channels.channels);
+    crate::alert::configure(&cfg.global);
     let mut notifier = Notifier::new(&cfg);
     notifier.open_fifos(&cfg.global, true);
     let (script_tx, mut script_rx) = mpsc::channel::<Event>(256);
@@ -657,6 +658,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                             }
                         }
                     }
+                    crate::alert::configure(&new.global);
                     shell.notifier.reconfigure(&new);
                     shell.cfg = new.clone();
                     // Adverts in the plan belong to old instances: the old pool sends them.
