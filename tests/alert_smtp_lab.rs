@@ -90,6 +90,13 @@ fn smtp_lines(d: &Daemon, port: u16) -> Vec<String> {
 fn run(lab: &mut Lab, case: &Case, program: &str, tag: &str, port: u16) -> (Vec<String>, Vec<String>, Sink) {
     let ip: std::net::IpAddr = lab.observer.ipv4.parse().unwrap();
     let sink = Sink::start_in(&lab.observer.ns, SocketAddr::new(ip, port), case.replies.clone());
+    // A neighbour left FAILED by the previous run (an absent SMTP host) would make the next
+    // connect fail at once instead of timing out: each run starts with an empty cache.
+    let flushed = std::process::Command::new("ip")
+        .args(["-n", &lab.nodes[0].ns, "neigh", "flush", "all"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(flushed, "{tag}: ip neigh flush failed");
     let cfg = (case.config)(lab, port);
     let mut d = lab.start(0, program, tag, &cfg);
     let end = std::time::Instant::now() + WAIT;
