@@ -180,14 +180,20 @@ fn check_transcript(file: &Path) -> Option<String> {
         return None;
     }
     let Some(transcript) = first.transcript.as_deref() else {
-        return Some(format!("== {}
-   no transcript", file.display()));
+        return Some(format!(
+            "== {}
+   no transcript",
+            file.display()
+        ));
     };
     let second = load_transcript(transcript, &opts(file), &host);
     if first.config == second.config {
         return None;
     }
-    let problems: Vec<String> = differences(&first.config, &second.config).into_iter().take(12).collect();
+    let problems: Vec<String> = differences(&first.config, &second.config)
+        .into_iter()
+        .take(12)
+        .collect();
     Some(format!(
         "== {}\n   {}\n--- transcript:\n{transcript}",
         file.display(),

@@ -394,9 +394,9 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             }
             _ = usr1.recv() => crate::dumpfile::write_check_data(&config).into_iter().for_each(write),
             msg = link.rx.recv::<ToChild>() => match msg {
-                Some(ToChild::Reload { generation, text }) => {
+                Some(ToChild::Reload { generation, text, transcript }) => {
                     write(LogLine::info("Reloading"));
-                    match load_sent(&text, opts.cli.config_id.as_deref()) {
+                    match load_sent(&text, transcript, opts.cli.config_id.as_deref()) {
                         Ok(c) => {
                             let carry = Carry::between(&config.check, &c.check);
                             config = Arc::new(c);

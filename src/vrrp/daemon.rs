@@ -551,7 +551,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut stopping = false;
     loop {
-        let mut reload: Option<(u64, String)> = None;
+        let mut reload: Option<(u64, String, bool)> = None;
         let deadline = engine.next_deadline().map(|d| t0 + d);
         if let Err(e) = timer.arm(deadline) {
             log(LogLine::at(Priority::Error, format!("Unable to set the timer: {e}")));
@@ -566,8 +566,8 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                 Vec::new()
             }
             msg = link.rx.recv::<ToChild>(), if !stopping => match msg {
-                Some(ToChild::Reload { generation, text }) => {
-                    reload = Some((generation, text));
+                Some(ToChild::Reload { generation, text, transcript }) => {
+                    reload = Some((generation, text, transcript));
                     Vec::new()
                 }
                 Some(ToChild::Start { .. }) => Vec::new(),
@@ -630,9 +630,9 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
         };
         let burst = acts.len() >= BURST_ACTIONS;
         shell.carry_out(acts).await;
-        if let Some((generation, text)) = reload {
+        if let Some((generation, text, transcript)) = reload {
             log(LogLine::info("Reloading"));
-            match load_sent(&text, opts.config_id.as_deref()) {
+            match load_sent(&text, transcript, opts.config_id.as_deref()) {
                 Err(e) => link.rejected(generation, e).await,
                 Ok(new) => {
                     let new = Arc::new(new);
