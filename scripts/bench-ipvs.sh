@@ -6,7 +6,9 @@
 #            reading the config: the part of "program" before any programming)
 #   program  time from the daemon's start to the kernel table holding all 1,000 virtual servers
 #            x 10 real servers (TCP_CHECKs at blackholed real servers with a long
-#            connect_timeout, so every real server stays in the pool as it starts: alpha off)
+#            connect_timeout, so every real server stays in the pool as it starts: alpha off);
+#            program_only: from the first service in the table to all of them (the
+#            programming itself, without start-up and reading the config)
 #   reload   time from SIGHUP to the table equal to a config where 1% of the real servers
 #            changed (port 8080 -> 8081 of one real server in each of the first 100 services)
 #   rss      RSS of the checker child with the 10,000 real servers programmed
@@ -15,6 +17,9 @@
 #            (50 addresses on a dummy interface x 100 ports, scripts/vm/bench-listener.c),
 #            and its RSS at the end
 # Emulation (TCG) slows both daemons alike: compare the ratios, not the absolute times.
+# Both daemons log through syslog (a small /dev/log reader, scripts/vm/bench-syslog.c), as in
+# production; after each run the log's phases (first/last line of each kind, seconds after
+# the start or the SIGHUP) are printed, which shows where each daemon spends its time.
 #
 # Usage: scripts/bench-ipvs.sh [REPEATS (default 3)]; medians over REPEATS.
 # Environment: OURS_BIN (default: cargo build --release), THEIRS_BIN (default
@@ -56,6 +61,8 @@ add_elf() {
 add_elf "$theirs" /bench/theirs
 add_elf "$OURS_BIN" /bench/ours
 gcc -static -O2 -o "$X/bench/listener" scripts/vm/bench-listener.c
+gcc -static -O2 -o "$X/bench/syslog" scripts/vm/bench-syslog.c
+gcc -static -O2 -o "$X/bench/wait" scripts/vm/bench-wait.c 2>/dev/null
 
 # ------------------------------------------------------------------ configs
 # conf VS RS DELAY_LOOP CONNECT_TIMEOUT CHANGED: VS services 10.1.x.y:80 (wrr, NAT) with RS
@@ -125,9 +132,21 @@ wait_for() {
     sleep 0.02
   done
 }
-full() { [ "$(lines)" -ge "$want" ]; }
-some() { [ "$(lines)" -gt 3 ]; }
-reloaded() { [ "$(lines)" -eq "$want" ] && [ "$(grep -c ':1F91 ' /proc/net/ip_vs)" -eq "$CHANGED" ]; }
+# vs_addr V: sets $addr to the address of the V-th virtual server (0-based) of the generated
+# configs (no command substitution: under emulation every fork costs 50 to 100 ms).
+vs_addr() { addr=10.1.$(( $1 / 250 )).$(( $1 % 250 + 1 )); }
+# The table waits ask the kernel about one service over netlink (scripts/vm/bench-wait.c), from
+# a waiter started before the event: polling /proc/net/ip_vs, let alone with wc in a shell
+# loop, would take the guest's CPU from the daemon being timed. Both daemons program in the
+# configuration's order, so the last service complete means the table is; that is then
+# checked once on the whole table (and polled, should a daemon ever use another order).
+# waiter NAME ARGS...: starts a waiter; its time of success lands in /run/NAME.
+waiter() { local n=$1; shift; /bench/wait 900000 "$@" > "/run/$n" & eval "${n}_pid=$!"; }
+# waited NAME: waits for that waiter; sets $at to its time (microseconds), fails if it failed.
+waited() { local p; eval "p=\$${1}_pid"; wait "$p" || return 1; read -r at < "/run/$1"; }
+# table_is CONDITION: checks the whole table; if it is not there yet, polls and moves $at to
+# the time it is.
+table_is() { eval "$1" || { wait_for 900 eval "$1" && at=${EPOCHREALTIME/./}; }; }
 gone() { ! kill -0 "$main" 2>/dev/null; }
 
 # child_of: the checker child of the watchdog parent $PARENT.
@@ -142,10 +161,25 @@ child_of() {
 cpu_ticks() { local s; read -r s < "/proc/$1/stat"; s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-# start IMPL CONF: the daemon (checker child only), logging to /run/IMPL.log.
-start() {
+# The syslog daemon: both daemons log as in production, through /dev/log, to
+# /run/IMPL.log (restarted for each daemon), each line stamped with its arrival time.
+syslogd_pid=
+syslog_to() {
+  [ -n "$syslogd_pid" ] && { kill "$syslogd_pid"; wait "$syslogd_pid" 2>/dev/null; }
+  # Not on the output port: the virtio port opens once, and /bench/init writes the exit code.
+  /bench/syslog /dev/log "/run/$1.log" < /dev/null > /dev/null 2>&1 &
+  syslogd_pid=$!
+  wait_for 10 test -S /dev/log
+}
+mark() { logger "MARK $*"; }
+# prepare IMPL CONF, then launch IMPL: the daemon (checker child only). Timings start between
+# the two, so that copying the file is not timed.
+prepare() {
   cp "$2" /run/active.conf
-  "/bench/$1" -f /run/active.conf -C -n -l -p "/run/$1.pid" -c "/run/$1-check.pid" >> "/run/$1.log" 2>&1 &
+  mark "start $2"
+}
+launch() {
+  "/bench/$1" -f /run/active.conf -C -n -p "/run/$1.pid" -c "/run/$1-check.pid" >> "/run/$1.out" 2>&1 &
   main=$!
 }
 stop() {
@@ -155,36 +189,69 @@ stop() {
   ipvsadm -C
 }
 result() { echo "RESULT $1 $impl $2"; }
+# phases IMPL: where the time went, from the syslog stamps (first and last line of each kind
+# of message after each MARK), so that a slow phase shows without a profiler in the guest.
+phases() {
+  log "$1: log phases (seconds after the mark; count, first, last)"
+  awk '
+    function flush(   i, k) { for (i = 1; i <= n; i++) { k = order[i]; printf "    %-70.70s %6d %8.3f %8.3f\n", k, cnt[k], first[k], last[k] } }
+    { t = $1; m = $0; sub(/^[^ ]+ <[0-9]+>[A-Z][a-z]+ +[0-9]+ [0-9:]+ /, "", m)
+      if (m ~ /MARK /) { flush(); base = t; sub(/.*MARK /, "", m); print "  MARK " m; split("", seen); split("", cnt); n = 0; next }
+      sub(/\[[0-9]+\]: /, ": ", m); k = m; sub(/[[(0-9].*/, "", k)
+      if (!(k in seen)) { seen[k] = 1; order[++n] = k; first[k] = t - base }
+      cnt[k]++; last[k] = t - base }
+    END { flush() }' "/run/$1.log"
+}
 ms() { echo $(( ($2 - $1) / 1000 )); }
 
-# Real servers of the programming test: blackholed (a SYN into a dummy device is dropped),
-# so a check neither succeeds nor fails within connect_timeout 600.
-ip link add bh type dummy && ip link set bh up && ip route add 10.2.0.0/16 dev bh
-# Real servers of the CPU test: 50 local addresses, 100 listening ports.
-ip link add rs type dummy && ip link set rs up
-for i in $(seq 1 50); do ip addr add "10.3.0.$i/32" dev rs; done
-/bench/listener 10001 100 &
-listener=$!
-log "kernel $(uname -r), $(nproc) CPU(s), HZ $HZ"
-
-for rep in $(seq 1 "$REPEATS"); do
-  for impl in theirs ours; do
-    log "repeat $rep: $impl"
+# One run, in a network namespace of its own (run.sh one MODE IMPL): IPVS keeps deleted
+# destinations in a trash list for minutes, and every later addition walks that list, so a
+# run after another one in the same namespace would pay for the earlier run's table.
+if [ "${1:-}" = one ]; then
+  mode=$2 impl=$3
+  ip link set lo up
+  if [ "$mode" = big ]; then
+    # Real servers: blackholed (a SYN into a dummy device is dropped), so a check neither
+    # succeeds nor fails within connect_timeout 600.
+    ip link add bh type dummy && ip link set bh up && ip route add 10.2.0.0/16 dev bh
     want=$((3 + VS * 11))
-    t0=$(now); start "$impl" /bench/big.conf
-    # the first service in the kernel: start-up and config reading, before programming
-    wait_for 900 some && result first "$(ms "$t0" "$(now)")"
-    if wait_for 900 full; then t1=$(now); result program "$(ms "$t0" "$t1")"; else log "$impl: table incomplete ($(lines) lines)"; fi
+    prepare "$impl" /bench/big.conf
+    vs_addr 0; waiter first "$addr" 80 1
+    vs_addr $(( VS - 1 )); waiter last "$addr" 80 10
+    sleep 0.5   # the waiters' own start-up is not timed
+    t0=${EPOCHREALTIME/./}; launch "$impl"
+    # the first real server in the kernel: start-up and config reading, before programming
+    waited first && { tf=$at; result first "$(ms "$t0" "$tf")"; }
+    if waited last && table_is '[ "$(lines)" -ge "$want" ]'; then
+      result program "$(ms "$t0" "$at")"; result program_only "$(ms "$tf" "$at")"
+    else
+      log "$impl: table incomplete ($(lines) lines)"
+    fi
     PARENT=$main; kid=$(child_of)
     [ -n "$kid" ] && result rss10k "$(rss_kb "$kid")"
     cp /bench/big-reload.conf /run/active.conf
-    t0=$(now); kill -HUP "$main"
-    if wait_for 900 reloaded; then t1=$(now); result reload "$(ms "$t0" "$t1")"; else log "$impl: reload not applied ($(lines) lines)"; fi
+    mark "reload"
+    vs_addr $(( CHANGED - 1 )); waiter changed "$addr" 80 10 8081
+    sleep 0.5
+    t0=${EPOCHREALTIME/./}; kill -HUP "$main"
+    if waited changed && table_is '[ "$(lines)" -eq "$want" ] && [ "$(grep -c ":1F91 " /proc/net/ip_vs)" -eq "$CHANGED" ]'; then
+      result reload "$(ms "$t0" "$at")"
+    else
+      log "$impl: reload not applied ($(lines) lines)"
+    fi
+    mark "reloaded"
     stop
-
+  else
+    # Real servers: 50 local addresses, 100 listening ports.
+    ip link add rs type dummy && ip link set rs up
+    for i in $(seq 1 50); do ip addr add "10.3.0.$i/32" dev rs; done
+    /bench/listener 10001 100 &
+    listener=$!
     want=$((3 + CPU_VS * 11))
-    start "$impl" /bench/cpu.conf
-    wait_for 300 full || log "$impl: cpu table incomplete ($(lines) lines)"
+    prepare "$impl" /bench/cpu.conf
+    vs_addr $(( CPU_VS - 1 )); waiter last "$addr" 80 10
+    launch "$impl"
+    waited last || log "$impl: cpu table incomplete ($(lines) lines)"
     sleep 5   # past the first round of checks
     PARENT=$main; kid=$(child_of)
     if [ -n "$kid" ]; then
@@ -196,9 +263,45 @@ for rep in $(seq 1 "$REPEATS"); do
       log "$impl: no checker child"
     fi
     stop
-  done
+    kill "$listener"
+  fi
+  exit 0
+fi
+
+log "kernel $(uname -r), $(nproc) CPU(s), HZ $HZ"
+# idle: the share of idle CPU time over the last second, in percent.
+idle() {
+  local a b
+  read -r a < /proc/stat; sleep 1; read -r b < /proc/stat
+  set -- $a; local t1=$(( $2 + $3 + $4 + $5 + $6 + $7 + $8 )) i1=$5
+  set -- $b; local t2=$(( $2 + $3 + $4 + $5 + $6 + $7 + $8 )) i2=$5
+  echo $(( (i2 - i1) * 100 / (t2 - t1 + 1) ))
+}
+# quiet: before each run, until the guest is idle (the previous namespace's cleanup and its
+# TIME_WAIT sockets done, at most 120 s), so that no run pays for another's leftovers.
+quiet() { wait_for 120 eval '[ "$(idle)" -ge 90 ]' || log "guest still busy before the next run"; }
+# order REP: the two daemons, in turns first (so that neither always runs after the other).
+order() { if (( $1 % 2 )); then echo theirs ours; else echo ours theirs; fi; }
+# run MODE IMPL REP: one run in a fresh namespace.
+run() {
+  local ns="bench-$1-$2-$3"
+  quiet
+  log "repeat $3: $2, $1"
+  syslog_to "$2"
+  ip netns add "$ns"
+  IMPL=$2 ip netns exec "$ns" bash /bench/run.sh one "$1" "$2"
+  ip netns del "$ns"
+}
+
+# Programming and reload: every repeat of both daemons, before any CPU run.
+for rep in $(seq 1 "$REPEATS"); do
+  for impl in $(order "$rep"); do run big "$impl" "$rep"; phases "$impl"; done
 done
-kill "$listener"
+# Checker CPU and memory.
+for rep in $(seq 1 "$REPEATS"); do
+  for impl in $(order "$rep"); do run cpu "$impl" "$rep"; done
+done
+kill "$syslogd_pid"
 for impl in theirs ours; do log "--- $impl log (tail)"; tail -n 5 "/run/$impl.log"; done
 RUN
 
@@ -244,8 +347,9 @@ echo "IPVS benchmark, QEMU guest ($accel), median of $repeats; ratio = keepalive
 echo
 printf '| %-44s | %14s | %14s | %12s |\n' "measure" "keepalived" "ours" "ratio"
 printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..14})"
-row "first service in the table after start" first s 1000
-row "program $VS x 10 at start" program s 1000
+row "first real server in the table after start" first s 1000
+row "program $VS x 10 at start (from exec)" program s 1000
+row "program $VS x 10 (first service to all)" program_only s 1000
 row "reload changing 1% of real servers" reload s 1000
 row "checker RSS, $VS x 10" rss10k MiB 1024
 row "checker CPU, $((CPU_VS * 10)) TCP_CHECK, ${cpu_secs} s" cpu s 1000

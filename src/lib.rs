@@ -2,6 +2,7 @@
 //!
 //! The [`config`] module reads keepalived.conf exactly as keepalived 2.2.7 does.
 
+pub mod alert;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -477,3 +477,47 @@ fn icmp6_connect_thread() {
     });
     assert_eq!(r, OK);
 }
+
+/// `socket_bind_connect()` through `check::conn` for SMTP_CHECK and DNS_CHECK: a bad
+/// `bind_if` is a set-up failure (rescheduled, no verdict); `bindto`/`bind_port` give the
+/// DNS query's source.
+#[test]
+fn smtp_and_dns_socket_bind_connect() {
+    let Some(ns) = netns("smtp_and_dns_socket_bind_connect") else {
+        return;
+    };
+    let (smtp_bad_if, dns_bad_if, source, src_port) = in_netns(&ns.name, || async {
+        let t = Duration::from_secs(5);
+        let rs: SocketAddr = "127.0.0.1:25".parse().unwrap();
+        let mut bad = co("127.0.0.1", 25);
+        bad.bind_if = Some("nosuchdev0".into());
+        let smtp_check = SmtpCheck { helo_name: "me".into() };
+        let dns_check = DnsCheck {
+            qtype: "A",
+            name: "x".into(),
+        };
+        let smtp_bad_if = smtp::probe(&smtp_check, &bad, t, rs).await;
+        let dns_bad_if = dns::probe(&dns_check, &bad, t, 1, "c").await;
+        let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let port = s.local_addr().unwrap().port();
+        let src_port = UdpSocket::bind("127.0.0.1:0")
+            .await
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut bound = co("127.0.0.1", port);
+        bound.bindto = Some("127.0.0.1".parse().unwrap());
+        bound.bind_port = src_port;
+        let probe = dns::probe(&dns_check, &bound, Duration::from_millis(300), 1, "c");
+        let recv = async {
+            let mut buf = [0u8; 512];
+            s.recv_from(&mut buf).await.unwrap().1
+        };
+        let (_, from) = tokio::join!(probe, recv);
+        (smtp_bad_if, dns_bad_if, from, src_port)
+    });
+    assert_eq!(smtp_bad_if, Report::Rescheduled);
+    assert_eq!(dns_bad_if, Report::Rescheduled);
+    assert_eq!(source, SocketAddr::from(([127, 0, 0, 1], src_port)));
+}

@@ -778,3 +778,42 @@ fn events_from_a_scheduler_step() {
         ]
     );
 }
+
+/// `misc_check_child_thread()` mails the first result even when it confirms the initial
+/// state (no `checker_was_up` test, unlike `tcp_epilog()`).
+#[test]
+fn misc_check_first_result_mails() {
+    let mail_conf = |checker: &str| {
+        vs_conf("", "", 1)
+            .replace(
+                "global_defs { router_id R1 }",
+                "global_defs { router_id R1\n notification_email { a@b.c }\n smtp_server 127.0.0.1 }",
+            )
+            .replace("TCP_CHECK { connect_timeout 3 }", checker)
+    };
+    let first_up = |text: &str, body: &str| {
+        let (mut p, _) = Pool::start(load(text), &Table::default());
+        let a = p.handle(PoolEvent::Checker {
+            id: id(0, 0, 0),
+            up: true,
+            alert: Some(body.into()),
+        });
+        mails(&a)
+    };
+    let misc = first_up(
+        &mail_conf("MISC_CHECK { misc_path /bin/true }"),
+        "=> MISC CHECK succeeded on service <=",
+    );
+    assert_eq!(
+        misc,
+        vec![(
+            format!("[R1] Realserver {RS1} of virtual server {VS} - UP"),
+            "=> MISC CHECK succeeded on service <=".to_string()
+        )]
+    );
+    let tcp = first_up(
+        &mail_conf("TCP_CHECK { connect_timeout 3 }"),
+        "=> TCP CHECK succeed on service <=",
+    );
+    assert!(tcp.is_empty(), "{tcp:?}");
+}

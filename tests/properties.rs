@@ -4,7 +4,9 @@
 //! - the resolved dump of any generated configuration reads back to an equal model, without new
 //!   diagnostics.
 
-use keepalived_rs::config::{LoadOptions, dump, fuzz_one, load_text, system::FixedSystem};
+use keepalived_rs::config::{
+    LoadOptions, dump, fuzz_one, load_recording, load_text, load_transcript, system::FixedSystem,
+};
 use proptest::prelude::*;
 
 /// A small deterministic generator driven by one proptest seed.
@@ -185,6 +187,75 @@ fn opts() -> LoadOptions {
     }
 }
 
+/// Token soup: keywords, values, braces, quotes, comments, definitions, conditional lines,
+/// sequences and includes in any order.
+fn soup() -> impl Strategy<Value = Vec<&'static str>> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("vrrp_instance"),
+            Just("virtual_server"),
+            Just("real_server"),
+            Just("global_defs"),
+            Just("vrrp_sync_group"),
+            Just("group"),
+            Just("virtual_ipaddress"),
+            Just("TCP_CHECK"),
+            Just("HTTP_GET"),
+            Just("url"),
+            Just("path"),
+            Just("state"),
+            Just("priority"),
+            Just("interface"),
+            Just("eth0"),
+            Just("10.0.0.1/24"),
+            Just("fe80::1"),
+            Just("80"),
+            Just("{"),
+            Just("}"),
+            Just("\n"),
+            Just("\""),
+            Just("'"),
+            Just("#"),
+            Just("!"),
+            Just("\\"),
+            Just("$A=x"),
+            Just("$A"),
+            Just("${A}"),
+            Just("$B= \\\n"),
+            Just("@lb1"),
+            Just("@^lb1"),
+            Just("~SEQ(i, 1, 3)"),
+            Just("~LST(v, a, b)"),
+            Just("include x"),
+            Just("notify"),
+            Just("script"),
+            Just("track_script"),
+            Just("weight"),
+            Just("-5"),
+            Just("300"),
+            Just("0.5"),
+            Just("MASTER"),
+            Just("auth_pass"),
+            Just("authentication"),
+            Just("dev"),
+            Just("virtual_routes"),
+            Just("via"),
+            Just("table"),
+            Just("static_ipaddress"),
+            Just("bfd_instance"),
+            Just("track_file"),
+            Just("vrrp_script"),
+            Just("lb_kind"),
+            Just("TUN"),
+            Just("persistence_timeout"),
+            Just(" "),
+            Just("\t"),
+            Just("é"),
+        ],
+        0..120,
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
@@ -206,22 +277,30 @@ proptest! {
     }
 
     #[test]
-    fn no_input_panics(parts in prop::collection::vec(prop_oneof![
-        Just("vrrp_instance"), Just("virtual_server"), Just("real_server"), Just("global_defs"),
-        Just("vrrp_sync_group"), Just("group"), Just("virtual_ipaddress"), Just("TCP_CHECK"),
-        Just("HTTP_GET"), Just("url"), Just("path"), Just("state"), Just("priority"),
-        Just("interface"), Just("eth0"), Just("10.0.0.1/24"), Just("fe80::1"), Just("80"),
-        Just("{"), Just("}"), Just("\n"), Just("\""), Just("'"), Just("#"), Just("!"), Just("\\"),
-        Just("$A=x"), Just("$A"), Just("${A}"), Just("$B= \\\n"), Just("@lb1"), Just("@^lb1"),
-        Just("~SEQ(i, 1, 3)"), Just("~LST(v, a, b)"), Just("include x"), Just("notify"),
-        Just("script"), Just("track_script"), Just("weight"), Just("-5"), Just("300"),
-        Just("0.5"), Just("MASTER"), Just("auth_pass"), Just("authentication"), Just("dev"),
-        Just("virtual_routes"), Just("via"), Just("table"), Just("static_ipaddress"),
-        Just("bfd_instance"), Just("track_file"), Just("vrrp_script"), Just("lb_kind"),
-        Just("TUN"), Just("persistence_timeout"), Just(" "), Just("\t"), Just("é"),
-    ], 0..120)) {
+    fn no_input_panics(parts in soup()) {
         let text = parts.join(" ");
         fuzz_one(text.as_bytes());
+    }
+
+    /// The transcript the watchdog hands its children (`load_recording` -> `load_transcript`)
+    /// gives the parent's model, whatever the reader had to do to produce the lines.
+    #[test]
+    fn transcript_replays_to_the_same_model(parts in soup(), generated in any::<u64>()) {
+        let sys = FixedSystem::typical();
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{}\n{}", config(generated), parts.join(" "));
+        std::fs::write(dir.path().join("keepalived.conf"), &text).unwrap();
+        let o = LoadOptions {
+            config_file: "keepalived.conf".into(),
+            cwd: Some(dir.path().to_path_buf()),
+            config_id: Some("lb1".into()),
+            ..opts()
+        };
+        let first = load_recording(&o, &sys);
+        prop_assume!(first.main_file_ok);
+        let transcript = first.transcript.clone().expect("a transcript");
+        let second = load_transcript(&transcript, &o, &sys);
+        prop_assert_eq!(&first.config, &second.config, "\n--- input\n{}\n--- transcript\n{}", text, transcript);
     }
 }
 

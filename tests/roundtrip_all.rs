@@ -3,6 +3,9 @@
 //! The WHOLE models must be equal, and the resolved text must not give any message the original
 //! did not give (compared by text: the lines differ).
 //!
+//! The same corpus also goes through the transcript the watchdog hands its children
+//! (`load_recording` -> `load_transcript`): the models must be equal there too.
+//!
 //! The host is the one the oracle gives keepalived: every interface the file names exists
 //! (`tests/support::interfaces_for()`, honouring `# oracle-absent-interfaces:`), everything else
 //! (users, files, name tables) is this machine's.
@@ -13,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use keepalived_rs::config::model::Config;
 use keepalived_rs::config::system::HostWithInterfaces;
-use keepalived_rs::config::{LoadOptions, Loaded, dump, load, load_str};
+use keepalived_rs::config::{LoadOptions, Loaded, dump, load, load_recording, load_str, load_transcript};
 
 fn files_in(dir: &Path, recurse: bool, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
@@ -160,6 +163,55 @@ fn every_configuration_round_trips() {
     assert!(
         failures.is_empty(),
         "{} of {} configurations do not round-trip:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+/// One configuration through the transcript: `None` if the replay gives the same model.
+fn check_transcript(file: &Path) -> Option<String> {
+    let text = String::from_utf8_lossy(&std::fs::read(file).ok()?).into_owned();
+    let host = HostWithInterfaces {
+        interfaces: support::interfaces_for(&text),
+    };
+    let first = load_recording(&opts(file), &host);
+    if !first.main_file_ok {
+        return None;
+    }
+    let Some(transcript) = first.transcript.as_deref() else {
+        return Some(format!(
+            "== {}
+   no transcript",
+            file.display()
+        ));
+    };
+    let second = load_transcript(transcript, &opts(file), &host);
+    if first.config == second.config {
+        return None;
+    }
+    let problems: Vec<String> = differences(&first.config, &second.config)
+        .into_iter()
+        .take(12)
+        .collect();
+    Some(format!(
+        "== {}\n   {}\n--- transcript:\n{transcript}",
+        file.display(),
+        problems.join("\n   ")
+    ))
+}
+
+/// The watchdog's children load the transcript of the lines the parent parsed: for every
+/// configuration, that gives the parent's model exactly.
+#[test]
+fn every_configuration_replays_from_its_transcript() {
+    let files = corpus();
+    assert!(files.len() > 300, "only {} configurations found", files.len());
+    let failures: Vec<String> = files.iter().filter_map(|f| check_transcript(f)).collect();
+    eprintln!("transcripts: {} configurations, {} differ", files.len(), failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} configurations differ after the transcript:\n{}",
         failures.len(),
         files.len(),
         failures.join("\n")

@@ -96,7 +96,7 @@ pub enum Connect {
 
 /// Whether keepalived counts a `connect()` errno as a failure to connect rather than a failure
 /// to run the check (`socket_bind_connect()`).
-fn is_connect_fail(e: &io::Error) -> bool {
+pub fn is_connect_fail(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error(),
         Some(
@@ -115,13 +115,21 @@ fn is_connect_fail(e: &io::Error) -> bool {
 /// Makes the socket and sets it up as `socket_bind_connect()` does, up to (not including)
 /// `connect()`. Errors carry keepalived's log line.
 pub fn socket(ep: &Endpoint, dst: &SocketAddr) -> Result<Socket, Option<String>> {
+    socket_of(ep, dst, Type::STREAM, Protocol::TCP)
+}
+
+/// [`socket`] of another type (DNS_CHECK's UDP socket); SO_LINGER only on stream sockets, as
+/// `socket_bind_connect()` sets it.
+pub fn socket_of(ep: &Endpoint, dst: &SocketAddr, ty: Type, proto: Protocol) -> Result<Socket, Option<String>> {
     let domain = match dst.ip() {
         IpAddr::V4(_) => Domain::IPV4,
         IpAddr::V6(_) => Domain::IPV6,
     };
-    let s = Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP)).map_err(|_| None)?;
-    // Frees the port after close while allowing a proper shutdown, as keepalived does.
-    let _ = s.set_linger(Some(Duration::from_secs(5)));
+    let s = Socket::new(domain, ty.nonblocking(), Some(proto)).map_err(|_| None)?;
+    if ty == Type::STREAM {
+        // Frees the port after close while allowing a proper shutdown, as keepalived does.
+        let _ = s.set_linger(Some(Duration::from_secs(5)));
+    }
     if ep.fwmark != 0 {
         s.set_mark(ep.fwmark).map_err(|e| {
             Some(format!(

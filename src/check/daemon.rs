@@ -260,9 +260,8 @@ async fn carry_out(ipvs: &Ipvs, fifos: &mut Fifos, actions: Vec<PoolAction>) {
                 }
             }
             PoolAction::Fifo(line) => fifos.write(&line),
-            PoolAction::Smtp { subject, .. } => write(LogLine::detail(format!(
-                "SMTP alerts are not built yet - not sent: {subject}"
-            ))),
+            // Sent in the background; failures are only logged (keepalived's smtp_alert()).
+            PoolAction::Smtp { subject, body } => crate::alert::alert(&subject, &body),
         }
     }
     if !batch.is_empty() {
@@ -367,6 +366,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let mut ipvs = Ipvs::open().await;
     ipvs.set_timeouts(&config, false).await;
     let mut fifos = Fifos::open(&config);
+    crate::alert::configure(&config.global);
     let kernel = ipvs.table().await;
     let mut addresses = address_monitor(&config);
     let local_addrs = match crate::netlink::Netlink::new() {
@@ -418,14 +418,15 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             }
             _ = usr1.recv() => crate::dumpfile::write_check_data(&config).into_iter().for_each(write),
             msg = link.rx.recv::<ToChild>() => match msg {
-                Some(ToChild::Reload { generation, text }) => {
+                Some(ToChild::Reload { generation, text, transcript }) => {
                     write(LogLine::info("Reloading"));
-                    match load_sent(&text, opts.cli.config_id.as_deref()) {
+                    match load_sent(&text, transcript, opts.cli.config_id.as_deref()) {
                         Ok(c) => {
                             let carry = Carry::between(&config.check, &c.check);
                             // The pool takes the configuration; probes share its copy.
                             let acts = pool.handle(PoolEvent::Reload(Box::new(c)));
                             config = Arc::clone(pool.shared_config());
+                            crate::alert::configure(&config.global);
                             ipvs.set_timeouts(&config, true).await;
                             if addresses.is_none() {
                                 addresses = address_monitor(&config);
@@ -470,7 +471,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                         }
                         step.logs.into_iter().for_each(write);
                         if let Some(t) = step.transition {
-                            let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert: None });
+                            let alert = crate::alert::checker::rs_body_for(&config, t.id, t.up, &t.reason);
+                            let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert });
                             carry_out(&ipvs, &mut fifos, acts).await;
                             transitions += 1;
                         }

@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use tokio::time::{Instant, timeout_at};
 
+use socket2::{Protocol, Type};
 use tokio::net::UdpSocket;
 
+use crate::check::conn;
 use crate::check::event::Probe;
 use crate::check::schedule::Report;
-use crate::check::smtp::{Bound, pair, socket_bind_connect, strerror, target};
+use crate::check::smtp::{endpoint, log_setup, pair, strerror, target};
 use crate::config::model::check::{ConnOpts, DNS_TYPES, DnsCheck};
 use crate::log::{LogLine, write as log};
 
@@ -75,6 +77,18 @@ pub fn type_number(name: &str) -> u16 {
     DNS_TYPES.iter().find(|(n, _)| *n == name).map_or(6, |(_, v)| *v)
 }
 
+/// `socket_bind_connect()` failed otherwise (its own line first, if it logs one): keepalived
+/// logs and reschedules without a verdict.
+fn bind_failed(chk: &str, line: Option<&str>) -> Report {
+    if let Some(l) = line {
+        log_setup(l);
+    }
+    log(&LogLine::info(format!(
+        "DNS_CHECK ({chk}) UDP socket bind failed. Rescheduling."
+    )));
+    Report::Rescheduled
+}
+
 fn fail(reason: impl Into<String>) -> Report {
     Report::Done(Probe::Failure { reason: reason.into() })
 }
@@ -83,26 +97,26 @@ fn fail(reason: impl Into<String>) -> Report {
 /// (`connect_timeout`). `chk` is the real server as `FMT_CHK` prints it, for the lines
 /// logged here.
 pub async fn probe(check: &DnsCheck, co: &ConnOpts, limit: Duration, id: u16, chk: &str) -> Report {
-    use socket2::{Domain, Protocol, Socket, Type};
     let Some(addr) = target(co) else {
         return fail("connection failure.");
     };
-    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
-    let Ok(sock) = Socket::new(domain, Type::DGRAM.nonblocking().cloexec(), Some(Protocol::UDP)) else {
-        log(&LogLine::info(format!(
-            "DNS_CHECK ({chk}) failed to create socket. Rescheduling."
-        )));
-        return Report::Rescheduled;
-    };
-    match socket_bind_connect(&sock, co, addr) {
-        Bound::Connecting => {}
-        Bound::Fail => return fail(format!("network unreachable for {}", pair(addr))),
-        Bound::Error => {
+    let sock = match conn::socket_of(&endpoint(co, addr, limit), &addr, Type::DGRAM, Protocol::UDP) {
+        Ok(s) => s,
+        Err(None) => {
             log(&LogLine::info(format!(
-                "DNS_CHECK ({chk}) UDP socket bind failed. Rescheduling."
+                "DNS_CHECK ({chk}) failed to create socket. Rescheduling."
             )));
             return Report::Rescheduled;
         }
+        Err(Some(line)) => return bind_failed(chk, Some(&line)),
+    };
+    // A UDP connect() only sets the peer: it succeeds or fails at once.
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if conn::is_connect_fail(&e) => {
+            return fail(format!("network unreachable for {}", pair(addr)));
+        }
+        Err(_) => return bind_failed(chk, None),
     }
     let Ok(sock) = UdpSocket::from_std(sock.into()) else {
         return fail("failed to write socket.");

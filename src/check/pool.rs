@@ -544,9 +544,15 @@ impl Pool {
         let rs_alive = self.st[id.vs].rs[id.rs].alive;
         let rs_cfg = &self.cfg.check.virtual_servers[id.vs].real_servers[id.rs];
         let changed = if up { !was_up } else { was_up };
+        // MISC_CHECK mails every result it reports (misc_check_child_thread() does not look
+        // at checker_was_up), so also a first result that confirms the initial state.
+        let misc = matches!(
+            rs_cfg.checkers.get(id.checker).map(|c| &c.kind),
+            Some(crate::config::model::check::CheckerKind::Misc(_))
+        );
         if let Some(body) = alert
             && rs_cfg.smtp_alert.unwrap_or(true)
-            && changed
+            && (changed || misc)
             && (rs_was_alive != rs_alive || !self.cfg.global.no_checker_emails)
         {
             self.smtp_rs(id.vs, id.rs, if rs_alive { "UP" } else { "DOWN" }, body);

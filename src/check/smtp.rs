@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use crate::check::conn::{self, Connect, Endpoint};
 use crate::check::event::Probe;
 use crate::check::schedule::Report;
 use crate::config::model::check::{ConnOpts, SmtpCheck};
@@ -27,115 +28,31 @@ pub fn pair(addr: SocketAddr) -> String {
     format!("[{}]:{}", addr.ip(), addr.port())
 }
 
-/// The result of keepalived's `socket_bind_connect()` (layer4.c) on a fresh socket.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Bound {
-    /// Connected, or (TCP) connecting.
-    Connecting,
-    /// `connect_fail`: connect(2) failed at once with an unreachable/refused kind of error.
-    Fail,
-    /// `connect_error`: SO_MARK, SO_BINDTODEVICE, bind(2) or connect(2) failed otherwise; the
-    /// checkers then log "... Rescheduling." and count nothing.
-    Error,
+/// The checker's connection options as a [`Endpoint`] to `addr`, within `limit`.
+pub fn endpoint(co: &ConnOpts, addr: SocketAddr, limit: Duration) -> Endpoint {
+    Endpoint {
+        dst: Some(addr),
+        bind: co.bindto.map(|ip| SocketAddr::new(ip, co.bind_port)),
+        bind_if: co.bind_if.clone(),
+        fwmark: co.fwmark,
+        timeout: limit,
+    }
 }
 
-/// keepalived's `socket_bind_connect()`: SO_LINGER 5 s on TCP sockets, SO_MARK `fwmark`,
-/// SO_BINDTODEVICE `bind_if`, bind to `bindto`:`bind_port`, then a non-blocking connect.
-pub fn socket_bind_connect(sock: &socket2::Socket, co: &ConnOpts, addr: SocketAddr) -> Bound {
+/// Logs a socket set-up failure line of [`conn::socket`] at keepalived's priority
+/// (`socket_bind_connect()` logs the SO_MARK failure at LOG_ERR, the others at LOG_INFO).
+pub fn log_setup(line: &str) {
     use crate::log::{LogLine, Priority, write};
-    if sock.r#type().ok() == Some(socket2::Type::STREAM) {
-        let _ = sock.set_linger(Some(Duration::from_secs(5)));
-    }
-    if co.fwmark != 0
-        && let Err(e) = sock.set_mark(co.fwmark)
-    {
-        let m = format!("Error setting fwmark {} to socket: {}", co.fwmark, strerror(&e));
-        write(&LogLine::at(Priority::Error, m));
-        return Bound::Error;
-    }
-    if let Some(dev) = &co.bind_if
-        && let Err(e) = sock.bind_device(Some(dev.as_bytes()))
-    {
-        let m = format!("Checker can't bind to device {dev}: {}", strerror(&e));
-        write(&LogLine::info(m));
-        return Bound::Error;
-    }
-    if let Some(ip) = co.bindto
-        && let Err(e) = sock.bind(&SocketAddr::new(ip, co.bind_port).into())
-    {
-        write(&LogLine::info(format!("Checker bind failed: {}", strerror(&e))));
-        return Bound::Error;
-    }
-    match sock.connect(&addr.into()) {
-        Ok(()) => Bound::Connecting,
-        Err(e) => match e.raw_os_error() {
-            Some(libc::EINPROGRESS) => Bound::Connecting,
-            Some(
-                libc::ENETUNREACH
-                | libc::EHOSTUNREACH
-                | libc::ECONNREFUSED
-                | libc::EHOSTDOWN
-                | libc::ENETDOWN
-                | libc::ECONNRESET
-                | libc::ECONNABORTED
-                | libc::ETIMEDOUT,
-            ) => Bound::Fail,
-            _ => Bound::Error,
-        },
-    }
-}
-
-/// `strerror(errno)` as keepalived prints it (without Rust's " (os error N)").
-pub fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.rfind(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-/// How a TCP connection attempt ended (keepalived's `tcp_bind_connect()` then
-/// `tcp_socket_state()`).
-#[derive(Debug)]
-pub enum Connected {
-    /// `connect_success`.
-    Stream(TcpStream),
-    /// The socket could not be created.
-    NoSocket,
-    /// [`Bound::Fail`] at once.
-    Fail,
-    /// [`Bound::Error`] at once.
-    Error,
-    /// `connect_timeout`: no answer within the limit (or SO_ERROR ETIMEDOUT).
-    Timeout,
-    /// `connect_fail` later: SO_ERROR reported another error (refused, unreachable...).
-    Refused,
-}
-
-/// Connects to `addr` as keepalived's TCP-based checkers do, within `limit`.
-pub async fn connect_tcp(co: &ConnOpts, addr: SocketAddr, limit: Duration) -> Connected {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
-    let Ok(sock) = Socket::new(domain, Type::STREAM.nonblocking().cloexec(), Some(Protocol::TCP)) else {
-        return Connected::NoSocket;
+    let priority = if line.starts_with("Error setting fwmark") {
+        Priority::Error
+    } else {
+        Priority::Info
     };
-    match socket_bind_connect(&sock, co, addr) {
-        Bound::Connecting => {}
-        Bound::Fail => return Connected::Fail,
-        Bound::Error => return Connected::Error,
-    }
-    let Ok(stream) = TcpStream::from_std(std::net::TcpStream::from(sock)) else {
-        return Connected::Error;
-    };
-    match timeout(limit, stream.writable()).await {
-        Err(_) => Connected::Timeout,
-        Ok(_) => match stream.take_error() {
-            Ok(None) => Connected::Stream(stream),
-            Ok(Some(e)) if e.raw_os_error() == Some(libc::ETIMEDOUT) => Connected::Timeout,
-            _ => Connected::Refused,
-        },
-    }
+    write(&LogLine::at(priority, line));
 }
+
+/// `strerror(errno)` as keepalived prints it.
+pub use conn::strerror;
 
 /// keepalived's `smtp_get_status()`: the first three characters as a number, followed by
 /// the end of the line or a space; otherwise none.
@@ -217,27 +134,31 @@ pub async fn probe(check: &SmtpCheck, co: &ConnOpts, limit: Duration, rs: Socket
         return fail(format!("Unknown connection error to server {}", pair(rs)));
     };
     let server = pair(addr);
-    let stream = match connect_tcp(co, addr, limit).await {
-        Connected::Stream(s) => s,
-        Connected::NoSocket => {
+    let stream = match conn::connect(&endpoint(co, addr, limit)).await {
+        Connect::Ok(s) => s,
+        Connect::Setup { no_socket: true, .. } => {
             write(&LogLine::info(
                 "SMTP_CHECK connection failed to create socket. Rescheduling.",
             ));
             return Report::Rescheduled;
         }
-        Connected::Error => {
+        Connect::Setup { log, .. } => {
+            if let Some(l) = log {
+                log_setup(&l);
+            }
             write(&LogLine::info("SMTP_CHECK socket bind failed. Rescheduling."));
             return Report::Rescheduled;
         }
-        Connected::Fail => {
+        Connect::Refused(_) => {
             let ip = addr.ip();
             return fail(format!(
                 "Network unreachable for server {ip} - real server {}",
                 pair(rs)
             ));
         }
-        Connected::Timeout => return fail(format!("Connection timeout to server {server}")),
-        Connected::Refused => return fail(format!("Could not connect to server {server}")),
+        Connect::Timeout => return fail(format!("Connection timeout to server {server}")),
+        Connect::Failed(_) => return fail(format!("Could not connect to server {server}")),
+        Connect::Error(_) => return fail(format!("Error connecting to server {server}")),
     };
     let mut c = Conversation {
         stream,

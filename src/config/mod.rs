@@ -73,6 +73,9 @@ pub struct Loaded {
     pub diags: Diagnostics,
     /// The `-f` file was found and readable.
     pub main_file_ok: bool,
+    /// The lines the parser saw, when loaded with [`load_recording`] (see
+    /// [`Reader::record`]): what the watchdog hands its children.
+    pub transcript: Option<String>,
 }
 
 impl Loaded {
@@ -125,29 +128,52 @@ fn parse_and_validate(reader: Reader, diags: Diagnostics, sys: &dyn System, opts
     let mut parser = Parser::new(reader, sys, opts.config_test);
     parser.diags = diags;
     parser.run(&keywords::ROOT);
-    let (reader, builder, mut diags) = parser.into_parts();
+    let (mut reader, builder, mut diags) = parser.into_parts();
     diags.file_error |= reader.file_error;
+    let transcript = reader.take_transcript();
     let config = validate::complete(builder, sys, opts, &mut diags);
     Loaded {
         config,
         diags,
         main_file_ok: true,
+        transcript,
     }
 }
 
 /// Loads and validates a configuration.
 pub fn load(opts: &LoadOptions, sys: &dyn System) -> Loaded {
+    load_from_files(opts, sys, false)
+}
+
+/// [`load`], also keeping the transcript of the lines the parser saw ([`Loaded::transcript`]).
+pub fn load_recording(opts: &LoadOptions, sys: &dyn System) -> Loaded {
+    load_from_files(opts, sys, true)
+}
+
+fn load_from_files(opts: &LoadOptions, sys: &dyn System, record: bool) -> Loaded {
     let mut reader = Reader::new(reader_options(opts, sys));
+    if record {
+        reader.record();
+    }
     let mut diags = Diagnostics::default();
     if !reader.check_conf_file(&opts.config_file, &mut diags) {
         return Loaded {
             config: Config::default(),
             diags,
             main_file_ok: false,
+            transcript: None,
         };
     }
     reader.open_main(&opts.config_file, &mut diags);
     parse_and_validate(reader, diags, sys, opts)
+}
+
+/// Loads a transcript recorded by [`load_recording`]: the parser sees the same lines, so the
+/// configuration is the same (lines are numbered as lines of `keepalived.conf`).
+pub fn load_transcript(text: &str, opts: &LoadOptions, sys: &dyn System) -> Loaded {
+    let mut reader = Reader::new(reader_options(opts, sys));
+    reader.open_transcript("keepalived.conf", text);
+    parse_and_validate(reader, Diagnostics::default(), sys, opts)
 }
 
 /// Loads a configuration held in memory (tests, fuzzing, benchmarks), named `keepalived.conf`

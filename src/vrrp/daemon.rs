@@ -505,6 +505,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
         return EXIT_MISSING_PERMISSION;
     }
     let announcer = Announcer::new(channels.channels);
+    crate::alert::configure(&cfg.global);
     let mut notifier = Notifier::new(&cfg);
     notifier.open_fifos(&cfg.global, true);
     let (script_tx, mut script_rx) = mpsc::channel::<Event>(256);
@@ -550,7 +551,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut stopping = false;
     loop {
-        let mut reload: Option<(u64, String)> = None;
+        let mut reload: Option<(u64, String, bool)> = None;
         let deadline = engine.next_deadline().map(|d| t0 + d);
         if let Err(e) = timer.arm(deadline) {
             log(LogLine::at(Priority::Error, format!("Unable to set the timer: {e}")));
@@ -565,8 +566,8 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                 Vec::new()
             }
             msg = link.rx.recv::<ToChild>(), if !stopping => match msg {
-                Some(ToChild::Reload { generation, text }) => {
-                    reload = Some((generation, text));
+                Some(ToChild::Reload { generation, text, transcript }) => {
+                    reload = Some((generation, text, transcript));
                     Vec::new()
                 }
                 Some(ToChild::Start { .. }) => Vec::new(),
@@ -629,9 +630,9 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
         };
         let burst = acts.len() >= BURST_ACTIONS;
         shell.carry_out(acts).await;
-        if let Some((generation, text)) = reload {
+        if let Some((generation, text, transcript)) = reload {
             log(LogLine::info("Reloading"));
-            match load_sent(&text, opts.config_id.as_deref()) {
+            match load_sent(&text, transcript, opts.config_id.as_deref()) {
                 Err(e) => link.rejected(generation, e).await,
                 Ok(new) => {
                     let new = Arc::new(new);
@@ -657,6 +658,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                             }
                         }
                     }
+                    crate::alert::configure(&new.global);
                     shell.notifier.reconfigure(&new);
                     shell.cfg = new.clone();
                     // Adverts in the plan belong to old instances: the old pool sends them.

@@ -111,11 +111,71 @@ impl NotifyScripts {
     }
 }
 
+/// keepalived's `vrrp_smtp_notifier()` / `vrrp_sync_smtp_notifier()` texts for a state: the
+/// subject's end and the body; `None` for a state that is never mailed (INIT).
+pub fn mail_text(kind: Kind, state: State) -> Option<(&'static str, &'static str)> {
+    let instance = kind == Kind::Instance;
+    Some(match state {
+        State::Master if instance => ("Entering MASTER state", "=> VRRP Instance is now owning VRRP VIPs <="),
+        State::Master => (
+            "Entering MASTER state",
+            "=> All VRRP group instances are now in MASTER state <=",
+        ),
+        State::Backup if instance => (
+            "Entering BACKUP state",
+            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        ),
+        State::Backup => (
+            "Entering BACKUP state",
+            "=> All VRRP group instances are now in BACKUP state <=",
+        ),
+        State::Fault if instance => (
+            "Entering FAULT state",
+            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        ),
+        State::Fault => (
+            "Entering FAULT state",
+            "=> All VRRP group instances are now in FAULT state <=",
+        ),
+        State::Stop if instance => ("Stopping", "=> VRRP Instance stopping <="),
+        State::Stop => ("Stopping", "=> All VRRP group instances are now stopping <="),
+        State::Init => return None,
+    })
+}
+
+/// A VRRP alert mail (`smtp_alert(SMTP_MSG_VRRP / SMTP_MSG_VGROUP, ...)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpMail {
+    /// Instance or group.
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// The subject's end, e.g. `Entering MASTER state`.
+    pub what: &'static str,
+    /// The body.
+    pub body: &'static str,
+}
+
+impl VrrpMail {
+    /// The subject with `m`'s router id.
+    pub fn subject(&self, m: &crate::alert::Mailer) -> String {
+        match self.kind {
+            Kind::Instance => m.vrrp_subject(&self.name, self.what),
+            Kind::Group => m.vgroup_subject(&self.name, self.what),
+        }
+    }
+}
+
 /// Name and scripts of one instance or group.
 #[derive(Clone, Debug, PartialEq)]
 struct Target {
     name: String,
     scripts: NotifyScripts,
+    /// `smtp_alert` (resolved).
+    smtp_alert: bool,
+    /// keepalived's `last_email_state`: the last state mailed (INIT for a new instance or
+    /// group, including at reload).
+    last_email: State,
 }
 
 /// A FIFO keepalived writes to, once opened.
@@ -135,11 +195,16 @@ struct FifoScript {
 /// Runs notify scripts and writes the notify FIFOs for the VRRP process.
 pub struct Notifier {
     instances: Vec<Target>,
+    /// The instances before the last reload: a deleted one's `smtp_alert` and last mailed
+    /// state decide its mail.
+    previous: Vec<Target>,
     groups: Vec<Target>,
     fifos: Vec<Fifo>,
     fifo_scripts: Vec<FifoScript>,
     stop_runs: Vec<JoinHandle<ScriptOutcome>>,
     shutting_down: Arc<AtomicBool>,
+    /// `no_email_faults`.
+    no_email_faults: bool,
 }
 
 impl Notifier {
@@ -160,6 +225,8 @@ impl Notifier {
                     generic: i.notify.clone(),
                     master_rx_lower_pri: i.notify_master_rx_lower_pri.clone(),
                 },
+                smtp_alert: i.smtp_alert,
+                last_email: State::Init,
             })
             .collect();
         let groups = config
@@ -176,15 +243,19 @@ impl Notifier {
                     generic: g.notify.clone(),
                     master_rx_lower_pri: None,
                 },
+                smtp_alert: g.smtp_alert,
+                last_email: State::Init,
             })
             .collect();
         Notifier {
             instances,
+            previous: Vec::new(),
             groups,
             fifos: Vec::new(),
             fifo_scripts: Vec::new(),
             stop_runs: Vec::new(),
             shutting_down: Arc::new(AtomicBool::new(false)),
+            no_email_faults: config.global.no_email_faults,
         }
     }
 
@@ -192,8 +263,9 @@ impl Notifier {
     /// they are (a FIFO renamed in the new file takes effect at the next restart).
     pub fn reconfigure(&mut self, config: &Config) {
         let mut fresh = Notifier::new(config);
-        self.instances = std::mem::take(&mut fresh.instances);
+        self.previous = std::mem::replace(&mut self.instances, std::mem::take(&mut fresh.instances));
         self.groups = std::mem::take(&mut fresh.groups);
+        self.no_email_faults = fresh.no_email_faults;
     }
 
     /// The notify of an instance a reload deleted (keepalived's `clear_diff_vrrp()`): its
@@ -206,6 +278,33 @@ impl Notifier {
             exec::spawn_detached(g, &generic_args(Kind::Instance, &d.name, d.state_word, d.priority));
         }
         self.write_fifos(&fifo_line(Kind::Instance, &d.name, d.state_word, d.priority));
+        if let Some(mail) = self.deleted_mail(d)
+            && let Some(m) = crate::alert::mailer()
+        {
+            crate::alert::send::spawn(&m, &mail.subject(&m), mail.body);
+        }
+    }
+
+    /// `vrrp_smtp_notifier()` for an instance a reload deleted: "Deleted" with
+    /// `notify_deleted`, else the FAULT mail keepalived sends for backward compatibility.
+    pub fn deleted_mail(&mut self, d: &super::reload::DeletedNotify) -> Option<VrrpMail> {
+        let t = self.previous.get_mut(d.instance)?;
+        let deleted = d.state_word == "DELETED";
+        if !t.smtp_alert || (!deleted && (self.no_email_faults || t.last_email == State::Fault)) {
+            return None;
+        }
+        let (what, body) = if deleted {
+            ("Deleted", "=> VRRP Deleted at reload <=")
+        } else {
+            t.last_email = State::Fault;
+            mail_text(Kind::Instance, State::Fault)?
+        };
+        Some(VrrpMail {
+            kind: Kind::Instance,
+            name: t.name.clone(),
+            what,
+            body,
+        })
     }
 
     /// keepalived's `fifo_write_vrrp_states_on_reload`: the FIFO line of a state, no script.
@@ -316,6 +415,33 @@ impl Notifier {
             self.run_script(g, &generic_args(kind, &t.name, word, priority), state);
         }
         self.write_fifos(&fifo_line(kind, &t.name, word, priority));
+        if let Some(mail) = self.smtp_notifier(target, state)
+            && let Some(m) = crate::alert::mailer()
+        {
+            crate::alert::send::spawn(&m, &mail.subject(&m), mail.body);
+        }
+    }
+
+    /// keepalived's `vrrp_smtp_notifier()` / `vrrp_sync_smtp_notifier()`, the last step of a
+    /// notify: the mail to send when `smtp_alert` is on, the state differs from the last one
+    /// mailed and is not a FAULT under `no_email_faults`; remembers the state (also when mail
+    /// is off globally, as keepalived does).
+    pub fn smtp_notifier(&mut self, target: NotifyTarget, state: State) -> Option<VrrpMail> {
+        let (kind, t) = match target {
+            NotifyTarget::Instance(i) => (Kind::Instance, self.instances.get_mut(i)?),
+            NotifyTarget::Group(g) => (Kind::Group, self.groups.get_mut(g)?),
+        };
+        if !t.smtp_alert || (self.no_email_faults && state == State::Fault) || t.last_email == state {
+            return None;
+        }
+        let (what, body) = mail_text(kind, state)?;
+        t.last_email = state;
+        Some(VrrpMail {
+            kind,
+            name: t.name.clone(),
+            what,
+            body,
+        })
     }
 
     /// keepalived's `send_instance_priority_notifies()` (with `notify_priority_changes`): a FIFO

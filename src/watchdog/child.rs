@@ -44,8 +44,9 @@ pub fn syslog_ident(base: &str, cfg: &Config) -> String {
     s
 }
 
-/// Loads a configuration the parent sent (resolved text: no includes to follow).
-pub fn load_sent(text: &str, config_id: Option<&str>) -> Result<Config, String> {
+/// Loads a configuration the parent sent: its transcript (`transcript`), or the resolved text;
+/// either way there are no includes to follow.
+pub fn load_sent(text: &str, transcript: bool, config_id: Option<&str>) -> Result<Config, String> {
     let lo = LoadOptions {
         config_file: "keepalived.conf".to_string(),
         config_id: config_id.map(String::from),
@@ -54,7 +55,11 @@ pub fn load_sent(text: &str, config_id: Option<&str>) -> Result<Config, String> 
         cwd: None,
         random_seed: None,
     };
-    let loaded = config::load_text(text, &lo, &RealSystem, false);
+    let loaded = if transcript {
+        config::load_transcript(text, &lo, &RealSystem)
+    } else {
+        config::load_text(text, &lo, &RealSystem, false)
+    };
     // The parent validated this text; a child applies the start-up rule (only what would stop
     // keepalived at start stops it), so warnings meant for the other child (a missing VRRP
     // interface seen by the checker child) never take a child down.
@@ -108,12 +113,13 @@ pub fn main(role: Role, opts: &Options, run: impl AsyncFnOnce(Started) -> i32) -
         let Some(ToChild::Start {
             generation,
             text,
+            transcript,
             handover,
         }) = rx.recv::<ToChild>().await
         else {
             return 0;
         };
-        let cfg = load_sent(&text, opts.config_id.as_deref());
+        let cfg = load_sent(&text, transcript, opts.config_id.as_deref());
         // The text (megabytes with thousands of servers) is not needed once loaded.
         drop(text);
         let cfg = match cfg {

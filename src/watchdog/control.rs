@@ -50,8 +50,12 @@ pub enum ToChild {
     Start {
         /// Counts configurations; echoed in [`ToParent::Loaded`].
         generation: u64,
-        /// The resolved configuration text (`config::dump::resolved`).
+        /// The configuration text: the parent's transcript when `transcript` is set
+        /// (`config::load_transcript`), else the resolved configuration (`config::dump::resolved`).
         text: String,
+        /// `text` is a transcript.
+        #[serde(default)]
+        transcript: bool,
         /// Set when this child replaces one that died.
         handover: Option<Handover>,
     },
@@ -59,8 +63,11 @@ pub enum ToChild {
     Reload {
         /// Counts configurations.
         generation: u64,
-        /// The resolved configuration text.
+        /// The configuration text, as in [`ToChild::Start`].
         text: String,
+        /// `text` is a transcript.
+        #[serde(default)]
+        transcript: bool,
     },
 }
 
@@ -165,6 +172,7 @@ mod tests {
         let start = ToChild::Start {
             generation: 1,
             text: "vrrp_instance VI_1 {\n}\n".into(),
+            transcript: true,
             handover: Some(Handover {
                 instances: vec!["VI_1 51 eth0 4 1000000 MASTER".into()],
                 died_at_us: monotonic_us(),

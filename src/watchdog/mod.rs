@@ -40,7 +40,7 @@ pub fn main(argv0: &str, args: &[String], o: &Options, load: LoadOptions) -> i32
     argv.extend(args.iter().cloned());
     banner::command_line(&argv).into_iter().for_each(log);
 
-    let loaded = config::load(&load, &RealSystem);
+    let loaded = config::load_recording(&load, &RealSystem);
     for d in loaded
         .diags
         .items
@@ -63,6 +63,7 @@ pub fn main(argv0: &str, args: &[String], o: &Options, load: LoadOptions) -> i32
         }
         return code;
     }
+    let loaded_transcript = loaded.transcript;
     let cfg = loaded.config;
     let ident = child::syslog_ident("Keepalived", &cfg);
     if ident != "Keepalived" {
@@ -111,6 +112,7 @@ pub fn main(argv0: &str, args: &[String], o: &Options, load: LoadOptions) -> i32
         opts: o.clone(),
         load,
         config: cfg,
+        transcript: loaded_transcript,
         pids: pids.clone(),
     });
     if o.log_detail > 0 {

@@ -31,6 +31,9 @@ pub struct ParentSetup {
     pub load: LoadOptions,
     /// The validated configuration.
     pub config: Config,
+    /// The transcript of the lines read for it (`config::load_recording`), handed to the
+    /// children instead of the resolved text: a third of the size, parsed the same.
+    pub transcript: Option<String>,
     /// Pid file paths.
     pub pids: PidPaths,
 }
@@ -99,7 +102,10 @@ pub fn has_checker(cfg: &Config) -> bool {
 struct Parent {
     setup: ParentSetup,
     cfg: Arc<Config>,
+    /// What the children load: the transcript, or the resolved configuration.
     text: String,
+    /// `text` is a transcript.
+    transcript: bool,
     generation: u64,
     kids: Vec<Kid>,
     events: mpsc::UnboundedSender<FromKid>,
@@ -130,11 +136,15 @@ async fn run_async(mut setup: ParentSetup) -> i32 {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Moved, not cloned: with thousands of servers a copy of the model is megabytes.
     let cfg = Arc::new(std::mem::take(&mut setup.config));
-    let text = config::dump::resolved(&cfg);
+    let (text, transcript) = match setup.transcript.take() {
+        Some(t) => (t, true),
+        None => (config::dump::resolved(&cfg), false),
+    };
     let mut p = Parent {
         setup,
         cfg,
         text,
+        transcript,
         generation: 1,
         kids: vec![Kid::new(Role::Checker), Kid::new(Role::Vrrp)],
         events: tx,
@@ -246,6 +256,7 @@ impl Parent {
         let start = ToChild::Start {
             generation: self.generation,
             text: self.text.clone(),
+            transcript: self.transcript,
             handover,
         };
         let events = self.events.clone();
@@ -396,7 +407,7 @@ impl Parent {
         }
         log(LogLine::info("Reloading ..."));
         sd::reloading();
-        let loaded = config::load(&self.setup.load, &RealSystem);
+        let loaded = config::load_recording(&self.setup.load, &RealSystem);
         for d in loaded
             .diags
             .items
@@ -437,16 +448,24 @@ impl Parent {
             self.setup.load.config_file
         )));
         let mut new = loaded.config;
-        for l in validate::keep_unchangeable(&self.cfg, &mut new) {
+        let kept = validate::keep_unchangeable(&self.cfg, &mut new);
+        // A setting kept from the old configuration is not in the new file's lines: the
+        // children then get the resolved configuration instead of the transcript.
+        let transcript = loaded.transcript.filter(|_| kept.is_empty());
+        for l in kept {
             log(LogLine::info(l));
         }
         self.cfg = Arc::new(new);
-        self.text = config::dump::resolved(&self.cfg);
+        (self.text, self.transcript) = match transcript {
+            Some(t) => (t, true),
+            None => (config::dump::resolved(&self.cfg), false),
+        };
         self.generation += 1;
         self.pending_what = "Reload";
         let msg = ToChild::Reload {
             generation: self.generation,
             text: self.text.clone(),
+            transcript: self.transcript,
         };
         for role in [Role::Checker, Role::Vrrp] {
             let running = self.kid(role).pid.is_some();
@@ -577,6 +596,7 @@ mod tests {
         let mut p = Parent {
             cfg: Arc::new(config.clone()),
             text: String::new(),
+            transcript: false,
             setup: ParentSetup {
                 argv0: "keepalived".into(),
                 args: Vec::new(),
@@ -584,6 +604,7 @@ mod tests {
                 opts,
                 load,
                 config,
+                transcript: None,
             },
             generation: 1,
             kids: vec![Kid::new(Role::Checker), Kid::new(Role::Vrrp)],

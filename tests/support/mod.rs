@@ -300,5 +300,6 @@ pub mod pool;
 pub mod reload;
 pub mod sandbox;
 pub mod scripts;
+pub mod smtp;
 pub mod vm;
 pub mod vmscen;

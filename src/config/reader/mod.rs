@@ -17,6 +17,7 @@ pub mod random;
 pub mod seq;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::diag::{Diagnostics, Level, Loc};
 use defs::Defs;
@@ -88,6 +89,20 @@ pub struct Reader {
     loc: Option<Loc>,
     /// A file error that keepalived treats as fatal happened (it exits 6 at startup).
     pub file_error: bool,
+    /// Every line handed out, one per text line, when recording ([`Reader::record`]).
+    transcript: Option<String>,
+    /// A recorded line held a newline, so the transcript cannot be replayed.
+    transcript_broken: bool,
+    /// A transcript being replayed ([`Reader::open_transcript`]).
+    replay: Option<Replay>,
+}
+
+/// A transcript being replayed: its text, the offset of the next line, and that line's number.
+struct Replay {
+    text: String,
+    off: usize,
+    line: u32,
+    file: Arc<str>,
 }
 
 impl Reader {
@@ -119,7 +134,63 @@ impl Reader {
             residue_chain: 0,
             loc: None,
             file_error: false,
+            transcript: None,
+            transcript_broken: false,
+            replay: None,
         }
+    }
+
+    /// Records every line handed out from now on: the transcript ([`Reader::take_transcript`])
+    /// is what the parser saw, with includes, comments, definitions, conditional lines and
+    /// sequences already applied and lines split at braces. Replayed by a child
+    /// ([`Reader::open_transcript`]), it gives the parser the very same lines, so the same
+    /// configuration, for a third of the text the resolved form needs.
+    pub fn record(&mut self) {
+        self.transcript = Some(String::new());
+    }
+
+    /// The recorded transcript; `None` when not recording or a line cannot be replayed.
+    pub fn take_transcript(&mut self) -> Option<String> {
+        let t = self.transcript.take();
+        if self.transcript_broken { None } else { t }
+    }
+
+    /// Replays a transcript: its lines are handed out as they are (numbered as lines of
+    /// `name`), with no comment, definition, include or brace processing.
+    pub fn open_transcript(&mut self, name: &str, text: &str) {
+        self.replay = Some(Replay {
+            text: text.to_string(),
+            off: 0,
+            line: 0,
+            file: Arc::from(name),
+        });
+    }
+
+    /// The next replayed line into `self.buf`; false at the end.
+    fn next_replayed(&mut self) -> bool {
+        let Some(r) = self.replay.as_mut() else {
+            return false;
+        };
+        if r.off >= r.text.len() {
+            return false;
+        }
+        let rest = &r.text[r.off..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        self.buf.clear();
+        self.buf.push_str(&rest[..end]);
+        r.off += end + 1;
+        r.line += 1;
+        self.loc = Some(Loc {
+            file: r.file.clone(),
+            line: r.line,
+        });
+        // The blocks a replayed line opens or closes, for the end-of-configuration check.
+        if self.buf == "{" {
+            self.open_braces.push(self.loc.clone());
+        } else if self.buf == "}" {
+            self.open_braces.pop();
+        }
+        true
     }
 
     /// The location of the line being processed (keepalived reports errors there).
@@ -134,9 +205,17 @@ impl Reader {
 
     /// The next logical line, or `None` at the end of the configuration.
     pub fn next_line(&mut self, diags: &mut Diagnostics) -> Option<&str> {
+        if self.replay.is_some() {
+            return self.next_replayed().then_some(self.buf.as_str());
+        }
         let mut buf = std::mem::take(&mut self.buf);
         let more = self.fill_next_line(&mut buf, diags);
         self.buf = buf;
+        if more && let Some(t) = self.transcript.as_mut() {
+            self.transcript_broken |= self.buf.contains('\n');
+            t.push_str(&self.buf);
+            t.push('\n');
+        }
         more.then_some(self.buf.as_str())
     }
 
