@@ -1,8 +1,11 @@
 //! The health-checker child's event loop (keepalived's `check_daemon.c` / `ipwrapper.c`):
 //! the IPVS table programmed from the configuration at start, every checker scheduled
-//! ([`Scheduler`]) and probed ([`runner`]), each settled result fed to the [`Pool`], and what
-//! the pool decides carried out: IPVS commands (batched), log lines, notify scripts and FIFO
-//! lines. Reload hands the pool the new configuration; stop removes what we own unless `-I`.
+//! ([`Scheduler`]) and probed ([`runner`]: TCP_CHECKs wait together on one epoll set,
+//! [`TcpBatch`], the other kinds each in a task), each settled result fed to the [`Pool`], and
+//! what the pool decides carried out: IPVS commands (batched), log lines, notify scripts and
+//! FIFO lines. Reload hands the pool the new configuration; stop removes what we own unless
+//! `-I`. The configuration is shared, never copied; memory is trimmed after start, reload and
+//! bursts of transitions ([`crate::memory`]).
 //!
 //! Where keepalived's checker child stops the whole daemon because IPVS cannot be initialised
 //! (exit FATAL), ours logs keepalived's line and keeps checking without programming, so that
