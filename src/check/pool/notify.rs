@@ -77,7 +77,7 @@ impl Pool {
         } else {
             rs.notify_down.clone()
         };
-        self.script(script.as_ref(), stopping);
+        self.script(script.as_deref(), stopping);
         if self.fifo_enabled() {
             let line = format!(
                 "RS {} {} {}\n",

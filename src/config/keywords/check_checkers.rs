@@ -52,14 +52,14 @@ fn hex(s: &str, wildcard: bool) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
 }
 
 fn udp_check(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let kind = CheckerKind::Udp(UdpCheck {
+    let kind = CheckerKind::Udp(Box::new(UdpCheck {
         payload: None,
         require_reply: false,
         reply_data: None,
         reply_mask: None,
         min_reply_len: 0,
         max_reply_len: 255,
-    });
+    }));
     queue(p, w, kind, true);
     Ok(())
 }
@@ -168,10 +168,10 @@ fn with_dns(p: &mut Parser<'_>, f: impl FnOnce(&mut DnsCheck)) {
 }
 
 fn dns_check(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let kind = CheckerKind::Dns(DnsCheck {
+    let kind = CheckerKind::Dns(Box::new(DnsCheck {
         qtype: "SOA",
         name: String::new(),
-    });
+    }));
     queue(p, w, kind, true);
     p.b.check.dns_name_set = false;
     Ok(())
@@ -234,9 +234,9 @@ static DNS_CHECK: Block = Block::new(
 // ---- SMTP_CHECK ----
 
 fn smtp_check(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let kind = CheckerKind::Smtp(SmtpCheck {
+    let kind = CheckerKind::Smtp(Box::new(SmtpCheck {
         helo_name: String::new(),
-    });
+    }));
     queue(p, w, kind, true);
     // keepalived checks later whether any connection option was set.
     with_checker(p, |c| c.co = Some(ConnOpts::default()));
@@ -412,7 +412,7 @@ pub fn cmd_str(s: &Script) -> String {
 }
 
 fn misc_check(p: &mut Parser<'_>, w: &Words) -> HResult {
-    let kind = CheckerKind::Misc(MiscCheck {
+    let kind = CheckerKind::Misc(Box::new(MiscCheck {
         script: Script {
             args: Vec::new(),
             user: None,
@@ -423,7 +423,7 @@ fn misc_check(p: &mut Parser<'_>, w: &Words) -> HResult {
         },
         timeout: 0,
         dynamic: false,
-    });
+    }));
     queue(p, w, kind, false);
     p.b.check.misc_user_set = false;
     Ok(())

@@ -50,14 +50,14 @@ fn strtoul(s: &str, base: u32) -> (u64, &str) {
 }
 
 fn http_checker(p: &mut Parser<'_>, w: &Words, ssl: bool) {
-    let kind = CheckerKind::Http(HttpCheck {
+    let kind = CheckerKind::Http(Box::new(HttpCheck {
         ssl,
         http_protocol: HttpProtocol::V1_0,
         virtualhost: None,
         enable_sni: false,
         fast_recovery: false,
         urls: Vec::new(),
-    });
+    }));
     queue(p, w, kind, true);
     if ssl {
         p.b.cfg.check.ssl_required = true;

@@ -169,9 +169,9 @@ fn notify(p: &mut Parser<'_>, w: &Words, up: bool) -> HResult {
     let s: Option<Script> = super::notify_script(p, w, "notify")?;
     with_rs(p, |rs| {
         if up {
-            rs.notify_up = s;
+            rs.notify_up = s.map(Box::new);
         } else {
-            rs.notify_down = s;
+            rs.notify_down = s.map(Box::new);
         }
     });
     Ok(())

@@ -271,10 +271,10 @@ pub struct RealServer {
     pub l_threshold: u32,
     /// `inhibit_on_failure [BOOL]`; the virtual server's when unset.
     pub inhibit: Option<bool>,
-    /// `notify_up`.
-    pub notify_up: Option<Script>,
+    /// `notify_up` (boxed: most real servers have none, and there can be tens of thousands).
+    pub notify_up: Option<Box<Script>>,
     /// `notify_down`.
-    pub notify_down: Option<Script>,
+    pub notify_down: Option<Box<Script>>,
     /// `alpha [BOOL]`; the virtual server's when unset.
     pub alpha: Option<bool>,
     /// `connect_timeout`, microseconds; the virtual server's when unset.

@@ -274,15 +274,15 @@ pub enum CheckerKind {
     /// `TCP_CHECK`.
     Tcp,
     /// `HTTP_GET` / `SSL_GET`.
-    Http(HttpCheck),
+    Http(Box<HttpCheck>),
     /// `MISC_CHECK`.
-    Misc(MiscCheck),
+    Misc(Box<MiscCheck>),
     /// `SMTP_CHECK`.
-    Smtp(SmtpCheck),
+    Smtp(Box<SmtpCheck>),
     /// `DNS_CHECK`.
-    Dns(DnsCheck),
+    Dns(Box<DnsCheck>),
     /// `UDP_CHECK`.
-    Udp(UdpCheck),
+    Udp(Box<UdpCheck>),
     /// `PING_CHECK`.
     Ping,
     /// `BFD_CHECK`.

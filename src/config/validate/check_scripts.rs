@@ -49,8 +49,11 @@ pub fn check_security(check: &mut CheckConfig, global: &mut GlobalDefs, sys: &dy
         script_flags |= check_notify_script_secure(&mut vs.quorum_up, security, sys, &mut log);
         script_flags |= check_notify_script_secure(&mut vs.quorum_down, security, sys, &mut log);
         for rs in vs.real_servers.iter_mut() {
-            script_flags |= check_notify_script_secure(&mut rs.notify_up, security, sys, &mut log);
-            script_flags |= check_notify_script_secure(&mut rs.notify_down, security, sys, &mut log);
+            for slot in [&mut rs.notify_up, &mut rs.notify_down] {
+                let mut script = slot.take().map(|b| *b);
+                script_flags |= check_notify_script_secure(&mut script, security, sys, &mut log);
+                *slot = script.map(Box::new);
+            }
         }
     }
     // keepalived's checker checks the global FIFO scripts too, dropping those that cannot or
