@@ -366,6 +366,9 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         return 1;
     };
 
+    // What loading the configuration left free goes back before the table is programmed,
+    // not only once every checker is scheduled.
+    crate::memory::trim_heap();
     let mut ipvs = Ipvs::open().await;
     ipvs.set_timeouts(&config, false).await;
     let mut fifos = Fifos::open(&config);
