@@ -127,7 +127,10 @@ fn ipv4_multicast_advert_arrives_with_ttl_255() {
                 data: data.clone(),
             }
         );
-        let frames = cap.collect(1, Instant::now() + WAIT, |f| f.len() > 14 && f[12..14] == [8, 0]);
+        // IPv4 protocol 112 only: joining the group also sends IGMP reports (to 224.0.0.22).
+        let frames = cap.collect(1, Instant::now() + WAIT, |f| {
+            f.len() > 34 && f[12..14] == [8, 0] && f[23] == 112
+        });
         let f = &frames.first().expect("frame on b0").data;
         assert_eq!(f[..6], [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12]);
         assert_eq!(f[14..], data[..]);
