@@ -281,15 +281,6 @@ fn file_value(path: &str) -> i64 {
     })
 }
 
-/// Reads every `track_file` (for `FILE_CHECK`s).
-fn track_files(cfg: &Config) -> Vec<(String, String)> {
-    cfg.track
-        .files
-        .iter()
-        .map(|f| (f.name.clone(), f.file_path.clone()))
-        .collect()
-}
-
 /// The address of an `RTM_NEWADDR`/`RTM_DELADDR` (keepalived's `netlink_if_address_filter()`:
 /// `IFA_LOCAL`, else `IFA_ADDRESS`), with whether it was added.
 fn address_change(msg: &netlink_packet_route::RouteNetlinkMessage) -> Option<(std::net::IpAddr, bool)> {
@@ -379,7 +370,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
         Ok(nl) => nl.local_addresses().await.unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let mut files = track_files(&config);
+    let mut files = config.track.file_list();
     let mut file_values: Vec<i64> = files.iter().map(|(_, p)| file_value(p)).collect();
     let info = StartInfo {
         local_addrs,
@@ -444,7 +435,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                             sched.reload(specs(&config), now(), &carry, &mut random);
                             epoch += 1;
                             enable_checkers(&mut sched, &pool);
-                            files = track_files(&config);
+                            files = config.track.file_list();
                             file_values = files.iter().map(|(_, p)| file_value(p)).collect();
                             link.loaded(generation).await;
                             // The reader ran again: its code and garbage go back.

@@ -317,15 +317,6 @@ fn our_addresses(cfg: &Config) -> Vec<IpAddr> {
         .collect()
 }
 
-/// `track_file` names and paths.
-fn track_file_list(cfg: &Config) -> Vec<(String, String)> {
-    cfg.track
-        .files
-        .iter()
-        .map(|f| (f.name.clone(), f.file_path.clone()))
-        .collect()
-}
-
 /// Adds the static addresses, routes and rules (existing ones are left alone).
 async fn add_statics(nl: &Netlink, ifs: &HashMap<String, IfState>, cfg: &Config) {
     let statics: Vec<_> = cfg.statics.addresses.iter().map(|a| (a, a.dev.clone())).collect();
@@ -447,7 +438,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
         },
     );
     // Track files: their initial values, then changes.
-    let mut track_files = track_file_list(&cfg);
+    let mut track_files = cfg.track.file_list();
     let mut file_values: Vec<i64> = track_files.iter().map(|(_, p)| read_track_file(p)).collect();
     let mut first = Vec::new();
     for ((name, _), v) in track_files.iter().zip(&file_values) {
@@ -685,7 +676,7 @@ async fn run_async(mut cfg: Arc<Config>, opts: DaemonOptions, link: &mut Link, h
                         }
                     }
                     vmac_specs = new_specs;
-                    track_files = track_file_list(&new);
+                    track_files = new.track.file_list();
                     file_values = track_files.iter().map(|(_, p)| read_track_file(p)).collect();
                     let mut acts = Vec::new();
                     for ((name, _), v) in track_files.iter().zip(&file_values) {

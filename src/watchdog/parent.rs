@@ -121,6 +121,15 @@ fn log(l: LogLine) {
     log::write(&l);
 }
 
+/// What the children load: the transcript when there is one, else the resolved text; and
+/// whether it is a transcript.
+fn child_text(cfg: &Config, transcript: Option<String>) -> (String, bool) {
+    match transcript {
+        Some(t) => (t, true),
+        None => (config::dump::resolved(cfg), false),
+    }
+}
+
 /// Runs the parent until it stops; returns the exit code.
 pub fn run(setup: ParentSetup) -> i32 {
     match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -136,10 +145,7 @@ async fn run_async(mut setup: ParentSetup) -> i32 {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Moved, not cloned: with thousands of servers a copy of the model is megabytes.
     let cfg = Arc::new(std::mem::take(&mut setup.config));
-    let (text, transcript) = match setup.transcript.take() {
-        Some(t) => (t, true),
-        None => (config::dump::resolved(&cfg), false),
-    };
+    let (text, transcript) = child_text(&cfg, setup.transcript.take());
     let mut p = Parent {
         setup,
         cfg,
@@ -456,10 +462,7 @@ impl Parent {
             log(LogLine::info(l));
         }
         self.cfg = Arc::new(new);
-        (self.text, self.transcript) = match transcript {
-            Some(t) => (t, true),
-            None => (config::dump::resolved(&self.cfg), false),
-        };
+        (self.text, self.transcript) = child_text(&self.cfg, transcript);
         self.generation += 1;
         self.pending_what = "Reload";
         let msg = ToChild::Reload {

@@ -122,6 +122,13 @@ pub struct TrackConfig {
 }
 
 impl TrackConfig {
+    /// Every `track_file`'s name and path, in order (what both children poll).
+    pub fn file_list(&self) -> Vec<(String, String)> {
+        self.files
+            .iter()
+            .map(|f| (f.name.clone(), f.file_path.clone()))
+            .collect()
+    }
     /// The `track_file` of that name.
     pub fn file(&self, name: &str) -> Option<&TrackFile> {
         self.files.iter().find(|f| f.name == name)

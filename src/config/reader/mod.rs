@@ -184,12 +184,8 @@ impl Reader {
             file: r.file.clone(),
             line: r.line,
         });
-        // The blocks a replayed line opens or closes, for the end-of-configuration check.
-        if self.buf == "{" {
-            self.open_braces.push(self.loc.clone());
-        } else if self.buf == "}" {
-            self.open_braces.pop();
-        }
+        // A replayed "Extra '}'" was reported when the transcript was recorded.
+        self.track_brace(brace(&self.buf), None);
         true
     }
 
@@ -345,10 +341,22 @@ impl Reader {
         }
         let t = buf.trim_end_matches([' ', '\t']).len();
         buf.truncate(t);
-        if buf == "{" {
-            self.open_braces.push(self.loc.clone());
-        } else if buf == "}" && self.open_braces.pop().is_none() {
-            diags.report(Level::UnexpectedEob, self.loc.clone(), "Extra '}' found");
+        self.track_brace(brace(buf), Some(diags));
+    }
+
+    /// Counts a block opened (`Some(true)`) or closed (`Some(false)`), for "Extra '}'" and
+    /// the end-of-configuration check; `diags` gets the report of an unmatched `}`.
+    fn track_brace(&mut self, opens: Option<bool>, diags: Option<&mut Diagnostics>) {
+        match opens {
+            Some(true) => self.open_braces.push(self.loc.clone()),
+            Some(false) => {
+                if self.open_braces.pop().is_none()
+                    && let Some(d) = diags
+                {
+                    d.report(Level::UnexpectedEob, self.loc.clone(), "Extra '}' found");
+                }
+            }
+            None => {}
         }
     }
 
@@ -370,5 +378,14 @@ impl Reader {
             });
         }
         self.loc = None;
+    }
+}
+
+/// Whether a line (already split at braces) opens a block, closes one, or neither.
+fn brace(line: &str) -> Option<bool> {
+    match line {
+        "{" => Some(true),
+        "}" => Some(false),
+        _ => None,
     }
 }
