@@ -11,7 +11,6 @@
 //! Time is a [`Duration`] since any fixed origin (the daemon uses the time it started), so the
 //! tests drive it with a simulated clock.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ pub const BOOTSTRAP_DELAY: Duration = Duration::from_secs(1);
 pub const RAND_MAX: u32 = i32::MAX as u32;
 
 /// Which of keepalived's epilogs a checker follows (they count retries differently).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Epilog {
     /// `tcp_epilog()` (TCP_CHECK).
     Tcp,
@@ -75,7 +74,7 @@ impl Epilog {
 }
 
 /// A checker's resolved timing, as `check_check_data()` fills it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Params {
     /// How it counts retries and logs.
     pub epilog: Epilog,
@@ -203,14 +202,46 @@ pub enum Report {
     Rescheduled,
 }
 
-/// A checker's scheduling state (the `checker_t` fields that matter here).
+/// What checkers have in common: their timing, their virtual server's name and, for
+/// MISC_CHECKs, the script's. Shared, so that the ten checkers of a virtual server (or every
+/// checker of a configuration where they are alike) keep one copy.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Shared {
+    params: Params,
+    vs: Arc<str>,
+    script: Arc<str>,
+}
+
+/// Hands out one [`Shared`] per distinct value.
+struct Interner(std::collections::HashSet<Arc<Shared>>);
+
+impl Interner {
+    /// Sized at once for `n` checkers: no rehashing between the checkers' allocations.
+    fn with_capacity(n: usize) -> Interner {
+        Interner(std::collections::HashSet::with_capacity(n))
+    }
+
+    fn get(&mut self, shared: Shared) -> Arc<Shared> {
+        if let Some(s) = self.0.get(&shared) {
+            return Arc::clone(s);
+        }
+        let s = Arc::new(shared);
+        self.0.insert(Arc::clone(&s));
+        s
+    }
+}
+
+/// A checker's scheduling state (the `checker_t` fields that matter here). Kept small: a
+/// load balancer has tens of thousands of them (its id is in [`Checkers`]' id list).
 #[derive(Clone, Debug)]
 struct State {
-    spec: Spec,
+    shared: Arc<Shared>,
+    /// The real server as `FMT_CHK` prints it ([`Spec::chk`]).
+    chk: Arc<str>,
     is_up: bool,
     has_run: bool,
-    retry_it: u32,
     enabled: bool,
+    retry_it: u32,
     /// When it runs next; `None` while a probe is out.
     next: Option<Duration>,
     /// When the last run started (MISC_CHECK's `last_ran`).
@@ -218,23 +249,37 @@ struct State {
     /// MISC_CHECK's `last_exit_code`, as the weight it gave (0 = configured).
     last_code: u32,
     /// HTTP: the URL to check next (`url_it`; `None` once all passed).
-    url_it: Option<usize>,
+    url_it: Option<u32>,
     /// HTTP: the URL that failed (`failed_url`).
-    failed_url: Option<usize>,
+    failed_url: Option<u32>,
 }
 
 impl State {
     /// A checker as registered at `now`, before its initial state is set: up, not run, no
     /// retry counted, first run at `BOOTSTRAP_DELAY` + a random part of `warmup`
-    /// (`register_checkers_thread()`).
-    fn registered(spec: Spec, now: Duration, random: &mut dyn FnMut() -> u32) -> State {
+    /// (`register_checkers_thread()`). Returns its id too.
+    fn registered(
+        spec: Spec,
+        shared: &mut Interner,
+        now: Duration,
+        random: &mut dyn FnMut() -> u32,
+    ) -> (CheckerId, State) {
         let warmup = spec.params.warmup.as_micros();
         let part = if warmup == 0 {
             0
         } else {
             warmup * u128::from(random().min(RAND_MAX)) / u128::from(RAND_MAX)
         };
-        State {
+        let Spec {
+            id,
+            params,
+            chk,
+            vs,
+            script,
+        } = spec;
+        let st = State {
+            shared: shared.get(Shared { params, vs, script }),
+            chk,
             is_up: true,
             has_run: false,
             retry_it: 0,
@@ -244,8 +289,8 @@ impl State {
             last_code: 0,
             url_it: Some(0),
             failed_url: None,
-            spec,
-        }
+        };
+        (id, st)
     }
 }
 
@@ -263,23 +308,23 @@ impl Scheduler {
     /// down, the others up; each first runs at `BOOTSTRAP_DELAY` + `warmup` ×
     /// `random()` / `RAND_MAX`, with `random` returning values in `0..=RAND_MAX`.
     pub fn new(specs: Vec<Spec>, now: Duration, random: &mut dyn FnMut() -> u32) -> Scheduler {
-        let mut checkers = BTreeMap::new();
+        let mut shared = Interner::with_capacity(specs.len());
+        let mut list = Vec::with_capacity(specs.len());
         for spec in specs {
-            let mut st = State::registered(spec, now, random);
-            st.is_up = !st.spec.params.alpha;
+            let (id, mut st) = State::registered(spec, &mut shared, now, random);
+            st.is_up = !st.shared.params.alpha;
             // check_check_data() sets retry_it = retry (one failure is enough at first),
             // but smtp_start_check_thread() zeroes it before every regular SMTP run.
-            if st.spec.params.epilog != Epilog::Smtp {
-                st.retry_it = st.spec.params.retry;
+            if st.shared.params.epilog != Epilog::Smtp {
+                st.retry_it = st.shared.params.retry;
             }
-            checkers.insert(st.spec.id, st);
+            list.push((id, st));
         }
-        Scheduler::with(checkers)
+        Scheduler::with(Checkers::from_list(list))
     }
 
     /// A scheduler of these checkers, their timers indexed.
-    fn with(checkers: BTreeMap<CheckerId, State>) -> Scheduler {
-        let checkers = Checkers::from_map(checkers);
+    fn with(checkers: Checkers) -> Scheduler {
         let timers = Timers::of(&checkers);
         Scheduler { checkers, timers }
     }
@@ -305,54 +350,54 @@ impl Scheduler {
     pub fn reload(&mut self, specs: Vec<Spec>, now: Duration, carry: &Carry, random: &mut dyn FnMut() -> u32) {
         let old = std::mem::take(&mut self.checkers);
         self.timers = Timers::default();
-        // The old real servers' `alive`, as their checkers left it.
-        let mut old_alive: BTreeMap<RsIndex, bool> = BTreeMap::new();
-        for (oid, o) in old.iter() {
-            *old_alive.entry((oid.vs, oid.rs)).or_insert(true) &= o.is_up;
-        }
-        let mut checkers: BTreeMap<CheckerId, State> = BTreeMap::new();
+        let mut shared = Interner::with_capacity(specs.len());
+        let mut list = Vec::with_capacity(specs.len());
         for spec in specs {
-            let mut st = State::registered(spec, now, random);
-            if let Some(o) = carry.checkers.get(&st.spec.id).and_then(|oid| old.get(oid)) {
+            let (id, mut st) = State::registered(spec, &mut shared, now, random);
+            if let Some(o) = carry.checkers.get(&id).and_then(|oid| old.get(oid)) {
                 if o.has_run {
                     st.is_up = o.is_up;
                 }
                 st.has_run = o.has_run;
-                let retry = st.spec.params.retry;
+                let retry = st.shared.params.retry;
                 if o.retry_it != 0 && retry != 0 {
                     st.retry_it = o.retry_it.min(retry - 1);
                 }
                 // migrate_misc_check(): the last exit code (and so the dynamic weight) stays.
                 st.last_code = o.last_code;
             }
-            checkers.insert(st.spec.id, st);
+            list.push((id, st));
         }
-        let mut real_servers: BTreeMap<(usize, usize), Vec<CheckerId>> = BTreeMap::new();
-        for id in checkers.keys() {
-            real_servers.entry((id.vs, id.rs)).or_default().push(*id);
-        }
-        for (rs, ids) in real_servers {
+        let mut checkers = Checkers::from_list(list);
+        // Each real server's checkers, a run of consecutive indices (ids sort by real server).
+        let mut start = 0;
+        while start < checkers.len() {
+            let first = checkers.id_at(start);
+            let rs = (first.vs, first.rs);
+            let ids = checkers.rs_range(rs, start);
+            start = ids.end;
             let Some(ors) = carry.real_servers.get(&rs) else {
                 // check_new_rs_state().
-                for id in &ids {
-                    let st = checkers.get_mut(id).expect("listed above");
-                    if st.spec.params.alpha {
+                for i in ids {
+                    let st = checkers.at_mut(i);
+                    if st.shared.params.alpha {
                         st.is_up = false;
                     }
                 }
                 continue;
             };
-            let failed = ids.iter().any(|id| !checkers[id].is_up && checkers[id].has_run);
-            let any_run = ids.iter().any(|id| checkers[id].has_run);
-            let was_alive = old_alive.get(ors).copied().unwrap_or(true);
+            let failed = ids.clone().any(|i| !checkers.at(i).is_up && checkers.at(i).has_run);
+            let any_run = ids.clone().any(|i| checkers.at(i).has_run);
+            // The old real server's `alive`, as its checkers left it.
+            let was_alive = old.rs_range(*ors, 0).all(|i| old.at(i).is_up);
             if failed || (!was_alive && !any_run) {
-                for id in &ids {
-                    let st = checkers.get_mut(id).expect("listed above");
+                for i in ids {
+                    let st = checkers.at_mut(i);
                     if !st.has_run {
-                        if st.spec.params.alpha {
+                        if st.shared.params.alpha {
                             st.is_up = false;
                         }
-                        st.retry_it = st.spec.params.retry;
+                        st.retry_it = st.shared.params.retry;
                     }
                 }
             }
@@ -373,13 +418,14 @@ impl Scheduler {
         // The indices come in id order; a disabled checker's new timer goes in after the
         // popping, so it waits for a later call even at delay_loop 0.
         for i in self.timers.pop_due(now, &self.checkers) {
+            let id = self.checkers.id_at(i);
             let st = self.checkers.at_mut(i);
             st.next = None;
             if st.enabled {
                 st.last_ran = now;
-                out.push(st.spec.id);
+                out.push(id);
             } else {
-                let next = now + st.spec.params.delay_loop;
+                let next = now + st.shared.params.delay_loop;
                 self.timers.push(next, i);
                 st.next = Some(next);
             }
@@ -394,8 +440,14 @@ impl Scheduler {
     }
 
     /// A checker's specification (timing and the names its probes and lines use).
-    pub fn spec(&self, id: CheckerId) -> Option<&Spec> {
-        self.checkers.get(&id).map(|s| &s.spec)
+    pub fn spec(&self, id: CheckerId) -> Option<Spec> {
+        self.checkers.get(&id).map(|s| Spec {
+            id,
+            params: s.shared.params.clone(),
+            chk: Arc::clone(&s.chk),
+            vs: Arc::clone(&s.shared.vs),
+            script: Arc::clone(&s.shared.script),
+        })
     }
 
     /// Whether a checker is up now.
@@ -405,14 +457,14 @@ impl Scheduler {
 
     /// A checker's resolved timing.
     pub fn params(&self, id: CheckerId) -> Option<&Params> {
-        self.checkers.get(&id).map(|s| &s.spec.params)
+        self.checkers.get(&id).map(|s| &s.shared.params)
     }
 
     /// HTTP_GET/SSL_GET: the index of the `url` block the next run checks (`fetch_next_url()`).
     /// When `is_up` is false the probe logs "... success to ... url(...)" itself on success,
     /// as `http_handle_response()` does.
     pub fn url(&self, id: CheckerId) -> Option<usize> {
-        self.checkers.get(&id).and_then(|s| s.url_it)
+        self.checkers.get(&id).and_then(|s| s.url_it).map(|u| u as usize)
     }
 
     /// Enables or disables a checker (`ha_suspend` follows the virtual address).
@@ -429,7 +481,7 @@ impl Scheduler {
             Report::Done(probe) => self.result(now, Outcome { id, probe }),
             Report::Rescheduled => {
                 if let Some(i) = self.checkers.index_of(&id) {
-                    let next = now + self.checkers.at(i).spec.params.delay_loop;
+                    let next = now + self.checkers.at(i).shared.params.delay_loop;
                     self.set_next(i, Some(next));
                 }
                 Step::default()
@@ -443,16 +495,17 @@ impl Scheduler {
         let Some(i) = self.checkers.index_of(&outcome.id) else {
             return Step::default();
         };
+        let id = outcome.id;
         let st = self.checkers.at_mut(i);
         let mut step = Step::default();
-        let delay = match st.spec.params.epilog {
-            Epilog::Tcp | Epilog::Udp | Epilog::Icmp => simple_epilog(st, &outcome.probe, &mut step),
-            Epilog::Misc => misc_epilog(st, &outcome.probe, &mut step),
-            Epilog::Smtp => smtp_epilog(st, &outcome.probe, &mut step),
-            Epilog::Dns => dns_epilog(st, &outcome.probe, &mut step),
-            Epilog::Http { .. } => http_epilog(st, &outcome.probe, &mut step),
+        let delay = match st.shared.params.epilog {
+            Epilog::Tcp | Epilog::Udp | Epilog::Icmp => simple_epilog(st, id, &outcome.probe, &mut step),
+            Epilog::Misc => misc_epilog(st, id, &outcome.probe, &mut step),
+            Epilog::Smtp => smtp_epilog(st, id, &outcome.probe, &mut step),
+            Epilog::Dns => dns_epilog(st, id, &outcome.probe, &mut step),
+            Epilog::Http { .. } => http_epilog(st, id, &outcome.probe, &mut step),
         };
-        let next = match st.spec.params.epilog {
+        let next = match st.shared.params.epilog {
             // misc_check_child_thread(): timed from the start of the run, at least 1 µs on.
             Epilog::Misc => (st.last_ran + delay).max(now + Duration::from_micros(1)),
             _ => now + delay,
@@ -463,12 +516,12 @@ impl Scheduler {
 }
 
 /// `update_svr_checker_state()`: records the state and says whether the pool hears of it.
-fn update_state(st: &mut State, up: bool, reason: String, step: &mut Step) {
+fn update_state(st: &mut State, id: CheckerId, up: bool, reason: String, step: &mut Step) {
     if st.is_up == up {
         if !st.has_run {
             st.has_run = true;
             step.transition = Some(Transition {
-                id: st.spec.id,
+                id,
                 up,
                 changed: false,
                 reason,
@@ -479,7 +532,7 @@ fn update_state(st: &mut State, up: bool, reason: String, step: &mut Step) {
     st.has_run = true;
     st.is_up = up;
     step.transition = Some(Transition {
-        id: st.spec.id,
+        id,
         up,
         changed: true,
         reason,
@@ -499,8 +552,8 @@ fn failure_reason(probe: &Probe) -> Option<&str> {
 
 /// `tcp_epilog()`, `udp_epilog()` and `icmp_epilog()`, with the probe's own failure line
 /// (logged while up with `log_all_failures`).
-fn simple_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
-    let p = st.spec.params.clone();
+fn simple_epilog(st: &mut State, id: CheckerId, probe: &Probe, step: &mut Step) -> Duration {
+    let p = st.shared.params.clone();
     let ok = failure_reason(probe).is_none();
     if let Some(r) = failure_reason(probe)
         && st.is_up
@@ -514,7 +567,7 @@ fn simple_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         Epilog::Udp => ("UDP connection", "UDP_CHECK"),
         _ => ("ICMP connection", "ICMP CHECK"),
     };
-    let chk = Arc::clone(&st.spec.chk);
+    let chk = Arc::clone(&st.chk);
     // tcp_epilog() retries whatever the state; udp/icmp only while up (or before the first run).
     let settle = match p.epilog {
         Epilog::Tcp => ok || st.retry_it >= p.retry,
@@ -526,13 +579,13 @@ fn simple_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         if ok && (!st.is_up || !st.has_run) {
             let line = format!("{name} to {chk} success.");
             info(step, line.clone());
-            update_state(st, true, line, step);
+            update_state(st, id, true, line, step);
         } else if !ok && (st.is_up || !st.has_run) {
             let line = if p.retry != 0 && st.has_run {
                 match p.epilog {
                     Epilog::Icmp => format!(
                         "{failed_name} on service {chk} of {} failed after {} retries.",
-                        st.spec.vs, p.retry
+                        st.shared.vs, p.retry
                     ),
                     _ => format!("{failed_name} on service {chk} failed after {} retries.", p.retry),
                 }
@@ -540,7 +593,7 @@ fn simple_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
                 format!("{failed_name} on service {chk} failed.")
             };
             info(step, line.clone());
-            update_state(st, false, line, step);
+            update_state(st, id, false, line, step);
         }
     } else if p.epilog == Epilog::Tcp || st.is_up {
         delay = p.delay_before_retry;
@@ -564,12 +617,12 @@ enum Register {
 /// `timeout_epilog()` then `epilog()` (check_http.c). The probe's failure reason is the
 /// `debug_msg` ("HTTP status code error to", "Timeout WEB read", ...); with
 /// `log_all_failures` it is logged as "<reason> server <chk>.".
-fn http_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
-    let p = st.spec.params.clone();
+fn http_epilog(st: &mut State, id: CheckerId, probe: &Probe, step: &mut Step) -> Duration {
+    let p = st.shared.params.clone();
     let Epilog::Http { urls, fast_recovery } = p.epilog else {
         return p.delay_loop;
     };
-    let chk = st.spec.chk.clone();
+    let chk = st.chk.clone();
     let method = match failure_reason(probe) {
         None => Register::New,
         Some(reason) if st.is_up || !st.has_run => {
@@ -583,7 +636,7 @@ fn http_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
     };
     match method {
         Register::New => {
-            st.url_it = st.url_it.map(|u| u + 1).filter(|u| *u < urls);
+            st.url_it = st.url_it.map(|u| u + 1).filter(|u| (*u as usize) < urls);
             st.retry_it = 0;
         }
         Register::Retry => st.retry_it += 1,
@@ -593,7 +646,7 @@ fn http_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         if !st.is_up || !st.has_run {
             let line = format!("Remote Web server {chk} succeed on service.");
             info(step, line.clone());
-            update_state(st, true, line, step);
+            update_state(st, id, true, line, step);
             st.has_run = true;
         }
         st.url_it = Some(0);
@@ -606,7 +659,7 @@ fn http_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
                 format!("HTTP_CHECK on service {chk} failed.")
             };
             info(step, line.clone());
-            update_state(st, false, line, step);
+            update_state(st, id, false, line, step);
         }
         st.failed_url = st.url_it;
     } else if method == Register::New && st.failed_url.is_some() {
@@ -633,8 +686,8 @@ fn http_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
 
 /// `misc_check_child_thread()`. The probe's failure reason is `timed out`, `exited with
 /// status N` or `due to signal N` (see [`crate::check::misc`]).
-fn misc_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
-    let p = st.spec.params.clone();
+fn misc_epilog(st: &mut State, id: CheckerId, probe: &Probe, step: &mut Step) -> Duration {
+    let p = st.shared.params.clone();
     let mut exit_type: Option<&str> = None;
     let mut success = false;
     let mut paren: Option<&str> = None;
@@ -702,7 +755,7 @@ fn misc_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         };
         let head = format!(
             "Misc check for [{} VS {}] by [{}] {kind}{message}",
-            st.spec.chk, st.spec.vs, st.spec.script
+            st.chk, st.shared.vs, st.shared.script
         );
         let line = match paren {
             Some(r) => format!("{head} ({r})."),
@@ -710,7 +763,7 @@ fn misc_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         };
         info(step, line.clone());
         if !message_only {
-            update_state(st, success, line, step);
+            update_state(st, id, success, line, step);
         }
     }
     st.has_run = true;
@@ -728,8 +781,8 @@ fn plural(n: u32) -> &'static str {
 /// `smtp_final()`, with `smtp_start_check_thread()` zeroing `retry_it` before each regular run:
 /// unlike the other checkers, a first failure is retried. The probe's failure reason is the
 /// text after "SMTP_CHECK ".
-fn smtp_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
-    let p = st.spec.params.clone();
+fn smtp_epilog(st: &mut State, id: CheckerId, probe: &Probe, step: &mut Step) -> Duration {
+    let p = st.shared.params.clone();
     match failure_reason(probe) {
         Some(reason) => {
             let line = format!("SMTP_CHECK {reason}");
@@ -741,7 +794,7 @@ fn smtp_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
                 return p.delay_before_retry;
             }
             if st.is_up || !st.has_run {
-                update_state(st, false, line, step);
+                update_state(st, id, false, line, step);
             }
             // The next regular run goes through smtp_start_check_thread(), which zeroes it.
             st.retry_it = 0;
@@ -750,9 +803,9 @@ fn smtp_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
         None => {
             st.retry_it = 0;
             if !st.is_up || !st.has_run {
-                let line = format!("Remote SMTP server {} succeed on service.", st.spec.chk);
+                let line = format!("Remote SMTP server {} succeed on service.", st.chk);
                 info(step, line.clone());
-                update_state(st, true, line, step);
+                update_state(st, id, true, line, step);
             }
             st.has_run = true;
             p.delay_loop
@@ -761,12 +814,12 @@ fn smtp_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
 }
 
 /// `dns_final()`: the probe's failure reason is the text after "DNS_CHECK (chk) ".
-fn dns_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
-    let p = st.spec.params.clone();
+fn dns_epilog(st: &mut State, id: CheckerId, probe: &Probe, step: &mut Step) -> Duration {
+    let p = st.shared.params.clone();
     match failure_reason(probe) {
         Some(reason) => {
             if st.is_up || !st.has_run {
-                let mut line = format!("DNS_CHECK ({}) {reason}", st.spec.chk);
+                let mut line = format!("DNS_CHECK ({}) {reason}", st.chk);
                 if !reason.is_empty() && (p.log_all_failures || st.retry_it >= p.retry) {
                     if st.has_run && st.retry_it >= p.retry {
                         line.push_str(&format!(" after {} retries", p.retry));
@@ -778,13 +831,13 @@ fn dns_epilog(st: &mut State, probe: &Probe, step: &mut Step) -> Duration {
                     st.has_run = true;
                     return p.delay_before_retry;
                 }
-                update_state(st, false, line, step);
+                update_state(st, id, false, line, step);
             }
         }
         None => {
             if !st.is_up || !st.has_run {
-                let line = format!("DNS_CHECK ({}) succeeded", st.spec.chk);
-                update_state(st, true, line, step);
+                let line = format!("DNS_CHECK ({}) succeeded", st.chk);
+                update_state(st, id, true, line, step);
             }
         }
     }

@@ -165,6 +165,41 @@ fn migrate_checkers_new_checker_on_failed_real_server_is_one_failure_from_down()
 }
 
 #[test]
+fn migrate_checkers_real_server_down_before_with_only_new_checkers_starts_them_from_down() {
+    // Before: real server 0 up, real server 1 down. The reload swaps their places and gives
+    // both new checkers only: the one now at 0 (was 1, not alive, none run) has its alpha
+    // checker down and its other one failure from down; the one now at 1 (was 0) starts up.
+    let (a0, a1) = (cid(0, 0, 0), cid(0, 1, 0));
+    let mut s = Scheduler::new(
+        vec![spec(a0, params(1, false)), spec(a1, params(1, false))],
+        Duration::ZERO,
+        &mut || 0,
+    );
+    assert_eq!(s.due(S), vec![a0, a1]);
+    s.result(S, ok(a0));
+    assert_eq!(up(&s.result(S, fail(a1))), Some((false, true)));
+    let (b0, b1, c1) = (cid(0, 0, 0), cid(0, 0, 1), cid(0, 1, 0));
+    let carry = Carry {
+        real_servers: [((0, 0), (0, 1)), ((0, 1), (0, 0))].into_iter().collect(),
+        checkers: Default::default(),
+    };
+    let specs = vec![
+        spec(b0, params(2, true)),
+        spec(b1, params(2, false)),
+        spec(c1, params(2, true)),
+    ];
+    s.reload(specs, 5 * S, &carry, &mut || 0);
+    assert_eq!(
+        (s.is_up(b0), s.is_up(b1), s.is_up(c1)),
+        (Some(false), Some(true), Some(true))
+    );
+    assert_eq!(s.due(6 * S), vec![b0, b1, c1]);
+    // retry_it = retry: the first failure decides.
+    assert_eq!(up(&s.result(6 * S, fail(b1))), Some((false, true)));
+    assert_eq!(s.result(6 * S, fail(c1)).transition, None);
+}
+
+#[test]
 fn migrate_checkers_new_alpha_checker_on_healthy_real_server_starts_up() {
     let a = cid(0, 0, 0);
     let mut s = Scheduler::new(vec![spec(a, params(1, false))], Duration::ZERO, &mut || 0);

@@ -29,7 +29,7 @@ fn reference_due(s: &mut Scheduler, now: Duration) -> Vec<CheckerId> {
                     st.last_ran = now;
                     out.push(*id);
                 } else {
-                    st.next = Some(now + st.spec.params.delay_loop);
+                    st.next = Some(now + st.shared.params.delay_loop);
                 }
             }
             _ => {}
