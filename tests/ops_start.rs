@@ -189,6 +189,22 @@ fn unit_start_with_virtual_server_gives_three_processes() {
             "{r}"
         );
     }
+    // No transparent huge pages in any of the three (a heap of a few MiB in 2 MiB pages would
+    // count whole huge pages in their RSS where THP is "always", as on Debian's kernels).
+    for p in &ds {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", p.pid)).unwrap_or_default();
+        if let Some(l) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+            assert_eq!(
+                l.split_whitespace().nth(1),
+                Some("0"),
+                "{} ({:?}): {l}\n{r}",
+                p.pid,
+                p.cmdline
+            );
+        } else {
+            eprintln!("{test}: this kernel's /proc/PID/status has no THP_enabled line; not checked");
+        }
+    }
     let all = sb.syslog.all();
     let pos = |text: &str| {
         all.iter()

@@ -4,8 +4,8 @@
 //! [`TcpBatch`], the other kinds each in a task), each settled result fed to the [`Pool`], and
 //! what the pool decides carried out: IPVS commands (batched), log lines, notify scripts and
 //! FIFO lines. Reload hands the pool the new configuration; stop removes what we own unless
-//! `-I`. The configuration is shared, never copied; memory is trimmed after start, reload and
-//! bursts of transitions ([`crate::memory`]).
+//! `-I`. The configuration is shared, never copied; memory is trimmed after start, after the
+//! first round of results, after reload and after bursts of transitions ([`crate::memory`]).
 //!
 //! Where keepalived's checker child stops the whole daemon because IPVS cannot be initialised
 //! (exit FATAL), ours logs keepalived's line and keeps checking without programming, so that
@@ -403,6 +403,9 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, CheckerId, Report, Vec<LogLine>)>();
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut transitions = 0usize;
+    // The first round of results (every checker's first decision) still runs code and makes
+    // garbage nothing later needs; once it is over, start-up's trim is done once more.
+    let mut first_round = sched.ids().count();
     // Without an epoll set of its own (never expected), each TCP_CHECK runs as a task.
     let mut tcp_batch = TcpBatch::<(u64, CheckerId)>::new().ok();
     loop {
@@ -472,6 +475,12 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                             let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert });
                             carry_out(&ipvs, &mut fifos, acts).await;
                             transitions += 1;
+                            if first_round > 0 {
+                                first_round -= 1;
+                                if first_round == 0 {
+                                    crate::memory::trim_after_startup();
+                                }
+                            }
                         }
                     }
                     left -= 1;
