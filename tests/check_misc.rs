@@ -490,7 +490,7 @@ fn smtp_and_dns_socket_bind_connect() {
         let t = Duration::from_secs(5);
         let rs: SocketAddr = "127.0.0.1:25".parse().unwrap();
         let mut bad = co("127.0.0.1", 25);
-        bad.bind_if = Some("nosuchdev0".into());
+        bad.local_mut().bind_if = Some("nosuchdev0".into());
         let smtp_check = SmtpCheck { helo_name: "me".into() };
         let dns_check = DnsCheck {
             qtype: "A",
@@ -507,8 +507,8 @@ fn smtp_and_dns_socket_bind_connect() {
             .unwrap()
             .port();
         let mut bound = co("127.0.0.1", port);
-        bound.bindto = Some("127.0.0.1".parse().unwrap());
-        bound.bind_port = src_port;
+        bound.local_mut().bindto = Some("127.0.0.1".parse().unwrap());
+        bound.local_mut().bind_port = src_port;
         let probe = dns::probe(&dns_check, &bound, Duration::from_millis(300), 1, "c");
         let recv = async {
             let mut buf = [0u8; 512];

@@ -77,7 +77,7 @@ mod tests {
             rs_body(&CheckerKind::Ping, false, ""),
             "=> ICMP CHECK failed on service <="
         );
-        let bfd = CheckerKind::Bfd(BfdCheck { name: "b1".into() });
+        let bfd = CheckerKind::Bfd(Box::new(BfdCheck { name: "b1".into() }));
         assert_eq!(rs_body(&bfd, true, ""), "=> BFD CHECK b1 succeeded on service <=");
         assert_eq!(rs_body(&bfd, false, ""), "=> BFD CHECK b1 failed on service <=");
     }

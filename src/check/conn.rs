@@ -40,9 +40,9 @@ impl Endpoint {
         let us = co.connect_timeout.or(rs.connect_timeout).unwrap_or(vs.connect_timeout);
         Endpoint {
             dst: co.dst.map(|ip| SocketAddr::new(ip, co.dst_port)),
-            bind: co.bindto.map(|ip| SocketAddr::new(ip, co.bind_port)),
-            bind_if: co.bind_if.clone(),
-            fwmark: co.fwmark,
+            bind: co.bindto().map(|ip| SocketAddr::new(ip, co.bind_port())),
+            bind_if: co.bind_if().map(str::to_string),
+            fwmark: co.fwmark(),
             timeout: Duration::from_micros(us),
         }
     }

@@ -32,9 +32,9 @@ pub fn pair(addr: SocketAddr) -> String {
 pub fn endpoint(co: &ConnOpts, addr: SocketAddr, limit: Duration) -> Endpoint {
     Endpoint {
         dst: Some(addr),
-        bind: co.bindto.map(|ip| SocketAddr::new(ip, co.bind_port)),
-        bind_if: co.bind_if.clone(),
-        fwmark: co.fwmark,
+        bind: co.bindto().map(|ip| SocketAddr::new(ip, co.bind_port())),
+        bind_if: co.bind_if().map(str::to_string),
+        fwmark: co.fwmark(),
         timeout: limit,
     }
 }

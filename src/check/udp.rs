@@ -50,15 +50,15 @@ fn udp_bind_connect(co: &ConnOpts, addr: SocketAddr, payload: &[u8]) -> Result<O
             strerror(&e)
         )));
     }
-    if co.fwmark != 0
-        && let Err(e) = s.set_mark(co.fwmark)
+    if co.fwmark() != 0
+        && let Err(e) = s.set_mark(co.fwmark())
     {
-        let m = format!("Error setting fwmark {} to socket: {}", co.fwmark, strerror(&e));
+        let m = format!("Error setting fwmark {} to socket: {}", co.fwmark(), strerror(&e));
         log(&LogLine::at(Priority::Error, m));
         return Err(());
     }
-    if let Some(ip) = co.bindto
-        && let Err(e) = s.bind(&SocketAddr::new(ip, co.bind_port).into())
+    if let Some(ip) = co.bindto()
+        && let Err(e) = s.bind(&SocketAddr::new(ip, co.bind_port()).into())
     {
         let errno = e.raw_os_error().unwrap_or(0);
         log(&LogLine::info(format!(

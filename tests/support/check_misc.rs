@@ -29,9 +29,5 @@ where
 
 /// Connection options aimed at `ip`:`port`.
 pub fn co(ip: &str, port: u16) -> ConnOpts {
-    ConnOpts {
-        dst: Some(ip.parse::<IpAddr>().expect("address")),
-        dst_port: port,
-        ..ConnOpts::default()
-    }
+    ConnOpts::to(ip.parse::<IpAddr>().expect("address"), port)
 }

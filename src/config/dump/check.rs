@@ -333,24 +333,24 @@ fn write_co(co: &ConnOpts, w: &mut ConfWriter) {
     if co.dst_port != 0 {
         w.line(&["connect_port".to_string(), co.dst_port.to_string()]);
     }
-    if let Some(ip) = &co.bindto {
+    if let Some(ip) = &co.bindto() {
         w.line(&["bindto".to_string(), fmt_ip(ip)]);
     }
-    if co.bind_port != 0 {
-        w.line(&["bind_port".to_string(), co.bind_port.to_string()]);
+    if co.bind_port() != 0 {
+        w.line(&["bind_port".to_string(), co.bind_port().to_string()]);
     }
-    if let Some(i) = &co.bind_if {
-        w.line(&["bind_if", i.as_str()]);
+    if let Some(i) = &co.bind_if() {
+        w.line(&["bind_if", i]);
     }
     if let Some(t) = co.connect_timeout {
         timer(w, "connect_timeout", t);
     }
-    if co.fwmark != 0 {
-        w.line(&["fwmark".to_string(), co.fwmark.to_string()]);
+    if co.fwmark() != 0 {
+        w.line(&["fwmark".to_string(), co.fwmark().to_string()]);
     }
     // After `bindto`: refused again for the same reason.
-    if let Some(s) = &co.dst_refused {
-        w.line(&["connect_ip", s.as_str()]);
+    if let Some(s) = &co.dst_refused() {
+        w.line(&["connect_ip", s]);
     }
 }
 

@@ -383,14 +383,14 @@ fn conn(co: &ConnOpts, out: &mut Vec<String>) {
     out.push("   Connection".into());
     let dst = co.dst.map(|ip| pair(&ip, co.dst_port)).unwrap_or_default();
     out.push(format!("     Dest = {dst}"));
-    if let Some(b) = &co.bindto {
-        out.push(format!("     Bind to = {}", pair(b, co.bind_port)));
+    if let Some(b) = &co.bindto() {
+        out.push(format!("     Bind to = {}", pair(b, co.bind_port())));
     }
-    if let Some(i) = &co.bind_if {
+    if let Some(i) = &co.bind_if() {
         out.push(format!("     Bind i/f = {i}"));
     }
-    if co.fwmark != 0 {
-        out.push(format!("     Mark = {}", co.fwmark));
+    if co.fwmark() != 0 {
+        out.push(format!("     Mark = {}", co.fwmark()));
     }
     out.push(format!(
         "     Timeout = {:.6}",

@@ -269,11 +269,7 @@ fn smtp_host(p: &mut Parser<'_>, _w: &Words) -> HResult {
     let saved = c.co.take();
     // keepalived allocates the host's options zeroed, so a host without `connect_timeout`
     // times out at once; we let it inherit the timeout as the checker's own options do.
-    c.co = rs_addr.map(|(ip, port)| ConnOpts {
-        dst: Some(ip),
-        dst_port: port,
-        ..ConnOpts::default()
-    });
+    c.co = rs_addr.map(|(ip, port)| ConnOpts::to(ip, port));
     p.b.check.smtp_saved_co = saved;
     Ok(())
 }
@@ -317,11 +313,11 @@ fn smtp_end(p: &mut Parser<'_>) {
     let co = c.co.clone().unwrap_or_default();
     let any_set = co.dst.is_some()
         || co.dst_port != 0
-        || co.bindto.is_some()
-        || co.bind_port != 0
-        || co.bind_if.is_some()
+        || co.bindto().is_some()
+        || co.bind_port() != 0
+        || co.bind_if().is_some()
         || hosts.len() == 0
-        || co.fwmark != 0
+        || co.fwmark() != 0
         || co.connect_timeout.is_some();
     if any_set {
         let mut co = co;
@@ -641,7 +637,7 @@ fn bfd_check(p: &mut Parser<'_>, w: &Words) -> HResult {
         }
         None => String::new(),
     };
-    let kind = CheckerKind::Bfd(crate::config::model::check::BfdCheck { name: String::new() });
+    let kind = CheckerKind::Bfd(Box::new(crate::config::model::check::BfdCheck { name: String::new() }));
     queue(p, w, kind, false);
     p.b.check.bfd = Some((fmt_rs, Vec::new()));
     Ok(())

@@ -15,11 +15,7 @@ const UINT_MAX_US: u64 = u32::MAX as u64;
 
 /// New connection options aimed at the real server (keepalived's `queue_checker()`).
 fn new_co(rs: &RealServer) -> ConnOpts {
-    ConnOpts {
-        dst: Some(rs.ip),
-        dst_port: rs.port,
-        ..ConnOpts::default()
-    }
+    ConnOpts::to(rs.ip, rs.port)
 }
 
 /// Queues a new checker on the current real server (keepalived's `queue_checker()`).
@@ -49,7 +45,7 @@ fn with_co(p: &mut Parser<'_>, f: impl FnOnce(&mut ConnOpts)) {
 /// keepalived's `check_conn_opts()`: an IPv6 link-local destination needs `bind_if`.
 pub(super) fn check_conn_opts(p: &mut Parser<'_>, co: &ConnOpts) -> bool {
     if let Some(std::net::IpAddr::V6(a)) = co.dst {
-        if a.segments()[0] & 0xffc0 == 0xfe80 && co.bind_if.is_none() {
+        if a.segments()[0] & 0xffc0 == 0xfe80 && co.bind_if().is_none() {
             p.report(
                 Level::GeneralError,
                 format!(
@@ -88,7 +84,7 @@ fn connect_ip(p: &mut Parser<'_>, w: &Words) -> HResult {
     let ip = super::addr::pton(s);
     let bind_family = cur_checker(p)
         .and_then(|c| c.co.as_ref())
-        .and_then(|co| co.bindto.map(|b| b.is_ipv4()));
+        .and_then(|co| co.bindto().map(|b| b.is_ipv4()));
     match ip {
         None => {
             p.report(
@@ -98,7 +94,7 @@ fn connect_ip(p: &mut Parser<'_>, w: &Words) -> HResult {
             let s = s.to_string();
             with_co(p, |co| {
                 co.dst = None;
-                co.dst_refused = Some(s);
+                co.local_mut().dst_refused = Some(s);
             });
         }
         Some(ip) if bind_family.is_some_and(|v4| v4 != ip.is_ipv4()) => {
@@ -109,12 +105,12 @@ fn connect_ip(p: &mut Parser<'_>, w: &Words) -> HResult {
             let s = s.to_string();
             with_co(p, |co| {
                 co.dst = None;
-                co.dst_refused = Some(s);
+                co.local_mut().dst_refused = Some(s);
             });
         }
         Some(ip) => with_co(p, |co| {
             co.dst = Some(ip);
-            co.dst_refused = None;
+            co.clear_dst_refused();
         }),
     }
     Ok(())
@@ -138,16 +134,16 @@ fn bindto(p: &mut Parser<'_>, w: &Words) -> HResult {
     match ip {
         None => {
             p.report(Level::GeneralError, format!("Invalid bindto address {s} - ignoring"));
-            with_co(p, |co| co.bindto = None);
+            with_co(p, |co| co.local_mut().bindto = None);
         }
         Some(ip) if dst_family.is_some_and(|v4| v4 != ip.is_ipv4()) => {
             p.report(
                 Level::GeneralError,
                 format!("bindto address {s} does not match address family of connect_ip - skipping"),
             );
-            with_co(p, |co| co.bindto = None);
+            with_co(p, |co| co.local_mut().bindto = None);
         }
-        Some(ip) => with_co(p, |co| co.bindto = Some(ip)),
+        Some(ip) => with_co(p, |co| co.local_mut().bindto = Some(ip)),
     }
     Ok(())
 }
@@ -155,7 +151,7 @@ fn bindto(p: &mut Parser<'_>, w: &Words) -> HResult {
 fn bind_port(p: &mut Parser<'_>, w: &Words) -> HResult {
     let s = w.get(1)?;
     match values::read_unsigned(p, s, 1, 65535, true) {
-        Some(v) => with_co(p, |co| co.bind_port = v as u16),
+        Some(v) => with_co(p, |co| co.local_mut().bind_port = v as u16),
         None => p.report(Level::GeneralError, format!("Invalid checker bind_port '{s}'")),
     }
     Ok(())
@@ -171,7 +167,7 @@ fn bind_if(p: &mut Parser<'_>, w: &Words) -> HResult {
         return Ok(());
     }
     let s = s.to_string();
-    with_co(p, |co| co.bind_if = Some(s));
+    with_co(p, |co| co.local_mut().bind_if = Some(s));
     Ok(())
 }
 
@@ -188,7 +184,7 @@ fn co_connect_timeout(p: &mut Parser<'_>, w: &Words) -> HResult {
 fn co_fwmark(p: &mut Parser<'_>, w: &Words) -> HResult {
     let s = w.get(1)?;
     match values::read_unsigned(p, s, 0, u32::MAX, true) {
-        Some(v) => with_co(p, |co| co.fwmark = v),
+        Some(v) => with_co(p, |co| co.local_mut().fwmark = v),
         None => p.report(Level::GeneralError, format!("Invalid fwmark connection value '{s}'")),
     }
     Ok(())

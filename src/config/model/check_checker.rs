@@ -10,29 +10,130 @@ use serde::{Serialize, Serializer};
 use super::super::{Origin, Script};
 
 /// A checker's connection options (`connect_ip`, `connect_port`, `bindto`, `bind_port`,
-/// `bind_if`, `connect_timeout`, `fwmark`), keepalived's `conn_opts_t`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// `bind_if`, `connect_timeout`, `fwmark`), keepalived's `conn_opts_t`. The local side, rarely
+/// set, is boxed ([`ConnLocal`]): a load balancer can have tens of thousands of checkers.
+#[derive(Clone, Debug, Default)]
 pub struct ConnOpts {
     /// Destination address: the real server's unless `connect_ip` is given; `None` after an
     /// invalid `connect_ip` (keepalived leaves the family unset).
     pub dst: Option<IpAddr>,
     /// Destination port: the real server's as read, unless `connect_port` is given.
     pub dst_port: u16,
+    /// `connect_timeout`, microseconds; the real server's when unset.
+    pub connect_timeout: Option<u64>,
+    /// The rest, when any of it is set.
+    local: Option<Box<ConnLocal>>,
+}
+
+/// The rarely set part of [`ConnOpts`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnLocal {
     /// `bindto`.
     pub bindto: Option<IpAddr>,
     /// `bind_port` (0 = any).
     pub bind_port: u16,
     /// `bind_if`.
     pub bind_if: Option<String>,
-    /// `connect_timeout`, microseconds; the real server's when unset.
-    pub connect_timeout: Option<u64>,
     /// `fwmark` (SO_MARK; 0 = none).
     pub fwmark: u32,
     /// The `connect_ip` word that left `dst` unset (invalid, or not of the family of `bindto`):
     /// the resolved form writes it back after `bindto`, so re-reading refuses it again with the
     /// same message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dst_refused: Option<String>,
+}
+
+/// Unset local options, for reading.
+static NO_LOCAL: ConnLocal = ConnLocal {
+    bindto: None,
+    bind_port: 0,
+    bind_if: None,
+    fwmark: 0,
+    dst_refused: None,
+};
+
+impl ConnOpts {
+    /// Options aimed at `dst`:`dst_port`, nothing else set.
+    pub fn to(dst: IpAddr, dst_port: u16) -> ConnOpts {
+        ConnOpts {
+            dst: Some(dst),
+            dst_port,
+            ..ConnOpts::default()
+        }
+    }
+
+    /// The local options (all unset unless some was given).
+    pub fn local(&self) -> &ConnLocal {
+        self.local.as_deref().unwrap_or(&NO_LOCAL)
+    }
+
+    /// The local options, to set.
+    pub fn local_mut(&mut self) -> &mut ConnLocal {
+        self.local.get_or_insert_with(Default::default)
+    }
+
+    /// `bindto`.
+    pub fn bindto(&self) -> Option<IpAddr> {
+        self.local().bindto
+    }
+
+    /// `bind_port` (0 = any).
+    pub fn bind_port(&self) -> u16 {
+        self.local().bind_port
+    }
+
+    /// `bind_if`.
+    pub fn bind_if(&self) -> Option<&str> {
+        self.local().bind_if.as_deref()
+    }
+
+    /// `fwmark` (0 = none).
+    pub fn fwmark(&self) -> u32 {
+        self.local().fwmark
+    }
+
+    /// The refused `connect_ip` word, if any ([`ConnLocal::dst_refused`]).
+    pub fn dst_refused(&self) -> Option<&str> {
+        self.local().dst_refused.as_deref()
+    }
+
+    /// Forgets a refused `connect_ip` (without allocating the local part when unset).
+    pub fn clear_dst_refused(&mut self) {
+        if let Some(l) = self.local.as_mut() {
+            l.dst_refused = None;
+        }
+    }
+}
+
+/// Equal when every option is: unset local options equal an empty local part.
+impl PartialEq for ConnOpts {
+    fn eq(&self, o: &Self) -> bool {
+        self.dst == o.dst
+            && self.dst_port == o.dst_port
+            && self.connect_timeout == o.connect_timeout
+            && self.local() == o.local()
+    }
+}
+
+/// Serialized flat, with keepalived's field names, as before the local part was boxed.
+impl Serialize for ConnOpts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let l = self.local();
+        let mut st = s.serialize_struct("ConnOpts", 8)?;
+        st.serialize_field("dst", &self.dst)?;
+        st.serialize_field("dst_port", &self.dst_port)?;
+        st.serialize_field("bindto", &l.bindto)?;
+        st.serialize_field("bind_port", &l.bind_port)?;
+        st.serialize_field("bind_if", &l.bind_if)?;
+        st.serialize_field("connect_timeout", &self.connect_timeout)?;
+        st.serialize_field("fwmark", &l.fwmark)?;
+        if let Some(r) = &l.dst_refused {
+            st.serialize_field("dst_refused", r)?;
+        } else {
+            st.skip_field("dst_refused")?;
+        }
+        st.end()
+    }
 }
 
 /// `http_protocol`.
@@ -286,7 +387,7 @@ pub enum CheckerKind {
     /// `PING_CHECK`.
     Ping,
     /// `BFD_CHECK`.
-    Bfd(BfdCheck),
+    Bfd(Box<BfdCheck>),
 }
 
 impl CheckerKind {
