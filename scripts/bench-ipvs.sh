@@ -11,7 +11,8 @@
 #            programming itself, without start-up and reading the config)
 #   reload   time from SIGHUP to the table equal to a config where 1% of the real servers
 #            changed (port 8080 -> 8081 of one real server in each of the first 100 services)
-#   rss      RSS of the checker child with the 10,000 real servers programmed
+#   rss      RSS of the checker child with the 10,000 real servers programmed, in the steady
+#            state (SETTLE_SECS, default 5, after the table is complete)
 #   cpu      CPU time (utime + stime) of the checker child over CPU_SECS (default 60) s with
 #            500 x 10 = 5,000 TCP_CHECKs at delay_loop 1 against listeners in the guest
 #            (50 addresses on a dummy interface x 100 ports, scripts/vm/bench-listener.c),
@@ -25,7 +26,8 @@
 # Environment: OURS_BIN (default: cargo build --release), THEIRS_BIN (default
 # /usr/sbin/keepalived), CPU_SECS, KARS_VM_CACHE / KARS_VM_MEM / KARS_VM_SMP / KARS_VM_ACCEL
 # as for the tests (scripts/vm/README.md), BENCH_TIMEOUT (whole guest run, default 3600 s),
-# BENCH_KEEP=1 keeps the work directory (guest output in guest.out).
+# BENCH_KEEP=1 keeps the work directory (guest output in guest.out), BENCH_SMAPS=1 prints
+# where each checker child's resident memory is (the largest mappings) where RSS is read.
 # Needs qemu-system-x86, gcc (static libc) and /usr/sbin/keepalived on the host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,6 +116,8 @@ CPU_SECS=$cpu_secs
 VS=$VS
 CPU_VS=$CPU_VS
 CHANGED=$CHANGED
+SETTLE_SECS=${SETTLE_SECS:-5}
+SMAPS=${BENCH_SMAPS:-0}
 RUNHEAD
 cat >> "$X/bench/run.sh" <<'RUN'
 # Prints "RESULT <metric> <theirs|ours> <value>" lines for the host to tabulate.
@@ -159,7 +163,12 @@ child_of() {
   done
 }
 cpu_ticks() { local s; read -r s < "/proc/$1/stat"; s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+rss_kb() {
+  [ "$SMAPS" = 1 ] && awk -v who="$impl" '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 " " $2 }
+    /^(Rss|Anonymous):/ { v[name] += $2; k[name] = k[name] " " $1 $2 }
+    END { for (n in v) if (v[n] >= 64) print "SMAPS " who " " n k[n] }' "/proc/$1/smaps" | sort -t: -k2 -rn >&2
+  awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
+}
 
 # The syslog daemon: both daemons log as in production, through /dev/log, to
 # /run/IMPL.log (restarted for each daemon), each line stamped with its arrival time.
@@ -227,6 +236,9 @@ if [ "${1:-}" = one ]; then
     else
       log "$impl: table incomplete ($(lines) lines)"
     fi
+    # The steady state: start-up's transient memory (the reader, the commands) is not what a
+    # load balancer keeps, and neither daemon gives it back at once.
+    sleep "$SETTLE_SECS"
     PARENT=$main; kid=$(child_of)
     [ -n "$kid" ] && result rss10k "$(rss_kb "$kid")"
     cp /bench/big-reload.conf /run/active.conf
