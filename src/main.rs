@@ -69,7 +69,7 @@ fn not_built_notices(o: &Options) -> Vec<&'static str> {
 }
 
 fn run(prog: &str, args: &[String], o: &Options) -> i32 {
-    keepalived_rs::memory::no_huge_pages();
+    keepalived_rs::memory::set_up();
     if let Some(role) = o.role {
         return run_child(role, o);
     }

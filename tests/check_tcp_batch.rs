@@ -116,6 +116,8 @@ fn batch_runs_many_probes_at_once() {
             while !b.is_empty() {
                 got.extend(b.next().await);
             }
+            // The burst over, its slots and deadlines are given back.
+            assert_eq!(b.footprint(), (0, 0), "round {round}");
         }
         // Quick results leave their (long) deadlines behind, under the earlier deadline of a
         // probe still pending; they are dropped as probes go on.

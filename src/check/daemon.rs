@@ -381,6 +381,8 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
             .collect(),
     };
     let (mut pool, acts) = Pool::start_with(Arc::clone(&config), &kernel, &info);
+    // The table as read at start (a restart's, possibly large) is not needed again.
+    drop(kernel);
     carry_out(&ipvs, &mut fifos, acts).await;
     if opts.dump_conf {
         // keepalived's `dump_data_check()`: the checker's view of the global definitions.

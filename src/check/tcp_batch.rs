@@ -22,6 +22,9 @@ use super::conn::{self, Begun, Connect, Endpoint, NotRun};
 use super::event::Probe;
 use super::tcp;
 
+/// Slots kept once no probe is pending; more are given back.
+const KEEP_SLOTS: usize = 64;
+
 /// A probe's result, with the tag it was started with.
 pub type Done<T> = (T, Result<Probe, NotRun>);
 
@@ -177,6 +180,13 @@ impl<T> TcpBatch<T> {
                 out.extend(self.finish(slot, generation, |_| Err(Connect::Timeout)));
             }
             if !out.is_empty() {
+                if self.pending == 0 && self.slots.len() > KEEP_SLOTS {
+                    // A burst is over (every checker's first run starts within a second or
+                    // so): its slots go, rather than staying allocated for good.
+                    self.slots = Vec::new();
+                    self.free = Vec::new();
+                    self.deadlines = BinaryHeap::new();
+                }
                 return out;
             }
             let Some(Reverse((deadline, ..))) = self.deadlines.peek().copied() else {
