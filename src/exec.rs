@@ -431,6 +431,9 @@ impl ChildEnv {
                 let sp = libc::sched_param { sched_priority: 0 };
                 libc::sched_setscheduler(0, libc::SCHED_OTHER, &sp);
             }
+            // The daemon runs without transparent huge pages (crate::memory::set_up); a
+            // script, or a service a notify script starts, gets the system's setting.
+            libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
             // After the credential changes, which clear it.
             if self.death_signal {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);

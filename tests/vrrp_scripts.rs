@@ -150,6 +150,9 @@ async fn script_runs_in_its_own_group_with_null_stdio_and_default_signals() {
     // by default anyway, so ignoring it here changes nothing for the other tests.
     // SAFETY: installing SIG_IGN for SIGURG.
     unsafe { libc::signal(libc::SIGURG, libc::SIG_IGN) };
+    // As the daemon does (keepalived_rs::memory::set_up): scripts must not inherit it.
+    // SAFETY: sets a flag of this test process only.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     let cp = script(&["/bin/cp", "/proc/self/status", &status]);
     assert_eq!(exec::run(&cp, &[], Some(5 * SEC)).await, ScriptOutcome::Exited(0));
     let text = std::fs::read_to_string(&status).expect("status copy");
@@ -161,6 +164,13 @@ async fn script_runs_in_its_own_group_with_null_stdio_and_default_signals() {
     };
     assert_eq!(field("NSpgid"), field("Pid"), "not in a process group of its own");
     assert_eq!(field("SigBlk"), "0000000000000000");
+    if text.contains("THP_enabled:") {
+        assert_eq!(
+            field("THP_enabled"),
+            "1",
+            "transparent huge pages still off for the script"
+        );
+    }
     // Signals 1..31 only: glibc refuses to touch its internal 32 and 33 (keepalived's
     // sigaction loop cannot either), and this test's environment may ignore them.
     let ignored = u64::from_str_radix(&field("SigIgn"), 16).unwrap();

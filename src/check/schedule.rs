@@ -294,6 +294,24 @@ impl State {
     }
 }
 
+/// Registers every checker of `specs` at `now` ([`State::registered`]), each then adjusted by
+/// `adjust`; what they have in common is shared.
+fn register(
+    specs: Vec<Spec>,
+    now: Duration,
+    random: &mut dyn FnMut() -> u32,
+    mut adjust: impl FnMut(CheckerId, &mut State),
+) -> Checkers {
+    let mut shared = Interner::with_capacity(specs.len());
+    let mut list = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let (id, mut st) = State::registered(spec, &mut shared, now, random);
+        adjust(id, &mut st);
+        list.push((id, st));
+    }
+    Checkers::from_list(list)
+}
+
 /// The scheduler of every checker.
 #[derive(Clone, Debug, Default)]
 pub struct Scheduler {
@@ -308,19 +326,15 @@ impl Scheduler {
     /// down, the others up; each first runs at `BOOTSTRAP_DELAY` + `warmup` ×
     /// `random()` / `RAND_MAX`, with `random` returning values in `0..=RAND_MAX`.
     pub fn new(specs: Vec<Spec>, now: Duration, random: &mut dyn FnMut() -> u32) -> Scheduler {
-        let mut shared = Interner::with_capacity(specs.len());
-        let mut list = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let (id, mut st) = State::registered(spec, &mut shared, now, random);
+        let checkers = register(specs, now, random, |_, st| {
             st.is_up = !st.shared.params.alpha;
             // check_check_data() sets retry_it = retry (one failure is enough at first),
             // but smtp_start_check_thread() zeroes it before every regular SMTP run.
             if st.shared.params.epilog != Epilog::Smtp {
                 st.retry_it = st.shared.params.retry;
             }
-            list.push((id, st));
-        }
-        Scheduler::with(Checkers::from_list(list))
+        });
+        Scheduler::with(checkers)
     }
 
     /// A scheduler of these checkers, their timers indexed.
@@ -350,10 +364,7 @@ impl Scheduler {
     pub fn reload(&mut self, specs: Vec<Spec>, now: Duration, carry: &Carry, random: &mut dyn FnMut() -> u32) {
         let old = std::mem::take(&mut self.checkers);
         self.timers = Timers::default();
-        let mut shared = Interner::with_capacity(specs.len());
-        let mut list = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let (id, mut st) = State::registered(spec, &mut shared, now, random);
+        let mut checkers = register(specs, now, random, |id, st| {
             if let Some(o) = carry.checkers.get(&id).and_then(|oid| old.get(oid)) {
                 if o.has_run {
                     st.is_up = o.is_up;
@@ -366,9 +377,7 @@ impl Scheduler {
                 // migrate_misc_check(): the last exit code (and so the dynamic weight) stays.
                 st.last_code = o.last_code;
             }
-            list.push((id, st));
-        }
-        let mut checkers = Checkers::from_list(list);
+        });
         // Each real server's checkers, a run of consecutive indices (ids sort by real server).
         let mut start = 0;
         while start < checkers.len() {
