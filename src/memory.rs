@@ -48,31 +48,18 @@ fn clean_file_mappings(smaps: &str) -> Vec<Mapping> {
     out
 }
 
-/// Allocations from this size up get pages of their own (`mmap`), given back when freed.
-const MMAP_THRESHOLD: i32 = 128 * 1024;
-
 /// Sets up this process's memory for a long-running daemon; called first by every process.
 ///
-/// - No transparent huge pages (`PR_SET_THP_DISABLE`, inherited across fork and exec, so the
-///   children have none either). Where THP is `always` (Debian's kernels), a heap of a few
-///   megabytes is otherwise backed by 2 MiB pages: the RSS counts whole huge pages for a few
-///   live kilobytes, `malloc_trim` cannot give their free parts back, and khugepaged collapses
-///   trimmed ranges into huge pages again. A daemon this size gains nothing from them.
-/// - A fixed `mmap` threshold (glibc's default of 128 KiB, without its adjustment). glibc
-///   otherwise raises the threshold to the size of any large block freed, so that start-up's
-///   large temporary vectors (the transcript, the commands, the checkers being built) come
-///   from the heap and leave holes in it between long-lived blocks, which the loop's small
-///   allocations then touch again; with the threshold fixed they are unmapped when freed.
-///
-/// Each call is ignored where unsupported (Linux < 3.15, another libc).
+/// No transparent huge pages (`PR_SET_THP_DISABLE`, inherited across fork and exec, so the
+/// children have none either; scripts get the system's setting back, [`crate::exec`]). Where
+/// THP is `always` (Debian's kernels), a heap of a few megabytes is otherwise backed by 2 MiB
+/// pages: the RSS counts whole huge pages for a few live kilobytes, `malloc_trim` cannot give
+/// their free parts back, and khugepaged collapses trimmed ranges into huge pages again. A
+/// daemon this size gains nothing from them. Ignored where unsupported (Linux < 3.15).
 pub fn set_up() {
     // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-    // SAFETY: mallopt only changes glibc's allocation policy; called before any thread runs.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     }
 }
 
@@ -165,17 +152,10 @@ Anonymous:             0 kB
     }
 
     #[test]
-    fn set_up_turns_huge_pages_off_and_maps_large_blocks() {
+    fn set_up_turns_huge_pages_off() {
         set_up();
         // SAFETY: PR_GET_THP_DISABLE only reads a flag of this process.
         assert_eq!(unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) }, 1);
-        // A large block freed does not raise the threshold: the next one is mapped too.
-        drop(std::hint::black_box(vec![1u8; 4 * MMAP_THRESHOLD as usize]));
-        let v = std::hint::black_box(vec![1u8; 2 * MMAP_THRESHOLD as usize]);
-        // SAFETY: glibc keeps a chunk's size word just before the block; bit 1 (IS_MMAPPED)
-        // says the block has pages of its own.
-        let size_word = unsafe { *(v.as_ptr() as *const usize).sub(1) };
-        assert_eq!(size_word & 2, 2, "a block above the threshold came from the heap");
     }
 
     #[test]
