@@ -36,6 +36,11 @@ const RESULTS_PER_TURN: usize = 1024;
 /// transient; at start every checker's first result is one).
 const TRIM_AFTER_TRANSITIONS: usize = 1000;
 
+/// How often free heap memory goes back to the system in the steady state: results, log
+/// lines and probes allocate and free all the time, and touch free pages again that only a
+/// trim returns (a trim costs well under a millisecond).
+const TRIM_EVERY: Duration = Duration::from_secs(30);
+
 /// How often track files are re-read for `FILE_CHECK`s (as the VRRP child does).
 const TRACK_FILE_POLL: Duration = Duration::from_millis(200);
 
@@ -404,6 +409,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let mut epoch: u64 = 0;
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, CheckerId, Report, Vec<LogLine>)>();
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
+    let mut trim_tick = tokio::time::interval_at(tokio::time::Instant::now() + TRIM_EVERY, TRIM_EVERY);
     let mut transitions = 0usize;
     // The first round of results (every checker's first decision) still runs code and makes
     // garbage nothing later needs; once it is over, start-up's trim is done once more.
@@ -508,6 +514,7 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                 // ha_suspend: the address decides which checkers run.
                 enable_checkers(&mut sched, &pool);
             }
+            _ = trim_tick.tick() => crate::memory::trim_heap(),
             _ = file_tick.tick(), if !files.is_empty() => {
                 for (i, (name, path)) in files.iter().enumerate() {
                     let v = super::file::read_value(path).unwrap_or(0);
