@@ -1,17 +1,19 @@
-//! Giving back the memory start-up needed and the steady state does not.
+//! Keeping each process's resident set to what it uses: [`set_up`] at start (no transparent
+//! huge pages), then [`trim_after_startup`] and [`trim_heap`].
 //!
 //! Loading the configuration touches most of the binary's code (the reader, every keyword
 //! handler, validation), and the kernel's fault-around maps neighbouring pages too, so right
 //! after start-up nearly all of the executable is resident although a child's loop (VRRP or
-//! health checkers) runs a small part of it. Once the loop runs, the child returns freed heap to the system
-//! (`malloc_trim`) and drops the file-backed pages it mapped: `MADV_PAGEOUT` (Linux 5.4+)
-//! reclaims the read-only pages only this process maps (our executable) and never discards
-//! written (relocated, RELRO) pages; then every such mapping with no written page (code and
-//! read-only data, identical to the file) is unmapped from this process with `MADV_DONTNEED`,
-//! which also drops the pages the parent maps too (they stay in the page cache). Everything faults back in when used; `MADV_RANDOM` turns off
-//! readahead so that only the pages the loop runs come back. Nothing changes in behaviour; only
-//! the resident set shrinks to what the loop uses. Both children call it after start-up; the
-//! checker child also after each reload.
+//! health checkers) runs a small part of it. Once the loop runs, the child returns freed heap
+//! to the system (`malloc_trim`) and drops the file-backed pages it mapped: `MADV_PAGEOUT`
+//! (Linux 5.4+) reclaims the read-only pages only this process maps (our executable) and never
+//! discards written (relocated, RELRO) pages; then every such mapping with no written page
+//! (code and read-only data, identical to the file) is unmapped from this process with
+//! `MADV_DONTNEED`, which also drops the pages the parent maps too (they stay in the page
+//! cache). Everything faults back in when used; `MADV_RANDOM` turns off readahead so that only
+//! the pages the loop runs come back. Nothing changes in behaviour; only the resident set
+//! shrinks to what the loop uses. Both children call it after start-up; the checker child also
+//! after its first round of results and after each reload.
 
 /// One mapping of `/proc/self/smaps` that may be dropped: read-only (or executable), backed by
 /// a file, and holding no anonymous (written, copy-on-write) page.
