@@ -66,7 +66,7 @@ pub fn set_up() {
 }
 
 /// Returns free heap memory to the system (glibc's `malloc_trim`, which also releases free
-/// pages inside the heap), e.g. after a burst of transitions.
+/// pages inside the heap), e.g. periodically in the checker child.
 pub fn trim_heap() {
     // SAFETY: malloc_trim only releases free heap memory.
     unsafe {

@@ -5,7 +5,7 @@
 //! what the pool decides carried out: IPVS commands (batched), log lines, notify scripts and
 //! FIFO lines. Reload hands the pool the new configuration; stop removes what we own unless
 //! `-I`. The configuration is shared, never copied; memory is trimmed after start, after the
-//! first round of results, after reload and after bursts of transitions ([`crate::memory`]).
+//! first round of results, after reload and every 30 s ([`crate::memory`]).
 //!
 //! Where keepalived's checker child stops the whole daemon because IPVS cannot be initialised
 //! (exit FATAL), ours logs keepalived's line and keeps checking without programming, so that
@@ -32,13 +32,10 @@ use crate::watchdog::control::{ToChild, ToParent};
 /// At most this many probe results are handled in one turn of the loop.
 const RESULTS_PER_TURN: usize = 1024;
 
-/// After this many up/down transitions the heap is trimmed (their log lines and actions are
-/// transient; at start every checker's first result is one).
-const TRIM_AFTER_TRANSITIONS: usize = 1000;
-
-/// How often free heap memory goes back to the system in the steady state: results, log
-/// lines and probes allocate and free all the time, and touch free pages again that only a
-/// trim returns (a trim costs well under a millisecond).
+/// How often free heap memory goes back to the system: results, log lines and probes
+/// allocate and free all the time, and bursts of transitions leave their log lines and
+/// actions behind; freed pages stay resident until a trim (which costs well under a
+/// millisecond).
 const TRIM_EVERY: Duration = Duration::from_secs(30);
 
 /// How often track files are re-read for `FILE_CHECK`s (as the VRRP child does).
@@ -410,7 +407,6 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, CheckerId, Report, Vec<LogLine>)>();
     let mut file_tick = tokio::time::interval(TRACK_FILE_POLL);
     let mut trim_tick = tokio::time::interval_at(tokio::time::Instant::now() + TRIM_EVERY, TRIM_EVERY);
-    let mut transitions = 0usize;
     // The first round of results (every checker's first decision) still runs code and makes
     // garbage nothing later needs; once it is over, start-up's trim is done once more.
     let mut first_round = sched.ids().count();
@@ -482,7 +478,6 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                             let alert = crate::alert::checker::rs_body_for(&config, t.id, t.up, &t.reason);
                             let acts = pool.handle(PoolEvent::Checker { id: t.id, up: t.up, alert });
                             carry_out(&ipvs, &mut fifos, acts).await;
-                            transitions += 1;
                             if first_round > 0 {
                                 first_round -= 1;
                                 if first_round == 0 {
@@ -495,12 +490,6 @@ pub async fn run(started: Started, opts: CheckOptions) -> i32 {
                     if left > 0 {
                         next = rx.try_recv().ok();
                     }
-                }
-                if transitions >= TRIM_AFTER_TRANSITIONS {
-                    // A burst of state changes (the first results after start): give the
-                    // transient memory back.
-                    crate::memory::trim_heap();
-                    transitions = 0;
                 }
             }
             Some((addr, present)) = async {

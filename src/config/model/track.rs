@@ -129,6 +129,7 @@ impl TrackConfig {
             .map(|f| (f.name.clone(), f.file_path.clone()))
             .collect()
     }
+
     /// The `track_file` of that name.
     pub fn file(&self, name: &str) -> Option<&TrackFile> {
         self.files.iter().find(|f| f.name == name)
